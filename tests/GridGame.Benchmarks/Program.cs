@@ -1,4 +1,35 @@
-// The benchmark harness: `dotnet run -c Release --project tests/GridGame.Benchmarks -- <suite>`.
+using GridGame.Benchmarks;
+
+// The benchmark harness: `dotnet run -c Release --project tests/GridGame.Benchmarks -- <suite|all>`.
 // Each suite prints its figures and rewrites its own section of docs/benchmarks.md.
-Console.WriteLine("usage: GridGame.Benchmarks <suite>");
+var suites = typeof(IBenchmarkSuite).Assembly.GetTypes()
+    .Where(t => typeof(IBenchmarkSuite).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+    .Select(t => (IBenchmarkSuite)Activator.CreateInstance(t)!)
+    .OrderBy(s => s.Name, StringComparer.Ordinal)
+    .ToList();
+
+if (args.Length == 0)
+{
+    Console.WriteLine("usage: GridGame.Benchmarks <suite|all> [suite args]");
+    foreach (var s in suites)
+    {
+        Console.WriteLine($"  {s.Name,-16} {s.Description}");
+    }
+    return 2;
+}
+
+var chosen = args[0] == "all" ? suites : suites.Where(s => s.Name == args[0]).ToList();
+if (chosen.Count == 0)
+{
+    Console.Error.WriteLine($"no benchmark suite named '{args[0]}'");
+    return 2;
+}
+
+foreach (var suite in chosen)
+{
+    Console.WriteLine($"== {suite.Name}: {suite.Description}");
+    var report = await suite.RunAsync(args[1..], CancellationToken.None);
+    Console.WriteLine(report);
+    BenchmarkReport.WriteSection(suite.Name, report);
+}
 return 0;
