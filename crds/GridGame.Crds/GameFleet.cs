@@ -58,12 +58,12 @@ public sealed class GameFleetSpec
     [JsonPropertyName("replicas")]
     [Description("Desired servers (Ready + Allocated) of the active revision. Owned by the autoscaler when autoscaling is set.")]
     [Minimum(0)]
-    [Default(1)]
+    [Default(GameFleetDefaults.Replicas)]
     public int? Replicas { get; set; }
 
     [JsonPropertyName("scheduling")]
     [Description("Packed fills nodes one after another (allocation and scale-down favour busy nodes); Distributed spreads servers.")]
-    [Default("Packed")]
+    [Default(GameFleetDefaults.Scheduling)]
     public SchedulingStrategy? Scheduling { get; set; }
 
     [JsonPropertyName("game")]
@@ -122,35 +122,35 @@ public sealed class GameSettings
     [Description("The board is boardSize x boardSize cells.")]
     [Minimum(3)]
     [Maximum(64)]
-    [Default(8)]
+    [Default(GameFleetDefaults.BoardSize)]
     public int? BoardSize { get; set; }
 
     [JsonPropertyName("maxPlayers")]
     [Description("Most players in one game.")]
     [Minimum(1)]
     [Maximum(100)]
-    [Default(10)]
+    [Default(GameFleetDefaults.MaxPlayers)]
     public int? MaxPlayers { get; set; }
 
     [JsonPropertyName("minPlayers")]
     [Description("Play starts when this many players have joined.")]
     [Minimum(1)]
     [Maximum(100)]
-    [Default(2)]
+    [Default(GameFleetDefaults.MinPlayers)]
     public int? MinPlayers { get; set; }
 
     [JsonPropertyName("durationSeconds")]
     [Description("A game ends after this many seconds at the latest.")]
     [Minimum(10)]
     [Maximum(86400)]
-    [Default(300)]
+    [Default(GameFleetDefaults.DurationSeconds)]
     public int? DurationSeconds { get; set; }
 
     [JsonPropertyName("claimCooldownMs")]
     [Description("A player may claim at most one cell per this many milliseconds.")]
     [Minimum(0)]
     [Maximum(60000)]
-    [Default(100)]
+    [Default(GameFleetDefaults.ClaimCooldownMs)]
     public int? ClaimCooldownMs { get; set; }
 }
 
@@ -182,7 +182,7 @@ public sealed class GamePort
 
     [JsonPropertyName("policy")]
     [Description("Dynamic: the operator assigns a hostPort from its range. Static: hostPort as given. None: podIP and containerPort.")]
-    [Default("Dynamic")]
+    [Default(GameFleetDefaults.Policy)]
     public PortPolicy? Policy { get; set; }
 }
 
@@ -201,7 +201,7 @@ public sealed class FleetAutoscaling
 {
     [JsonPropertyName("policy")]
     [Description("The autoscaling policy; Buffer is the only one.")]
-    [Default("Buffer")]
+    [Default(GameFleetDefaults.AutoscalingPolicy)]
     public AutoscalingPolicy? Policy { get; set; }
 
     [JsonPropertyName("buffer")]
@@ -212,7 +212,7 @@ public sealed class FleetAutoscaling
     [JsonPropertyName("minReplicas")]
     [Description("Fewest servers the autoscaler keeps.")]
     [Minimum(0)]
-    [Default(0)]
+    [Default(GameFleetDefaults.MinReplicas)]
     public int? MinReplicas { get; set; }
 
     [JsonPropertyName("maxReplicas")]
@@ -239,7 +239,7 @@ public sealed class BufferSettings
 {
     [JsonPropertyName("size")]
     [Description("A count (5) or a percent of the desired servers (\"20%\").")]
-    [Default(5)]
+    [Default(GameFleetDefaults.BufferSize)]
     [Minimum(0)]
     [Pattern(FleetLimits.PercentPattern)]
     public IntOrString? Size { get; set; }
@@ -252,14 +252,14 @@ public sealed class ScaleDownSettings
     [Description("Scale down only when the lower target has held for this long.")]
     [Minimum(0)]
     [Maximum(3600)]
-    [Default(300)]
+    [Default(GameFleetDefaults.StabilizationWindowSeconds)]
     public int? StabilizationWindowSeconds { get; set; }
 
     [JsonPropertyName("maxPercentPerMinute")]
     [Description("Remove at most this percent of the servers per minute (at least one).")]
     [Minimum(1)]
     [Maximum(100)]
-    [Default(10)]
+    [Default(GameFleetDefaults.MaxPercentPerMinute)]
     public int? MaxPercentPerMinute { get; set; }
 }
 
@@ -268,7 +268,7 @@ public sealed class FleetStrategy
 {
     [JsonPropertyName("type")]
     [Description("The rollout strategy; BlueGreen is the only one.")]
-    [Default("BlueGreen")]
+    [Default(GameFleetDefaults.Strategy)]
     public StrategyType? Type { get; set; }
 
     [JsonPropertyName("blueGreen")]
@@ -289,20 +289,20 @@ public sealed class BlueGreenStrategy
 {
     [JsonPropertyName("autoPromote")]
     [Description("Promote green once readyPercent of it is Ready; when false, wait for the annotation gridgame.io/promote=<revision>.")]
-    [Default(true)]
+    [Default(GameFleetDefaults.AutoPromote)]
     public bool? AutoPromote { get; set; }
 
     [JsonPropertyName("readyPercent")]
     [Description("Percent of the green servers that must be Ready before promotion.")]
     [Minimum(1)]
     [Maximum(100)]
-    [Default(100)]
+    [Default(GameFleetDefaults.ReadyPercent)]
     public int? ReadyPercent { get; set; }
 
     [JsonPropertyName("progressDeadlineSeconds")]
     [Description("The rollout fails when green is not Ready within this many seconds.")]
     [Minimum(1)]
-    [Default(600)]
+    [Default(GameFleetDefaults.ProgressDeadlineSeconds)]
     public int? ProgressDeadlineSeconds { get; set; }
 }
 
@@ -312,13 +312,13 @@ public sealed class FleetHealth
     [JsonPropertyName("unhealthyAfterSeconds")]
     [Description("A server that was Ready and is not Ready for this long is replaced.")]
     [Minimum(1)]
-    [Default(30)]
+    [Default(GameFleetDefaults.UnhealthyAfterSeconds)]
     public int? UnhealthyAfterSeconds { get; set; }
 
     [JsonPropertyName("maxRestarts")]
     [Description("A server whose containers restarted more often than this is replaced.")]
     [Minimum(0)]
-    [Default(3)]
+    [Default(GameFleetDefaults.MaxRestarts)]
     public int? MaxRestarts { get; set; }
 }
 
@@ -327,13 +327,13 @@ public sealed class FleetDeletion
 {
     [JsonPropertyName("policy")]
     [Description("Drain: Ready servers go at once, Allocated servers finish their game first. Immediate: all servers go at once.")]
-    [Default("Drain")]
+    [Default(GameFleetDefaults.Deletion)]
     public DeletionPolicy? Policy { get; set; }
 
     [JsonPropertyName("drainTimeoutSeconds")]
     [Description("The longest a deleted fleet waits for its Allocated servers.")]
     [Minimum(0)]
-    [Default(3600)]
+    [Default(GameFleetDefaults.DrainTimeoutSeconds)]
     public int? DrainTimeoutSeconds { get; set; }
 }
 

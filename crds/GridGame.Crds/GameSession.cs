@@ -83,13 +83,13 @@ public sealed class GameSessionSpec
     [Description("A session with no server after this long fails with reason Unallocatable.")]
     [Minimum(1)]
     [Maximum(3600)]
-    [Default(30)]
+    [Default(GameSessionDefaults.AllocationTimeoutSeconds)]
     public int? AllocationTimeoutSeconds { get; set; }
 
     [JsonPropertyName("ttlSecondsAfterFinished")]
     [Description("A Finished or Failed session is deleted after this long.")]
     [Minimum(0)]
-    [Default(3600)]
+    [Default(GameSessionDefaults.TtlSecondsAfterFinished)]
     public int? TtlSecondsAfterFinished { get; set; }
 }
 
