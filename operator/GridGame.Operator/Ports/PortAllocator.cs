@@ -1,25 +1,6 @@
+using GridGame.Operator.Hosting;
+
 namespace GridGame.Operator.Ports;
-
-/// <summary>The operator's range for Dynamic hostPorts (DESIGN §4 "Addresses"; default 7000–8000, flag `--port-range`).</summary>
-internal sealed record PortRange(int Min, int Max)
-{
-    public static PortRange Default { get; } = new(7000, 8000);
-
-    public int Count => Max - Min + 1;
-
-    public bool Contains(int port) => port >= Min && port <= Max;
-
-    public static PortRange Parse(string text)
-    {
-        var parts = text.Split('-', 2, StringSplitOptions.TrimEntries);
-        if (parts.Length == 2 && int.TryParse(parts[0], out var min) && int.TryParse(parts[1], out var max)
-            && min is > 0 and <= 65535 && max >= min && max <= 65535)
-        {
-            return new PortRange(min, max);
-        }
-        throw new FormatException($"port range '{text}' is not MIN-MAX within 1-65535");
-    }
-}
 
 /// <summary>
 /// Picks hostPorts for Dynamic ports. A pod's hostPort is fixed when the pod is created, before the scheduler has
@@ -43,7 +24,7 @@ internal static class PortAllocator
         var taken = 0;
         for (var level = 0; level < capacity && taken < count; level++)
         {
-            for (var port = range.Min; port <= range.Max && taken < count; port++)
+            for (var port = range.From; port <= range.To && taken < count; port++)
             {
                 if (usage.GetValueOrDefault(port) == level && Array.IndexOf(chosen, port, 0, taken) < 0)
                 {

@@ -1,3 +1,4 @@
+using GridGame.Operator.Hosting;
 using GridGame.Operator.Ports;
 
 namespace GridGame.Operator.Tests.Ports;
@@ -37,17 +38,4 @@ public sealed class PortAllocatorTests
         PortAllocator.Allocate(Range, 3, usage, nodeCount: 1).Should().BeNull();
         usage.Should().ContainSingle();
     }
-
-    [Theory]
-    [InlineData("7000-8000", 7000, 8000)]
-    [InlineData(" 100 - 200 ", 100, 200)]
-    public void A_range_parses_from_the_flag(string text, int min, int max) =>
-        PortRange.Parse(text).Should().Be(new PortRange(min, max));
-
-    [Theory]
-    [InlineData("8000-7000")]
-    [InlineData("x")]
-    [InlineData("0-10")]
-    public void A_bad_range_is_refused(string text) =>
-        FluentActions.Invoking(() => PortRange.Parse(text)).Should().Throw<FormatException>();
 }
