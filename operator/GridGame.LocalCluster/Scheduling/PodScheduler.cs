@@ -4,9 +4,38 @@ using k8s.Models;
 namespace GridGame.LocalCluster.Scheduling;
 
 /// <summary>A node as the scheduler sees it: the node object and the pods already bound (or assumed) to it.</summary>
-internal sealed record NodeState(V1Node Node, IReadOnlyList<V1Pod> Pods)
+internal sealed class NodeState(V1Node node, IReadOnlyList<V1Pod> pods)
 {
-    public string Name => Node.Metadata.Name;
+    private Dictionary<string, decimal>? _requested;
+    private (decimal Cpu, decimal Memory)? _scoring;
+
+    public V1Node Node => node;
+
+    public IReadOnlyList<V1Pod> Pods => pods;
+
+    public string Name => node.Metadata.Name;
+
+    /// <summary>Sum of the bound pods' requests, computed once per state.</summary>
+    public IReadOnlyDictionary<string, decimal> Requested => _requested ??= Sum();
+
+    /// <summary>Sum of the bound pods' scoring requests (with the scheduler's non-zero defaults).</summary>
+    public (decimal Cpu, decimal Memory) ScoringRequested => _scoring ??= (
+        pods.Sum(p => PodResources.ScoringRequests(p).Cpu), pods.Sum(p => PodResources.ScoringRequests(p).Memory));
+
+    public NodeState With(V1Pod pod) => new(node, [.. pods, pod]);
+
+    private Dictionary<string, decimal> Sum()
+    {
+        var total = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        foreach (var p in pods)
+        {
+            foreach (var (k, v) in PodResources.Requests(p))
+            {
+                total[k] = total.GetValueOrDefault(k) + v;
+            }
+        }
+        return total;
+    }
 }
 
 /// <summary>Where a pod goes: a node name, or null with the message the real scheduler would write.</summary>
@@ -103,7 +132,7 @@ internal static class PodScheduler
             {
                 continue;
             }
-            var used = node.Pods.Sum(p => PodResources.Requests(p).GetValueOrDefault(resource));
+            var used = node.Requested.GetValueOrDefault(resource);
             if (used + amount > PodResources.Quantity(allocatable, resource))
             {
                 failures.Add("Insufficient " + resource);
@@ -218,14 +247,8 @@ internal static class PodScheduler
             var allocatable = node.Node.Status?.Allocatable ?? node.Node.Status?.Capacity;
             var cpuCap = PodResources.Quantity(allocatable, "cpu");
             var memCap = PodResources.Quantity(allocatable, "memory");
-            var usedCpu = cpu;
-            var usedMem = memory;
-            foreach (var p in node.Pods)
-            {
-                var (c, m) = PodResources.ScoringRequests(p);
-                usedCpu += c;
-                usedMem += m;
-            }
+            var usedCpu = cpu + node.ScoringRequested.Cpu;
+            var usedMem = memory + node.ScoringRequested.Memory;
             var cpuFree = LeastAllocated(usedCpu, cpuCap);
             var memFree = LeastAllocated(usedMem, memCap);
             var fit = (cpuFree + memFree) / 2;
