@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace GridGame.LocalCluster.Kubelets;
+
+/// <summary>
+/// Starts container processes so that none outlives LocalCluster. Each runs as
+/// <c>setsid setpriv --pdeathsig KILL -- sh -c 'exec "$@" &gt;&gt;LOG 2&gt;&amp;1'</c>: its own session and process
+/// group (so a signal reaches everything it spawned), SIGKILLed by the kernel if its parent dies. The parent is a
+/// dedicated thread that lives as long as the launcher, because the death signal follows the forking thread, and
+/// thread-pool threads come and go. Every group is also recorded in a registry file named after its owner; a
+/// later launcher reaps the groups of owners that are gone (grandchildren that the death signal cannot reach).
+/// </summary>
+internal sealed class ProcessLauncher : IDisposable
+{
+    public const int SigKill = 9;
+    public const int SigTerm = 15;
+
+    private readonly BlockingCollection<(ProcessStartInfo Info, TaskCompletionSource<Process> Started)> _requests = [];
+    private readonly Thread _thread;
+    private readonly string _registry;
+    private readonly string _owner;
+
+    public ProcessLauncher(string registryDirectory)
+    {
+        _registry = registryDirectory;
+        Directory.CreateDirectory(_registry);
+        _owner = Identity(Environment.ProcessId) ?? Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        _thread = new Thread(Spawn) { IsBackground = true, Name = "LocalCluster process launcher" };
+        _thread.Start();
+    }
+
+    /// <summary>The prefix that puts a command in its own process group and ties it to its parent's life.</summary>
+    public static IReadOnlyList<string> Wrapper(string logPath) =>
+        ["setsid", "setpriv", "--pdeathsig", "KILL", "--", "/bin/sh", "-c", "f=$1; shift; exec \"$@\" >>\"$f\" 2>&1", "sh", logPath];
+
+    /// <summary>Starts argv with exactly <paramref name="env"/> (plus PATH/HOME from this process when absent), output appended to the log.</summary>
+    public Task<Process> StartAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> env, string logPath, string? workingDirectory)
+    {
+        var info = new ProcessStartInfo { UseShellExecute = false, WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(logPath)! };
+        var wrapper = Wrapper(logPath);
+        info.FileName = wrapper[0];
+        foreach (var a in wrapper.Skip(1).Concat(argv))
+        {
+            info.ArgumentList.Add(a);
+        }
+        foreach (var (k, v) in env)
+        {
+            info.Environment[k] = v;
+        }
+        var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _requests.Add((info, started));
+        return started.Task;
+    }
+
+    /// <summary>Signals a container's whole process group (its leader's pid is the group id).</summary>
+    public static void Signal(int pid, int signal)
+    {
+        if (pid > 0)
+        {
+            _ = Kill(-pid, signal);
+            _ = Kill(pid, signal);
+        }
+    }
+
+    public static bool IsAlive(int pid) => pid > 0 && Kill(pid, 0) == 0 && !IsZombie(pid);
+
+    public static bool GroupAlive(int pgid) => pgid > 0 && Kill(-pgid, 0) == 0;
+
+    public void Forget(int pid)
+    {
+        foreach (var f in Directory.EnumerateFiles(_registry, $"{_owner}.{pid}.*"))
+        {
+            File.Delete(f);
+        }
+    }
+
+    /// <summary>Kills the process groups recorded by launchers whose owning process is gone; returns how many it reaped.</summary>
+    public int ReapOrphans()
+    {
+        var reaped = 0;
+        foreach (var file in Directory.EnumerateFiles(_registry))
+        {
+            // {ownerPid}-{ownerStart}.{childPid}.{childStart}
+            var parts = Path.GetFileName(file).Split('.');
+            if (parts.Length != 3)
+            {
+                continue;
+            }
+            var owner = parts[0];
+            var ownerPid = int.Parse(owner.Split('-')[0], CultureInfo.InvariantCulture);
+            if (Identity(ownerPid) == owner)
+            {
+                continue; // its LocalCluster is alive
+            }
+            var child = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            if (Identity(child) == $"{child}-{parts[2]}" || GroupAlive(child))
+            {
+                Signal(child, SigKill);
+                reaped++;
+            }
+            File.Delete(file);
+        }
+        return reaped;
+    }
+
+    public void Dispose()
+    {
+        _requests.CompleteAdding();
+        _thread.Join(TimeSpan.FromSeconds(5));
+        _requests.Dispose();
+    }
+
+    /// <summary>pid-starttime, stable for the life of a process and never reused together.</summary>
+    internal static string? Identity(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return $"{pid}-{fields[19]}";
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private void Spawn()
+    {
+        foreach (var (info, started) in _requests.GetConsumingEnumerable())
+        {
+            try
+            {
+                var process = Process.Start(info)!;
+                var identity = Identity(process.Id);
+                if (identity is not null)
+                {
+                    File.WriteAllText(Path.Combine(_registry, $"{_owner}.{identity.Replace('-', '.')}"), "");
+                }
+                started.TrySetResult(process);
+            }
+            catch (Exception e)
+            {
+                started.TrySetException(e);
+            }
+        }
+    }
+
+    private static int Kill(int pid, int signal) => NativeMethods.Kill(pid, signal);
+
+    private static class NativeMethods
+    {
+        // LibraryImport would need unsafe code enabled for the project; two ints marshal the same either way.
+#pragma warning disable SYSLIB1054
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Kill(int pid, int signal);
+#pragma warning restore SYSLIB1054
+    }
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace GridGame.LocalCluster.Nodes;
+
+/// <summary>Registers the fake nodes and keeps them Ready: a Lease in kube-node-lease and the node's Ready condition, renewed every heartbeat.</summary>
+internal sealed class NodeRegistrar(IKubernetes client, IReadOnlyList<LocalNodeSpec> specs, KubeletKind kind, TimeProvider time, ILogger logger)
+{
+    public async Task RegisterAsync(CancellationToken cancellationToken)
+    {
+        await EnsureNamespaceAsync(NodeFactory.LeaseNamespace, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var spec in specs)
+        {
+            var node = NodeFactory.Node(spec);
+            try
+            {
+                await client.CoreV1.CreateNodeAsync(node, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+            {
+                // Registered by an earlier run over the same store: bring labels up to date.
+                var patch = KubernetesJson.Serialize(new V1Node { Metadata = new V1ObjectMeta { Labels = node.Metadata.Labels } });
+                await client.CoreV1.PatchNodeAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), spec.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            var status = KubernetesJson.Serialize(new V1Node { Status = NodeFactory.Status(spec, kind, now) });
+            await client.CoreV1.PatchNodeStatusAsync(new V1Patch(status, V1Patch.PatchType.MergePatch), spec.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await client.CoordinationV1.CreateNamespacedLeaseAsync(NodeFactory.Lease(spec.Name, now), NodeFactory.LeaseNamespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+            {
+                await RenewLeaseAsync(spec.Name, now, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Renews every node's Lease and Ready heartbeat each <paramref name="interval"/> until cancelled.</summary>
+    public async Task HeartbeatAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        var readySince = time.GetUtcNow().UtcDateTime;
+        using var timer = new PeriodicTimer(interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var now = time.GetUtcNow().UtcDateTime;
+                foreach (var spec in specs)
+                {
+                    try
+                    {
+                        await RenewLeaseAsync(spec.Name, now, cancellationToken).ConfigureAwait(false);
+                        var patch = KubernetesJson.Serialize(new V1Node { Status = new V1NodeStatus { Conditions = [NodeFactory.ReadyCondition(now, readySince)] } });
+                        await client.CoreV1.PatchNodeStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), spec.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException)
+                    {
+                        logger.LogWarning(e, "Heartbeat of node {Node} failed", spec.Name);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private Task RenewLeaseAsync(string node, DateTime now, CancellationToken cancellationToken)
+    {
+        var patch = KubernetesJson.Serialize(new V1Lease { Spec = new V1LeaseSpec { HolderIdentity = node, RenewTime = now } });
+        return client.CoordinationV1.PatchNamespacedLeaseAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), node, NodeFactory.LeaseNamespace, cancellationToken: cancellationToken);
+    }
+
+    private async Task EnsureNamespaceAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+        }
+    }
+}

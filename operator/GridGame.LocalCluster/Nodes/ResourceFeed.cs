@@ -1,0 +1,122 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace GridGame.LocalCluster.Nodes;
+
+/// <summary>
+/// A minimal informer: lists, then watches from the list's resourceVersion, and on a dropped watch resumes from the
+/// last version seen (relisting on 410 Gone). Each change is handed to the handler as (old, new) — old null for an
+/// add, new null for a delete — on the feed's own loop, so handlers must be quick (enqueue, don't block).
+/// </summary>
+internal sealed class ResourceFeed<T, TList>(
+    string name,
+    Func<CancellationToken, Task<TList>> list,
+    Func<string, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch,
+    Action<T?, T?> handler,
+    ILogger logger)
+    where T : class, IKubernetesObject<V1ObjectMeta>
+    where TList : class, IItems<T>, IMetadata<V1ListMeta>
+{
+    private readonly Dictionary<string, T> _cache = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the first list has been delivered to the handler.</summary>
+    public Task Synced => _synced.Task;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        string? version = null;
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (version is null)
+                {
+                    version = await RelistAsync(cancellationToken).ConfigureAwait(false);
+                    _synced.TrySetResult();
+                }
+                var gone = false;
+                await foreach (var (type, item) in watch(
+                    version!, e => gone |= e is KubernetesException { Status.Code: (int)HttpStatusCode.Gone }, cancellationToken).ConfigureAwait(false))
+                {
+                    failures = 0;
+                    version = item.Metadata?.ResourceVersion ?? version;
+                    Apply(type, item);
+                }
+                if (gone)
+                {
+                    version = null;
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Gone)
+            {
+                version = null;
+            }
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or KubernetesException)
+            {
+                failures++;
+                logger.LogDebug(e, "{Feed} watch failed ({Failures} in a row); retrying", name, failures);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 50 * (1 << Math.Min(failures, 6)))), cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+        _synced.TrySetCanceled(cancellationToken);
+    }
+
+    private async Task<string?> RelistAsync(CancellationToken cancellationToken)
+    {
+        var response = await list(cancellationToken).ConfigureAwait(false);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in response.Items)
+        {
+            var key = Key(item);
+            seen.Add(key);
+            _cache.TryGetValue(key, out var old);
+            _cache[key] = item;
+            handler(old, item);
+        }
+        foreach (var gone in _cache.Keys.Where(k => !seen.Contains(k)).ToList())
+        {
+            var old = _cache[gone];
+            _cache.Remove(gone);
+            handler(old, null);
+        }
+        return response.Metadata?.ResourceVersion ?? "0";
+    }
+
+    private void Apply(WatchEventType type, T item)
+    {
+        var key = Key(item);
+        switch (type)
+        {
+            case WatchEventType.Added:
+            case WatchEventType.Modified:
+                _cache.TryGetValue(key, out var old);
+                _cache[key] = item;
+                handler(old, item);
+                break;
+            case WatchEventType.Deleted:
+                _cache.Remove(key, out var removed);
+                handler(removed ?? item, null);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static string Key(T item) => item.Metadata.NamespaceProperty + "/" + item.Metadata.Name;
+}

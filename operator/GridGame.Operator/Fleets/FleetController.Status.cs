@@ -1,0 +1,100 @@
+using System.Globalization;
+using GridGame.Crds;
+using GridGame.Crds.Validation;
+using GridGame.Operator.Autoscaling;
+using GridGame.Operator.Controllers;
+using GridGame.Operator.Runtime;
+using k8s;
+using k8s.Models;
+
+namespace GridGame.Operator.Fleets;
+
+internal sealed partial class FleetController
+{
+    private async Task<ReconcileResult> ReportInvalidAsync(GameFleet fleet, IReadOnlyList<FieldError> errors, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var message = FieldError.Summarize(errors);
+        var status = CopyStatus(fleet.Status);
+        status.ObservedGeneration = fleet.Metadata.Generation;
+        status.Conditions = Conditions.Set(status.Conditions, WellKnown.FleetConditions.Invalid, true, WellKnown.FleetReasons.Invalid, message, now, fleet.Metadata.Generation);
+        status.Selector = Selector(fleet);
+        if (!SameStatus(fleet.Status, status))
+        {
+            await PatchStatusAsync(fleet, status, cancellationToken).ConfigureAwait(false);
+            _setup.Events.RecordWarning(fleet, WellKnown.FleetReasons.Invalid, message);
+            Log.Invalid(_logger, fleet.Metadata.NamespaceProperty, fleet.Metadata.Name, message);
+        }
+        return ReconcileResult.Done;
+    }
+
+    private async Task WriteStatusAsync(
+        GameFleet fleet, string revision, int replicas, FleetPlan plan, AutoscalerDecision? scaling, bool crashLooping, bool portsExhausted,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var generation = fleet.Metadata.Generation;
+        var counts = plan.Counts;
+        var status = CopyStatus(fleet.Status);
+        status.ObservedGeneration = generation;
+        status.Replicas = counts.Replicas;
+        status.ReadyReplicas = counts.Ready;
+        status.AllocatedReplicas = counts.Allocated;
+        status.DrainingReplicas = counts.Draining;
+        status.UnhealthyReplicas = counts.Unhealthy;
+        status.DesiredReplicas = replicas;
+        status.ActiveRevision = revision;
+        status.TargetRevision = revision;
+        status.Selector = Selector(fleet);
+
+        var serving = counts.Ready + counts.Allocated;
+        var (ready, reason, message) = (crashLooping, portsExhausted) switch
+        {
+            (true, _) => (false, WellKnown.FleetReasons.CrashLooping, $"servers of revision {revision} keep failing; new ones are created with back-off"),
+            (_, true) => (false, "PortsExhausted", "the hostPort range is exhausted; widen --port-range or add nodes"),
+            _ when serving >= replicas => (true, WellKnown.FleetReasons.AllReady, string.Create(CultureInfo.InvariantCulture, $"{serving} of {replicas} servers Ready or Allocated")),
+            _ => (false, WellKnown.FleetReasons.NotAllReady, string.Create(CultureInfo.InvariantCulture, $"{serving} of {replicas} servers Ready or Allocated")),
+        };
+        var conditions = Conditions.Set(status.Conditions, WellKnown.FleetConditions.Ready, ready, reason, message, now, generation);
+        conditions = Conditions.Set(conditions, WellKnown.FleetConditions.Invalid, false, WellKnown.FleetReasons.Valid, "the spec is valid", now, generation);
+        if (scaling is not null)
+        {
+            var limitReason = !scaling.Limited ? WellKnown.FleetReasons.WithinLimits
+                : scaling.Replicas >= (fleet.Spec.Autoscaling?.MaxReplicas ?? int.MaxValue) ? WellKnown.FleetReasons.AtMaxReplicas
+                : WellKnown.FleetReasons.AtMinReplicas;
+            conditions = Conditions.Set(conditions, WellKnown.FleetConditions.ScalingLimited, scaling.Limited, limitReason, $"{scaling.Reason}: {scaling.Message}", now, generation);
+        }
+        status.Conditions = conditions;
+
+        if (!SameStatus(fleet.Status, status))
+        {
+            await PatchStatusAsync(fleet, status, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PatchStatusAsync(GameFleet fleet, GameFleetStatus status, CancellationToken cancellationToken)
+    {
+        var response = await _setup.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<GameFleet>(
+            new V1Patch(new { status }, V1Patch.PatchType.MergePatch), GridGameApi.Group, GridGameApi.Version,
+            fleet.Metadata.NamespaceProperty, GameFleet.KubePluralName, fleet.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _fleets.Cache.Upsert(response);
+    }
+
+    private static string Selector(GameFleet fleet) => $"{WellKnown.FleetLabel}={fleet.Metadata.Name}";
+
+    private static GameFleetStatus CopyStatus(GameFleetStatus? status) =>
+        status is null ? new GameFleetStatus() : KubernetesJson.Deserialize<GameFleetStatus>(KubernetesJson.Serialize(status));
+
+    private static bool SameStatus(GameFleetStatus? before, GameFleetStatus after)
+    {
+        if (before is null)
+        {
+            return false;
+        }
+        var conditionsBefore = before.Conditions;
+        var conditionsAfter = after.Conditions;
+        var a = CopyStatus(before);
+        var b = CopyStatus(after);
+        a.Conditions = null;
+        b.Conditions = null;
+        return KubernetesJson.Serialize(a) == KubernetesJson.Serialize(b) && Conditions.SameAs(conditionsBefore, conditionsAfter);
+    }
+}

@@ -1,0 +1,406 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using GridGame.Crds;
+using GridGame.Crds.Validation;
+using GridGame.Operator.Autoscaling;
+using GridGame.Operator.Controllers;
+using GridGame.Operator.Hosting;
+using GridGame.Operator.Ports;
+using GridGame.Operator.Runtime;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace GridGame.Operator.Fleets;
+
+/// <summary>
+/// Reconciles a GameFleet into game-server pods (DESIGN §4, issue 6): observe (caches) → decide
+/// (<see cref="BufferAutoscaler"/>, <see cref="FleetPlanner"/>) → act (patches with preconditions, creates, deletes,
+/// status). Every write's response goes into the cache at once, so the next reconcile sees it without the watch.
+/// </summary>
+internal sealed partial class FleetController : IController
+{
+    private const int WriteConcurrency = 32;
+    private static readonly TimeSpan SafetyResync = TimeSpan.FromMinutes(5);
+
+    private readonly ConcurrentDictionary<string, AutoscalerState> _autoscaler = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CrashLoopState> _crashLoops = new(StringComparer.Ordinal);
+    private ControllerSetup _setup = null!;
+    private Informer<GameFleet> _fleets = null!;
+    private Informer<V1Pod> _pods = null!;
+    private Informer<GameSession> _sessions = null!;
+    private Informer<V1Node> _nodes = null!;
+    private PortRange _portRange = PortRange.Default;
+    private ILogger _logger = null!;
+
+    public string Name => "fleet";
+
+    /// <summary>Index of sessions by <c>namespace/spec.fleetName</c>: the demand the autoscaler counts.</summary>
+    public const string SessionsByFleet = "session-fleet";
+
+    public void Setup(ControllerSetup setup)
+    {
+        _setup = setup;
+        _logger = setup.Logger;
+        _portRange = setup.Options.PortRange;
+        _fleets = setup.For<GameFleet>();
+        _pods = setup.Owns<V1Pod>(GameFleet.KubeKind);
+        _nodes = setup.Informer<V1Node>(ResourceType.For<V1Node>(namespaced: false));
+        // Pending sessions are demand: a change enqueues the fleet so the autoscaler sees it.
+        _sessions = setup.Watches<GameSession>(s => s.Spec?.FleetName is { } fleet ? [ObjectKey.Of(s.Metadata.NamespaceProperty, fleet)] : []);
+        _sessions.Cache.AddIndex(SessionsByFleet, s => s.Spec?.FleetName is { } fleet ? [ObjectKey.Of(s.Metadata.NamespaceProperty, fleet)] : []);
+    }
+
+    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
+    {
+        var cached = _fleets.Cache.Get(key);
+        if (cached is null)
+        {
+            _autoscaler.TryRemove(key, out _);
+            _crashLoops.TryRemove(key, out _);
+            _setup.Expectations.Forget(key);
+            return ReconcileResult.Done;
+        }
+        if (!_setup.Expectations.Satisfied(key))
+        {
+            return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(1));
+        }
+
+        var now = _setup.Time.GetUtcNow();
+        var fleet = GameFleetDefaults.Apply(Clone(cached));
+        var errors = GameFleetValidator.Validate(fleet);
+        if (errors.Count > 0 && fleet.Metadata.DeletionTimestamp is null)
+        {
+            return await ReportInvalidAsync(fleet, errors, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        var spec = fleet.Spec;
+        var revision = RevisionHash.Of(spec);
+        var pods = _pods.Cache.ByIndex(CacheIndexes.Owner, fleet.Metadata.Uid);
+        var observed = pods.Select(PodObservation.ToFleetPod).ToList();
+
+        FleetDeletionState? deletion = null;
+        if (fleet.Metadata.DeletionTimestamp is { } deletedAt)
+        {
+            if (fleet.Metadata.Finalizers?.Contains(WellKnown.DrainFinalizer) != true)
+            {
+                return ReconcileResult.Done;
+            }
+            deletion = new FleetDeletionState(
+                spec.Deletion!.Policy == DeletionPolicy.Drain,
+                new DateTimeOffset(DateTime.SpecifyKind(deletedAt, DateTimeKind.Utc)),
+                TimeSpan.FromSeconds(spec.Deletion.DrainTimeoutSeconds ?? GameFleetDefaults.DrainTimeoutSeconds));
+        }
+        else
+        {
+            fleet = await EnsureFinalizerAsync(fleet, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Autoscale first: the plan works on the replicas the autoscaler just wrote.
+        AutoscalerDecision? scaling = null;
+        var replicas = spec.Replicas ?? GameFleetDefaults.Replicas;
+        if (deletion is null && spec.Autoscaling is { } autoscaling)
+        {
+            var allocated = observed.Count(p => !p.Terminating && p.State == ServerState.Allocated && p.Revision == revision);
+            var pending = _sessions.Cache.ByIndex(SessionsByFleet, key).Count(IsDemand);
+            var policy = BufferPolicyOf(autoscaling);
+            scaling = BufferAutoscaler.Decide(policy, new AutoscalerInput(replicas, allocated, pending, now), _autoscaler.GetValueOrDefault(key, AutoscalerState.Empty));
+            _autoscaler[key] = scaling.State;
+            if (scaling.Replicas != replicas)
+            {
+                fleet = await ScaleAsync(fleet, replicas, scaling, cancellationToken).ConfigureAwait(false);
+                replicas = scaling.Replicas;
+            }
+        }
+
+        var crashLoop = _crashLoops.GetValueOrDefault(key);
+        var nextCreate = CrashLoopBackoff.NextCreateAt(crashLoop, revision);
+        var plan = FleetPlanner.Plan(new FleetObservation(
+            replicas,
+            revision,
+            spec.Scheduling ?? GameFleetDefaults.Scheduling,
+            new HealthSettings(TimeSpan.FromSeconds(spec.Health!.UnhealthyAfterSeconds ?? 30), spec.Health.MaxRestarts ?? 3),
+            observed,
+            now,
+            CreatesAllowed: now >= nextCreate,
+            Deletion: deletion));
+
+        var unhealthy = plan.Deletes.Count(d => d.Reason == DeletionReason.Unhealthy);
+        if (CrashLoopBackoff.Record(crashLoop, revision, unhealthy, now) is { } updated)
+        {
+            _crashLoops[key] = updated;
+        }
+        else
+        {
+            _crashLoops.TryRemove(key, out _);
+        }
+
+        var byName = pods.ToDictionary(p => p.Metadata.Name, StringComparer.Ordinal);
+        await DeleteAsync(fleet, plan.Deletes, byName, cancellationToken).ConfigureAwait(false);
+        await RelabelAsync(plan.MarkDraining, byName, WellKnown.States.Allocated, WellKnown.States.Draining, cancellationToken).ConfigureAwait(false);
+        await RelabelAsync(plan.MarkReady, byName, null, WellKnown.States.Ready, cancellationToken).ConfigureAwait(false);
+        var created = await CreateAsync(fleet, key, revision, plan.Create, cancellationToken).ConfigureAwait(false);
+
+        if (plan.ReleaseFinalizer)
+        {
+            await RemoveFinalizerAsync(fleet, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        var backingOff = CrashLoopBackoff.IsCrashLooping(_crashLoops.GetValueOrDefault(key), revision);
+        await WriteStatusAsync(fleet, revision, replicas, plan, scaling, backingOff, created < plan.Create, now, cancellationToken).ConfigureAwait(false);
+
+        var recheck = Earliest(plan.RecheckAt, scaling?.RecheckAt);
+        if (plan.Create > 0 && now < nextCreate)
+        {
+            recheck = Earliest(recheck, nextCreate);
+        }
+        var result = ReconcileResult.RequeueAfter(SafetyResync);
+        if (recheck is { } at)
+        {
+            result = result.Min(ReconcileResult.RequeueAfter(at > now ? at - now : TimeSpan.Zero));
+        }
+        return result;
+    }
+
+    private static bool IsDemand(GameSession session) =>
+        session.Metadata.DeletionTimestamp is null
+        && session.Status?.Phase is null or SessionPhase.Pending
+        && session.Metadata.Labels?.ContainsKey(WellKnown.ServerLabel) != true;
+
+    internal static BufferPolicy BufferPolicyOf(FleetAutoscaling autoscaling)
+    {
+        if (!BufferSize.TryParse(autoscaling.Buffer?.Size ?? GameFleetDefaults.BufferSize, out var size, out var percent))
+        {
+            (size, percent) = (GameFleetDefaults.BufferSize, false);
+        }
+        return new BufferPolicy(
+            autoscaling.MinReplicas ?? GameFleetDefaults.MinReplicas,
+            autoscaling.MaxReplicas ?? int.MaxValue,
+            BufferSize: percent ? null : size,
+            BufferPercent: percent ? size : null,
+            StabilizationWindow: TimeSpan.FromSeconds(autoscaling.ScaleDown?.StabilizationWindowSeconds ?? GameFleetDefaults.StabilizationWindowSeconds),
+            MaxPercentPerMinute: autoscaling.ScaleDown?.MaxPercentPerMinute ?? GameFleetDefaults.MaxPercentPerMinute);
+    }
+
+    private async Task<GameFleet> EnsureFinalizerAsync(GameFleet fleet, CancellationToken cancellationToken)
+    {
+        var finalizers = fleet.Metadata.Finalizers?.ToList() ?? [];
+        var drain = fleet.Spec.Deletion?.Policy != DeletionPolicy.Immediate;
+        if (drain == finalizers.Contains(WellKnown.DrainFinalizer))
+        {
+            return fleet;
+        }
+        if (drain)
+        {
+            finalizers.Add(WellKnown.DrainFinalizer);
+        }
+        else
+        {
+            finalizers.Remove(WellKnown.DrainFinalizer);
+        }
+        return await PatchFleetMetadataAsync(fleet, finalizers, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RemoveFinalizerAsync(GameFleet fleet, CancellationToken cancellationToken)
+    {
+        var finalizers = fleet.Metadata.Finalizers?.Where(f => f != WellKnown.DrainFinalizer).ToList() ?? [];
+        await PatchFleetMetadataAsync(fleet, finalizers, cancellationToken).ConfigureAwait(false);
+        Log.FinalizerReleased(_logger, fleet.Metadata.NamespaceProperty, fleet.Metadata.Name);
+    }
+
+    private async Task<GameFleet> PatchFleetMetadataAsync(GameFleet fleet, List<string> finalizers, CancellationToken cancellationToken)
+    {
+        // The resourceVersion makes the merge patch conditional: a finalizer list is replaced whole.
+        var patch = new { metadata = new { finalizers, resourceVersion = fleet.Metadata.ResourceVersion } };
+        var response = await _setup.Client.CustomObjects.PatchNamespacedCustomObjectAsync<GameFleet>(
+            new V1Patch(patch, V1Patch.PatchType.MergePatch), GridGameApi.Group, GridGameApi.Version,
+            fleet.Metadata.NamespaceProperty, GameFleet.KubePluralName, fleet.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _fleets.Cache.Upsert(response);
+        return GameFleetDefaults.Apply(Clone(response));
+    }
+
+    private async Task<GameFleet> ScaleAsync(GameFleet fleet, int from, AutoscalerDecision decision, CancellationToken cancellationToken)
+    {
+        var patch = new { metadata = new { resourceVersion = fleet.Metadata.ResourceVersion }, spec = new { replicas = decision.Replicas } };
+        var response = await _setup.Client.CustomObjects.PatchNamespacedCustomObjectAsync<GameFleet>(
+            new V1Patch(patch, V1Patch.PatchType.MergePatch), GridGameApi.Group, GridGameApi.Version,
+            fleet.Metadata.NamespaceProperty, GameFleet.KubePluralName, fleet.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _fleets.Cache.Upsert(response);
+        _setup.Events.RecordNormal(fleet, decision.Reason, string.Create(CultureInfo.InvariantCulture, $"replicas {from} → {decision.Replicas}: {decision.Message}"));
+        Log.Scaled(_logger, fleet.Metadata.NamespaceProperty, fleet.Metadata.Name, from, decision.Replicas, decision.Message);
+        return GameFleetDefaults.Apply(Clone(response));
+    }
+
+    private async Task DeleteAsync(GameFleet fleet, IReadOnlyList<PodDeletion> deletes, Dictionary<string, V1Pod> pods, CancellationToken cancellationToken)
+    {
+        if (deletes.Count == 0)
+        {
+            return;
+        }
+        await Parallel.ForEachAsync(deletes, new ParallelOptions { MaxDegreeOfParallelism = WriteConcurrency, CancellationToken = cancellationToken }, async (deletion, ct) =>
+        {
+            var pod = pods[deletion.Pod.Name];
+            // Unless the pod is unhealthy, delete only the version we looked at: if allocation took it meanwhile
+            // (its resourceVersion moved), the delete fails and the Allocated server lives.
+            var options = deletion.Reason == DeletionReason.Unhealthy
+                ? null
+                : new V1DeleteOptions { Preconditions = new V1Preconditions { ResourceVersion = pod.Metadata.ResourceVersion, Uid = pod.Metadata.Uid } };
+            try
+            {
+                var response = await _setup.Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, options, cancellationToken: ct).ConfigureAwait(false);
+                if (response?.Metadata?.DeletionTimestamp is not null && response.Metadata.Name == pod.Metadata.Name)
+                {
+                    _pods.Cache.Upsert(response);
+                }
+                else
+                {
+                    _pods.Cache.Remove(ObjectKey.Of(pod));
+                }
+            }
+            catch (Exception e) when (ApiErrors.IsLostRace(e))
+            {
+                return;
+            }
+            if (deletion.Reason == DeletionReason.Unhealthy)
+            {
+                _setup.Events.RecordWarning(fleet, "UnhealthyReplaced", $"server {pod.Metadata.Name} replaced: {deletion.Detail}");
+            }
+            Log.PodDeleted(_logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, deletion.Reason.ToString());
+        }).ConfigureAwait(false);
+        var surplus = deletes.Count(d => d.Reason is DeletionReason.Surplus or DeletionReason.OldRevision);
+        if (surplus > 0)
+        {
+            _setup.Events.RecordNormal(fleet, "ServersDeleted", string.Create(CultureInfo.InvariantCulture, $"deleted {surplus} surplus or old-revision servers"));
+        }
+    }
+
+    private async Task RelabelAsync(IReadOnlyList<FleetPod> targets, Dictionary<string, V1Pod> pods, string? from, string to, CancellationToken cancellationToken)
+    {
+        if (targets.Count == 0)
+        {
+            return;
+        }
+        await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = WriteConcurrency, CancellationToken = cancellationToken }, async (target, ct) =>
+        {
+            var pod = pods[target.Name];
+            // Conditional on what we saw: the state label (JSON Patch test) or, for a pod without one, its resourceVersion.
+            var patch = from is null
+                ? new V1Patch(new { metadata = new { resourceVersion = pod.Metadata.ResourceVersion, labels = new Dictionary<string, string> { [WellKnown.StateLabel] = to } } }, V1Patch.PatchType.MergePatch)
+                : new V1Patch(new object[]
+                {
+                    new { op = "test", path = StateLabelPath, value = from },
+                    new { op = "replace", path = StateLabelPath, value = to },
+                }, V1Patch.PatchType.JsonPatch);
+            try
+            {
+                var response = await _setup.Client.CoreV1.PatchNamespacedPodAsync(patch, pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
+                _pods.Cache.Upsert(response);
+            }
+            catch (Exception e) when (ApiErrors.IsLostRace(e))
+            {
+                // Changed under us; the change enqueues the fleet again.
+            }
+        }).ConfigureAwait(false);
+    }
+
+    internal const string StateLabelPath = "/metadata/labels/gridgame.io~1state";
+
+    private async Task<int> CreateAsync(GameFleet fleet, string key, string revision, int count, CancellationToken cancellationToken)
+    {
+        if (count <= 0)
+        {
+            return 0;
+        }
+        var dynamicPorts = PodFactory.DynamicPortCount(fleet.Spec);
+        var pods = new List<V1Pod>(count);
+        if (dynamicPorts > 0)
+        {
+            var usage = PortUsage();
+            var nodeCount = _nodes.Cache.List().Count(n => n.Spec?.Unschedulable != true);
+            for (var i = 0; i < count; i++)
+            {
+                var ports = PortAllocator.Allocate(_portRange, dynamicPorts, usage, nodeCount);
+                if (ports is null)
+                {
+                    _setup.Events.RecordWarning(fleet, "PortsExhausted", $"no free hostPort in {_portRange} on {nodeCount} nodes for {count - i} more servers");
+                    break;
+                }
+                pods.Add(PodFactory.Create(fleet, revision, ports));
+            }
+        }
+        else
+        {
+            for (var i = 0; i < count; i++)
+            {
+                pods.Add(PodFactory.Create(fleet, revision, []));
+            }
+        }
+
+        _setup.Expectations.ExpectCreations(key, pods.Count);
+        var created = 0;
+        await Parallel.ForEachAsync(pods, new ParallelOptions { MaxDegreeOfParallelism = WriteConcurrency, CancellationToken = cancellationToken }, async (pod, ct) =>
+        {
+            try
+            {
+                var response = await _setup.Client.CoreV1.CreateNamespacedPodAsync(pod, fleet.Metadata.NamespaceProperty, cancellationToken: ct).ConfigureAwait(false);
+                // The cache's Added event reports the creation to the expectations.
+                if (!_pods.Cache.Upsert(response))
+                {
+                    _setup.Expectations.CreationObserved(key);
+                }
+                Interlocked.Increment(ref created);
+            }
+            catch
+            {
+                _setup.Expectations.CreationObserved(key);
+                throw;
+            }
+        }).ConfigureAwait(false);
+        if (created > 0)
+        {
+            _setup.Events.RecordNormal(fleet, "ServersCreated", string.Create(CultureInfo.InvariantCulture, $"created {created} servers of revision {revision}"));
+        }
+        return created;
+    }
+
+    /// <summary>How many live pods hold each hostPort of the range, across the cluster.</summary>
+    private Dictionary<int, int> PortUsage()
+    {
+        var usage = new Dictionary<int, int>();
+        foreach (var pod in _pods.Cache.List())
+        {
+            if (PodObservation.IsTerminating(pod) || PodObservation.IsFailed(pod))
+            {
+                continue;
+            }
+            foreach (var port in PodObservation.HostPorts(pod))
+            {
+                if (_portRange.Contains(port))
+                {
+                    usage[port] = usage.GetValueOrDefault(port) + 1;
+                }
+            }
+        }
+        return usage;
+    }
+
+    private static GameFleet Clone(GameFleet fleet) => KubernetesJson.Deserialize<GameFleet>(KubernetesJson.Serialize(fleet));
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a < b ? a : b);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1001, LogLevel.Information, "Fleet {Namespace}/{Fleet} scaled {From} -> {To}: {Reason}")]
+        public static partial void Scaled(ILogger logger, string @namespace, string fleet, int from, int to, string reason);
+
+        [LoggerMessage(1002, LogLevel.Debug, "Pod {Namespace}/{Pod} deleted ({Reason})")]
+        public static partial void PodDeleted(ILogger logger, string @namespace, string pod, string reason);
+
+        [LoggerMessage(1003, LogLevel.Information, "Fleet {Namespace}/{Fleet} drained; finalizer released")]
+        public static partial void FinalizerReleased(ILogger logger, string @namespace, string fleet);
+
+        [LoggerMessage(1004, LogLevel.Warning, "Fleet {Namespace}/{Fleet} is invalid: {Errors}")]
+        public static partial void Invalid(ILogger logger, string @namespace, string fleet, string errors);
+    }
+}

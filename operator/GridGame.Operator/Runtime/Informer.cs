@@ -1,0 +1,244 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace GridGame.Operator.Runtime;
+
+/// <summary>Timings of an informer. Defaults suit a real cluster; tests shorten them.</summary>
+internal sealed record InformerOptions
+{
+    public int PageSize { get; init; } = 500;
+
+    /// <summary>The watch's <c>timeoutSeconds</c>; the server ends the stream then and we resume from the last version.</summary>
+    public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The watchdog: a watch that delivers nothing (not even a bookmark) for this long is restarted.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5.5);
+
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Observes informers (metrics).</summary>
+internal interface IInformerObserver
+{
+    /// <summary>A watch ended and is being restarted: <c>timeout</c>, <c>expired</c> (410, relist), <c>idle</c> or <c>error</c>.</summary>
+    void WatchRestarted(ResourceType type, string reason);
+}
+
+/// <summary>The non-generic face of an informer, for the host.</summary>
+internal interface IInformer
+{
+    ResourceType Type { get; }
+
+    bool HasSynced { get; }
+
+    Task RunAsync(CancellationToken cancellationToken);
+
+    Task WaitForSyncAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Keeps a <see cref="ResourceCache{T}"/> equal to the server's view of one resource type (YARP's ResourceInformer,
+/// client-go's reflector): a paged list, then a watch from the list's resourceVersion with bookmarks and a
+/// <c>timeoutSeconds</c>; the remembered version follows every event, bookmarks included. A 410 (as an ERROR event
+/// or as the HTTP status) relists and deletes what vanished; errors reconnect with jittered exponential back-off;
+/// a watchdog restarts a watch that has gone silent. One list/watch loop runs per namespace (or one for all).
+/// </summary>
+internal sealed class Informer<T> : IInformer
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly ResourceApi _api;
+    private readonly IReadOnlyList<string?> _namespaces;
+    private readonly InformerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IInformerObserver? _observer;
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _unsynced;
+
+    public Informer(
+        ResourceApi api, ResourceType type, IReadOnlyCollection<string>? namespaces = null, InformerOptions? options = null,
+        TimeProvider? time = null, ILogger? logger = null, IInformerObserver? observer = null, ResourceCache<T>? cache = null)
+    {
+        _api = api;
+        Type = type;
+        _namespaces = namespaces is { Count: > 0 } && type.Namespaced ? [.. namespaces] : [null];
+        _options = options ?? new InformerOptions();
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        _observer = observer;
+        Cache = cache ?? new ResourceCache<T>();
+        _unsynced = _namespaces.Count;
+    }
+
+    public ResourceType Type { get; }
+
+    public ResourceCache<T> Cache { get; }
+
+    public bool HasSynced => _synced.Task.IsCompleted;
+
+    /// <summary>Lists done since start (the first, and every relist after a 410); for tests and logs.</summary>
+    public int ListCount { get; private set; }
+
+    public Task WaitForSyncAsync(CancellationToken cancellationToken) => _synced.Task.WaitAsync(cancellationToken);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.WhenAll(_namespaces.Select(ns => Task.Run(() => ReflectAsync(ns, cancellationToken), cancellationToken))).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ReflectAsync(string? @namespace, CancellationToken cancellationToken)
+    {
+        string? resourceVersion = null;
+        var failures = 0;
+        var synced = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            string reason;
+            try
+            {
+                if (resourceVersion is null)
+                {
+                    resourceVersion = await ListAsync(@namespace, cancellationToken).ConfigureAwait(false);
+                    if (!synced)
+                    {
+                        synced = true;
+                        if (Interlocked.Decrement(ref _unsynced) == 0)
+                        {
+                            _synced.TrySetResult();
+                        }
+                    }
+                }
+
+                var outcome = await WatchAsync(@namespace, resourceVersion, cancellationToken).ConfigureAwait(false);
+                resourceVersion = outcome.ResourceVersion;
+                reason = outcome.Reason;
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ResourceApi.IsGone(ex))
+            {
+                InformerLog.Expired(_logger, Type.ToString(), @namespace ?? "*");
+                resourceVersion = null;
+                reason = "expired";
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                var delay = Backoff(failures);
+                InformerLog.WatchFailed(_logger, ex, Type.ToString(), @namespace ?? "*", delay.TotalMilliseconds);
+                _observer?.WatchRestarted(Type, "error");
+                try
+                {
+                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            _observer?.WatchRestarted(Type, reason);
+        }
+    }
+
+    /// <summary>Lists every page and replaces the namespace's contents; returns the list's resourceVersion.</summary>
+    private async Task<string> ListAsync(string? @namespace, CancellationToken cancellationToken)
+    {
+        var items = new List<T>();
+        string? continueToken = null;
+        string? resourceVersion;
+        do
+        {
+            var page = await _api.ListPageAsync<T>(Type, @namespace, _options.PageSize, continueToken, cancellationToken).ConfigureAwait(false);
+            items.AddRange(page.Items);
+            resourceVersion = page.ResourceVersion;
+            continueToken = page.Continue;
+        }
+        while (!string.IsNullOrEmpty(continueToken));
+
+        var deleted = Cache.Replace(@namespace, items, resourceVersion);
+        ListCount++;
+        InformerLog.Listed(_logger, Type.ToString(), @namespace ?? "*", items.Count, deleted, resourceVersion ?? string.Empty);
+        return resourceVersion ?? "0";
+    }
+
+    private async Task<(string? ResourceVersion, string Reason)> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken)
+    {
+        using var idle = new CancellationTokenSource(_options.IdleTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+        var timeoutSeconds = Math.Max(1, (int)_options.WatchTimeout.TotalSeconds);
+        try
+        {
+            await foreach (var e in _api.WatchAsync<T>(Type, @namespace, resourceVersion, timeoutSeconds, linked.Token).ConfigureAwait(false))
+            {
+                idle.CancelAfter(_options.IdleTimeout);
+                switch (e.Type)
+                {
+                    case WatchEventType.Error:
+                        if (e.Status?.Code == 410)
+                        {
+                            InformerLog.Expired(_logger, Type.ToString(), @namespace ?? "*");
+                            return (null, "expired");
+                        }
+
+                        throw new InvalidOperationException($"watch of {Type} returned an error: {e.Status?.Code} {e.Status?.Reason} {e.Status?.Message}");
+                    case WatchEventType.Bookmark:
+                        break;
+                    case WatchEventType.Deleted:
+                        Cache.Remove(ObjectKey.Of(e.Object!));
+                        break;
+                    default:
+                        Cache.Upsert(e.Object!);
+                        break;
+                }
+
+                if (e.Object?.Metadata?.ResourceVersion is { Length: > 0 } rv)
+                {
+                    resourceVersion = rv;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            InformerLog.Idle(_logger, Type.ToString(), @namespace ?? "*", _options.IdleTimeout.TotalSeconds);
+            return (resourceVersion, "idle");
+        }
+
+        return (resourceVersion, "timeout");
+    }
+
+    private TimeSpan Backoff(int failures)
+    {
+        var ms = Math.Min(_options.MaxBackoff.TotalMilliseconds, _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30)));
+        return TimeSpan.FromMilliseconds(ms * (0.5 + Random.Shared.NextDouble()));
+    }
+}
+
+internal static partial class InformerLog
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Listed {Resource} in {Namespace}: {Count} objects, {Deleted} vanished, resourceVersion {ResourceVersion}")]
+    public static partial void Listed(ILogger logger, string resource, string @namespace, int count, int deleted, string resourceVersion);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Watch of {Resource} in {Namespace} expired (410); relisting")]
+    public static partial void Expired(ILogger logger, string resource, string @namespace);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Watch of {Resource} in {Namespace} failed; reconnecting in {DelayMs} ms")]
+    public static partial void WatchFailed(ILogger logger, Exception exception, string resource, string @namespace, double delayMs);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Watch of {Resource} in {Namespace} was silent for {Seconds} s; restarting")]
+    public static partial void Idle(ILogger logger, string resource, string @namespace, double seconds);
+}

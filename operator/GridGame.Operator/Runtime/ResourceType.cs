@@ -1,0 +1,31 @@
+using System.Reflection;
+using k8s;
+using k8s.Models;
+
+namespace GridGame.Operator.Runtime;
+
+/// <summary>Where a kind of resource lives in the API (group, version, plural), for list/watch URLs.</summary>
+internal sealed record ResourceType(string Group, string Version, string Plural, string Kind, bool Namespaced = true)
+{
+    public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
+
+    /// <summary>Reads <see cref="KubernetesEntityAttribute"/> from the model type (pods, leases and our CRD types carry it).</summary>
+    public static ResourceType For<T>(bool namespaced = true)
+        where T : IKubernetesObject
+    {
+        var entity = typeof(T).GetCustomAttribute<KubernetesEntityAttribute>()
+            ?? throw new InvalidOperationException($"{typeof(T).Name} has no [KubernetesEntity] attribute; pass a ResourceType explicitly.");
+        return new ResourceType(entity.Group ?? string.Empty, entity.ApiVersion, entity.PluralName, entity.Kind, namespaced);
+    }
+
+    /// <summary>The collection path relative to the API root: <c>api/v1/namespaces/ns/pods</c> or <c>apis/g/v/plural</c>.</summary>
+    public string CollectionPath(string? @namespace)
+    {
+        var root = Group.Length == 0 ? $"api/{Version}" : $"apis/{Group}/{Version}";
+        return Namespaced && !string.IsNullOrEmpty(@namespace)
+            ? $"{root}/namespaces/{Uri.EscapeDataString(@namespace)}/{Plural}"
+            : $"{root}/{Plural}";
+    }
+
+    public override string ToString() => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using GridGame.LocalCluster.Kubelets;
+
+namespace GridGame.LocalCluster.Tests.Kubelets;
+
+public sealed class ProcessLauncherTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gg-launcher-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static async Task<bool> EventuallyDeadAsync(int pid)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!ProcessLauncher.IsAlive(pid))
+            {
+                return true;
+            }
+            await Task.Delay(50);
+        }
+        return false;
+    }
+
+    [Fact]
+    public async Task A_started_process_gets_exactly_its_environment_and_writes_to_its_log()
+    {
+        using var launcher = new ProcessLauncher(Path.Combine(_dir, "pids"));
+        var log = Path.Combine(_dir, "c.log");
+        using var process = await launcher.StartAsync(["/bin/sh", "-c", "echo \"hello $GREETING\"; echo oops >&2"],
+            new Dictionary<string, string> { ["GREETING"] = "pods", ["PATH"] = "/usr/bin:/bin" }, log, null);
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        process.ExitCode.Should().Be(0);
+        (await File.ReadAllTextAsync(log)).Should().Be("hello pods\noops\n");
+    }
+
+    [Fact]
+    public async Task A_started_process_leads_its_own_process_group_so_signals_reach_its_children()
+    {
+        using var launcher = new ProcessLauncher(Path.Combine(_dir, "pids"));
+        var log = Path.Combine(_dir, "tree.log");
+        using var process = await launcher.StartAsync(["/bin/sh", "-c", "sleep 300 & echo child $!; wait"],
+            new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" }, log, null);
+        var child = await ChildPidAsync(log);
+        ProcessLauncher.IsAlive(child).Should().BeTrue();
+
+        ProcessLauncher.Signal(process.Id, ProcessLauncher.SigKill);
+
+        (await EventuallyDeadAsync(child)).Should().BeTrue("the grandchild is in the container's process group");
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task The_wrapper_kills_the_container_when_its_parent_dies_abruptly()
+    {
+        // An intermediate shell plays the LocalCluster process: it starts the container through the same wrapper
+        // and is then SIGKILLed, as a crashed LocalCluster would be.
+        var log = Path.Combine(_dir, "orphan.log");
+        var wrapper = string.Join(' ', ProcessLauncher.Wrapper(log).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        var info = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add($"{wrapper} sleep 300 & echo $!; wait");
+        using var parent = Process.Start(info)!;
+        var pid = int.Parse((await parent.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)))!);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!File.Exists($"/proc/{pid}/cmdline") || !(await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).StartsWith("sleep", StringComparison.Ordinal))
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the wrapper should exec the command");
+            await Task.Delay(20);
+        }
+
+        parent.Kill();
+
+        (await EventuallyDeadAsync(pid)).Should().BeTrue("the kernel delivers the parent-death signal");
+    }
+
+    [Fact]
+    public async Task A_later_launcher_reaps_the_groups_of_an_owner_that_is_gone_and_leaves_live_owners_alone()
+    {
+        var registry = Path.Combine(_dir, "pids");
+        Directory.CreateDirectory(registry);
+        var info = new ProcessStartInfo("setsid") { ArgumentList = { "sleep", "300" } };
+        using var orphan = Process.Start(info)!;
+        using var adopted = Process.Start(new ProcessStartInfo("setsid") { ArgumentList = { "sleep", "300" } })!;
+        var orphanId = ProcessLauncher.Identity(orphan.Id)!;
+        var self = ProcessLauncher.Identity(Environment.ProcessId)!;
+        // One group recorded by an owner that no longer exists, one by this (live) process.
+        await File.WriteAllTextAsync(Path.Combine(registry, $"1-1.{orphanId.Replace('-', '.')}"), "");
+        await File.WriteAllTextAsync(Path.Combine(registry, $"{self}.{ProcessLauncher.Identity(adopted.Id)!.Replace('-', '.')}"), "");
+        try
+        {
+            using var launcher = new ProcessLauncher(registry);
+            launcher.ReapOrphans().Should().Be(1);
+            (await EventuallyDeadAsync(orphan.Id)).Should().BeTrue();
+            ProcessLauncher.IsAlive(adopted.Id).Should().BeTrue();
+            Directory.GetFiles(registry).Should().ContainSingle();
+        }
+        finally
+        {
+            adopted.Kill();
+            orphan.Kill();
+        }
+    }
+
+    private static async Task<int> ChildPidAsync(string log)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (File.Exists(log) && (await File.ReadAllTextAsync(log)).Split('\n').FirstOrDefault(l => l.StartsWith("child ", StringComparison.Ordinal)) is { } line)
+            {
+                return int.Parse(line[6..]);
+            }
+            await Task.Delay(20);
+        }
+        throw new TimeoutException("the container never printed its child's pid");
+    }
+}

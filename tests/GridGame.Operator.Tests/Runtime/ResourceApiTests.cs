@@ -1,0 +1,65 @@
+using GridGame.Operator.Runtime;
+using k8s;
+using k8s.Models;
+
+namespace GridGame.Operator.Tests.Runtime;
+
+public sealed class ResourceApiTests
+{
+    [Theory]
+    [InlineData("", "v1", "pods", "default", "api/v1/namespaces/default/pods")]
+    [InlineData("", "v1", "pods", null, "api/v1/pods")]
+    [InlineData("gridgame.io", "v1", "gamefleets", "prod", "apis/gridgame.io/v1/namespaces/prod/gamefleets")]
+    [InlineData("coordination.k8s.io", "v1", "leases", null, "apis/coordination.k8s.io/v1/leases")]
+    public void Collection_paths_follow_the_api_layout(string group, string version, string plural, string? ns, string path) =>
+        new ResourceType(group, version, plural, "X").CollectionPath(ns).Should().Be(path);
+
+    [Fact]
+    public void A_resource_type_is_read_from_the_model_attribute()
+    {
+        ResourceType.For<V1Pod>().Should().Be(new ResourceType("", "v1", "pods", "Pod"));
+        ResourceType.For<V1Lease>().ApiVersion.Should().Be("coordination.k8s.io/v1");
+    }
+
+    [Fact]
+    public void A_watch_ERROR_line_becomes_an_event_carrying_its_status()
+    {
+        var e = ResourceApi.ParseWatchLine<V1Pod>("""{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}}""");
+
+        e.Type.Should().Be(WatchEventType.Error);
+        e.Status!.Code.Should().Be(410);
+        e.Object.Should().BeNull();
+    }
+
+    [Fact]
+    public void A_watch_BOOKMARK_line_carries_the_resource_version()
+    {
+        var e = ResourceApi.ParseWatchLine<V1Pod>("""{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"42"}}}""");
+
+        e.Type.Should().Be(WatchEventType.Bookmark);
+        e.Object!.Metadata.ResourceVersion.Should().Be("42");
+    }
+
+    [Fact]
+    public void A_watch_MODIFIED_line_deserializes_the_object()
+    {
+        var e = ResourceApi.ParseWatchLine<V1Pod>("""{"type":"MODIFIED","object":{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","namespace":"ns","resourceVersion":"7","creationTimestamp":"2026-01-02T03:04:05Z"}}}""");
+
+        e.Type.Should().Be(WatchEventType.Modified);
+        e.Object!.Metadata.Name.Should().Be("a");
+        e.Object.Metadata.CreationTimestamp.Should().Be(new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc));
+    }
+
+    [Theory]
+    [InlineData("GET", "http://h/api/v1/pods?watch=true&resourceVersion=1", "watch")]
+    [InlineData("GET", "http://h/api/v1/pods?limit=500", "get")]
+    [InlineData("POST", "http://h/api/v1/namespaces/d/pods", "create")]
+    [InlineData("PATCH", "http://h/api/v1/namespaces/d/pods/a", "patch")]
+    [InlineData("PUT", "http://h/api/v1/namespaces/d/pods/a", "update")]
+    [InlineData("DELETE", "http://h/api/v1/namespaces/d/pods/a", "delete")]
+    public void Api_requests_are_labelled_by_verb(string method, string uri, string verb)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), uri);
+        ApiMetricsHandler.Verb(request).Should().Be(verb);
+    }
+}
