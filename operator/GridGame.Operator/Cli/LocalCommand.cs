@@ -1,57 +1,60 @@
-using System.Globalization;
-using GridGame.LocalCluster;
+using System.Runtime.InteropServices;
+using GridGame.Operator.Local;
 
 namespace GridGame.Operator.Cli;
 
-/// <summary>The `local` command: LocalCluster on this machine (DESIGN §6, §7).</summary>
+/// <summary>The `local` command: the whole system on this machine (DESIGN §6, §7); see <see cref="LocalMode"/>.</summary>
 internal static class LocalCommand
 {
     public static async Task<int> ExecuteAsync(string[] args, CancellationToken cancellationToken)
     {
-        var apiOnly = false;
-        var apiPort = 0;
-        var kubeconfig = Path.Combine(".gridgame", "kubeconfig");
-        for (var i = 0; i < args.Length; i++)
+        if (args.Any(a => a is "--help" or "-h"))
         {
-            switch (args[i])
-            {
-                case "--api-only":
-                    apiOnly = true;
-                    break;
-                case "--api-port" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var port):
-                    apiPort = port;
-                    i++;
-                    break;
-                case "--kubeconfig" when i + 1 < args.Length:
-                    kubeconfig = args[++i];
-                    break;
-                case "--lobby-port" or "--kubelet" or "--nodes" when i + 1 < args.Length:
-                    i++;
-                    break;
-                case "--no-sample":
-                    break;
-                default:
-                    Console.Error.WriteLine($"gridgame-operator local: unknown or incomplete option '{args[i]}'");
-                    return 2;
-            }
+            Console.Out.WriteLine(LocalModeOptions.Usage);
+            return 0;
         }
-        if (!apiOnly)
+
+        var (options, error) = LocalModeOptions.Parse(args);
+        if (options is null)
         {
-            Console.Error.WriteLine("gridgame-operator local: only --api-only is built yet (kubelets, operator and lobby are not wired in)");
-            return 1;
+            Console.Error.WriteLine($"gridgame-operator local: {error}");
+            Console.Error.WriteLine(LocalModeOptions.Usage);
+            return 2;
         }
-        await using var server = await LocalApiServer.StartAsync(new LocalApiServerOptions { Port = apiPort }, cancellationToken);
-        var path = server.WriteKubeconfig(kubeconfig);
-        Console.WriteLine($"API {server.BaseAddress.ToString().TrimEnd('/')}");
-        Console.WriteLine($"kubeconfig {path}");
+
+        // SIGTERM stops as Ctrl-C does: everything is disposed in order, and the kubelet ends its game servers.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+
+        LocalMode local;
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            local = await LocalMode.StartAsync(options, Console.Out, stop.Token);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or IOException)
         {
-            // Ctrl-C / SIGTERM: stop cleanly
+            Console.Error.WriteLine($"gridgame-operator local: {ex.Message}");
+            return 1;
         }
+
+        await using (local)
+        {
+            Console.Out.WriteLine("ready; Ctrl-C stops everything");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            Console.Out.WriteLine("stopping …");
+        }
+
         return 0;
     }
 }
