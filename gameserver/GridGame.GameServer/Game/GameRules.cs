@@ -101,6 +101,7 @@ internal sealed class GameRules
         {
             Phase = GamePhase.Playing;
             StartedAt = now;
+            Seq++;
         }
         return new JoinOutcome(first, starts);
     }
@@ -189,25 +190,31 @@ internal sealed class GameRules
     /// <summary>Rebuilds a game from stored state, as after a server restart.</summary>
     public static GameRules FromState(GameState state)
     {
-        var rules = new GameRules(state.Id, state.Settings, state.AllowedPlayers, state.CreatedAt)
+        var rules = new GameRules(state.Id, state.Settings, state.AllowedPlayers, state.CreatedAt);
+        rules.RestoreFrom(state);
+        return rules;
+    }
+
+    /// <summary>Puts this game back to an earlier state of itself (when a change could not be stored).</summary>
+    public void RestoreFrom(GameState state)
+    {
+        Phase = state.Phase;
+        FinishReason = state.FinishReason;
+        StartedAt = state.StartedAt;
+        FinishedAt = state.FinishedAt;
+        Seq = state.Seq;
+        for (var i = 0; i < _cells.Length; i++)
         {
-            Phase = state.Phase,
-            FinishReason = state.FinishReason,
-            StartedAt = state.StartedAt,
-            FinishedAt = state.FinishedAt,
-            Seq = state.Seq,
-        };
-        for (var i = 0; i < rules._cells.Length && i < state.Cells.Count; i++)
-        {
-            rules._cells[i] = state.Cells[i];
+            _cells[i] = i < state.Cells.Count ? state.Cells[i] : null;
         }
-        rules._freeCells = rules._cells.Count(c => c is null);
+        _freeCells = _cells.Count(c => c is null);
+        _players.Clear();
+        _joinOrder.Clear();
         foreach (var player in state.Players)
         {
-            rules._players[player.Id] = player;
-            rules._joinOrder.Add(player.Id);
+            _players[player.Id] = player;
+            _joinOrder.Add(player.Id);
         }
-        return rules;
     }
 }
 
