@@ -79,7 +79,8 @@ internal static class GameServerHost
             config.AbortOnConnectFail = false;
             return ConnectionMultiplexer.Connect(config);
         });
-        builder.Services.AddSingleton<IGameStore, RedisGameStore>();
+        builder.Services.AddSingleton<IGameStore>(sp => new RedisGameStore(
+            sp.GetRequiredService<IConnectionMultiplexer>(), builder.Configuration["GridGame:RedisPrefix"] is { Length: > 0 } prefix ? prefix : "gg"));
     }
 
     private static async Task<IResult> ReadyAsync(DrainState drain, IGameStore store, HistoryWriter history, CancellationToken cancellationToken)

@@ -138,8 +138,12 @@ internal sealed class LiveGame : IDisposable
         return claimed;
     }
 
-    /// <summary>The player leaves, if <paramref name="connectionId"/> is still their connection (a replaced one leaves nothing).</summary>
-    public async Task LeaveAsync(string player, string connectionId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The player leaves, if <paramref name="connectionId"/> is still their connection (a replaced one leaves nothing).
+    /// With <paramref name="connectionOnly"/> (the server is draining) only the connection goes: the player has not left
+    /// the game, so it neither ends nor records anything, and the player can rejoin on a server that recovers it.
+    /// </summary>
+    public async Task LeaveAsync(string player, string connectionId, CancellationToken cancellationToken, bool connectionOnly = false)
     {
         var changes = new List<GameChange>();
         await _gate.WaitAsync(cancellationToken);
@@ -151,7 +155,7 @@ internal sealed class LiveGame : IDisposable
             }
             _connections.Remove(player);
             await _hub.Groups.RemoveFromGroupAsync(connectionId, Group, cancellationToken);
-            if (_rules.Phase == GamePhase.Finished)
+            if (_rules.Phase == GamePhase.Finished || connectionOnly)
             {
                 return;
             }

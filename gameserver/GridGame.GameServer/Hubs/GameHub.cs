@@ -98,7 +98,7 @@ internal sealed partial class GameHub : Hub<IGameClient>
         _metrics.Connections.Dec();
         if (Current() is { } game)
         {
-            await game.LeaveAsync(Player(), Context.ConnectionId, CancellationToken.None);
+            await game.LeaveAsync(Player(), Context.ConnectionId, CancellationToken.None, connectionOnly: _drain.IsDraining);
         }
     }
 

@@ -9,14 +9,15 @@ namespace GridGame.GameServer.Stores;
 /// Games in Redis, one hash tag per game so a cluster keeps them together: <c>gg:{id}:meta</c> (phase and state
 /// JSON), <c>:board</c> (cell → player), <c>:scores</c>, <c>:last</c> (last claim time per player) and <c>:events</c>,
 /// a Stream read by the history through the consumer group <c>history</c>. <c>gg:games</c> lists unfinished games,
-/// <c>gg:history</c> games whose events may not all be in the history yet.
+/// <c>gg:history</c> games whose events may not all be in the history yet. The prefix <c>gg</c> is
+/// <c>GridGame:RedisPrefix</c>.
 /// </summary>
-internal sealed class RedisGameStore(IConnectionMultiplexer redis) : IGameStore
+internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix = "gg") : IGameStore
 {
     public const string HistoryGroup = "history";
-    private const string GamesKey = "gg:games";
-    private const string HistoryKey = "gg:history";
     private const int MaxStreamsPerRead = 64;
+    private readonly string _gamesKey = prefix + ":games";
+    private readonly string _historyKey = prefix + ":history";
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -30,13 +31,13 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis) : IGameStore
 
     public async Task<GameState> CreateAsync(GameState initial, GameEvent opened, CancellationToken cancellationToken)
     {
-        var keys = new Keys(initial.Id);
+        var keys = Key(initial.Id);
         await ClaimScript.Create.EvaluateAsync(Db, new
         {
             meta = keys.Meta,
             events = keys.Events,
-            games = (RedisKey)GamesKey,
-            history = (RedisKey)HistoryKey,
+            games = (RedisKey)_gamesKey,
+            history = (RedisKey)_historyKey,
             phase = initial.Phase.ToString(),
             state = StateJson(initial),
             at = opened.At.ToUnixTimeMilliseconds(),
@@ -49,7 +50,7 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis) : IGameStore
 
     public async Task<GameState?> LoadAsync(string gameId, CancellationToken cancellationToken)
     {
-        var keys = new Keys(gameId);
+        var keys = Key(gameId);
         var db = Db;
         var stateTask = db.HashGetAsync(keys.Meta, "state");
         var boardTask = db.HashGetAllAsync(keys.Board);
@@ -85,13 +86,13 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis) : IGameStore
 
     public async Task<IReadOnlyList<string>> ListUnfinishedAsync(CancellationToken cancellationToken)
     {
-        var ids = await Db.SetMembersAsync(GamesKey).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var ids = await Db.SetMembersAsync(_gamesKey).WaitAsync(cancellationToken).ConfigureAwait(false);
         return [.. ids.Select(id => (string)id!)];
     }
 
     public async Task<StoreClaim> ClaimAsync(GameEvent claim, int boardSize, CancellationToken cancellationToken)
     {
-        var keys = new Keys(claim.GameId);
+        var keys = Key(claim.GameId);
         var result = await ClaimScript.Claim.EvaluateAsync(Db, new
         {
             meta = keys.Meta,
@@ -117,12 +118,12 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis) : IGameStore
 
     public async Task RecordAsync(GameEvent gameEvent, GameState after, CancellationToken cancellationToken)
     {
-        var keys = new Keys(gameEvent.GameId);
+        var keys = Key(gameEvent.GameId);
         await ClaimScript.Record.EvaluateAsync(Db, new
         {
             meta = keys.Meta,
             events = keys.Events,
-            games = (RedisKey)GamesKey,
+            games = (RedisKey)_gamesKey,
             phase = after.Phase.ToString(),
             state = StateJson(after),
             seq = gameEvent.Seq,
@@ -136,7 +137,7 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis) : IGameStore
 
     public async Task<IReadOnlyList<GameEvent>> ReadForHistoryAsync(string consumer, int max, CancellationToken cancellationToken)
     {
-        var games = await Db.SetRandomMembersAsync(HistoryKey, MaxStreamsPerRead).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var games = await Db.SetRandomMembersAsync(_historyKey, MaxStreamsPerRead).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (games.Length == 0)
         {
             return [];
@@ -152,11 +153,11 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis) : IGameStore
         var db = Db;
         foreach (var game in events.GroupBy(e => e.GameId, StringComparer.Ordinal))
         {
-            var keys = new Keys(game.Key);
+            var keys = Key(game.Key);
             await db.StreamAcknowledgeAsync(keys.Events, HistoryGroup, [.. game.Select(e => (RedisValue)e.Receipt)]).WaitAsync(cancellationToken).ConfigureAwait(false);
             if (game.Any(e => e.Type == GameEventType.Finished))
             {
-                await db.SetRemoveAsync(HistoryKey, game.Key).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await db.SetRemoveAsync(_historyKey, game.Key).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -165,9 +166,9 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis) : IGameStore
     {
         var db = Db;
         long lag = 0;
-        foreach (var game in await db.SetMembersAsync(HistoryKey).WaitAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var game in await db.SetMembersAsync(_historyKey).WaitAsync(cancellationToken).ConfigureAwait(false))
         {
-            var groups = await db.StreamGroupInfoAsync(new Keys(game!).Events).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var groups = await db.StreamGroupInfoAsync(Key(game!).Events).WaitAsync(cancellationToken).ConfigureAwait(false);
             foreach (var group in groups.Where(g => g.Name == HistoryGroup))
             {
                 lag += group.PendingMessageCount + (group.Lag ?? 0);
@@ -178,7 +179,7 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis) : IGameStore
 
     private async Task<List<GameEvent>> ReadAsync(RedisValue[] games, RedisValue from, string consumer, int perStream, CancellationToken cancellationToken)
     {
-        var positions = games.Select(g => new StreamPosition(new Keys(g!).Events, from)).ToArray();
+        var positions = games.Select(g => new StreamPosition(Key(g!).Events, from)).ToArray();
         var streams = await Db.StreamReadGroupAsync(positions, HistoryGroup, consumer, perStream).WaitAsync(cancellationToken).ConfigureAwait(false);
         var events = new List<GameEvent>();
         for (var i = 0; i < streams.Length; i++)
@@ -208,17 +209,19 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis) : IGameStore
 
     private static string StateJson(GameState state) => JsonSerializer.Serialize(state with { Cells = [] });
 
-    private readonly record struct Keys(string Id)
+    private Keys Key(string id) => new(prefix, id);
+
+    private readonly record struct Keys(string Prefix, string Id)
     {
-        public RedisKey Meta => $"gg:{{{Id}}}:meta";
+        public RedisKey Meta => $"{Prefix}:{{{Id}}}:meta";
 
-        public RedisKey Board => $"gg:{{{Id}}}:board";
+        public RedisKey Board => $"{Prefix}:{{{Id}}}:board";
 
-        public RedisKey Scores => $"gg:{{{Id}}}:scores";
+        public RedisKey Scores => $"{Prefix}:{{{Id}}}:scores";
 
-        public RedisKey Last => $"gg:{{{Id}}}:last";
+        public RedisKey Last => $"{Prefix}:{{{Id}}}:last";
 
-        public RedisKey Events => $"gg:{{{Id}}}:events";
+        public RedisKey Events => $"{Prefix}:{{{Id}}}:events";
 
         public static string GameOf(RedisKey eventsKey)
         {
