@@ -96,12 +96,24 @@ internal sealed class HistoryPump(
                 await store.AcknowledgeAsync(batch, cancellationToken);
                 metrics.HistoryWritten.Inc(batch.Count);
             }
-            metrics.HistoryLag.Set(await store.HistoryLagAsync(cancellationToken));
             return batch.Count;
         }
         finally
         {
+            await UpdateLagAsync(cancellationToken);
             _pumping.Release();
+        }
+    }
+
+    private async Task UpdateLagAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            metrics.HistoryLag.Set(await store.HistoryLagAsync(cancellationToken));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogDebug(ex, "Could not measure the history lag");
         }
     }
 }
