@@ -53,6 +53,7 @@ internal static class GameServerHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DrainService>());
 
         var app = builder.Build();
+        app.Use(RedirectBrowsersToThePage);
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseAuthentication();
@@ -63,6 +64,19 @@ internal static class GameServerHost
         app.MapGet("/ready", ReadyAsync);
         app.MapMetrics("/metrics", app.Services.GetRequiredService<GameMetrics>().Registry);
         return app;
+    }
+
+    /// <summary>A GameSession's <c>status.url</c> points at the hub; a browser that opens it gets the page for that session.</summary>
+    private static Task RedirectBrowsersToThePage(HttpContext context, Func<Task> next)
+    {
+        var request = context.Request;
+        if (HttpMethods.IsGet(request.Method) && request.Path.Equals(GameHub.Path, StringComparison.OrdinalIgnoreCase)
+            && !context.WebSockets.IsWebSocketRequest && request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal))
+        {
+            context.Response.Redirect("/" + request.QueryString);
+            return Task.CompletedTask;
+        }
+        return next();
     }
 
     private static void AddStore(WebApplicationBuilder builder)
