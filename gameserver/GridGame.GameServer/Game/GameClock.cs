@@ -1,0 +1,37 @@
+namespace GridGame.GameServer.Game;
+
+/// <summary>Ends games whose time is up (checked every second), and recovers the store's unfinished games at start.</summary>
+internal sealed class GameClock(GameDirectory directory, TimeProvider time, ILogger<GameClock> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await directory.RecoverAllAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Could not recover games from the store at start; they are recovered when players join");
+        }
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            await TickAllAsync(stoppingToken);
+        }
+    }
+
+    public async Task TickAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var game in directory.Games)
+        {
+            try
+            {
+                await game.TickAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Ending game {Session} on time failed; retrying on the next tick", game.Id);
+            }
+        }
+    }
+}

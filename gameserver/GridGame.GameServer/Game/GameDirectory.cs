@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using GridGame.GameServer.Hubs;
+using GridGame.GameServer.Operations;
+using GridGame.GameServer.Stores;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace GridGame.GameServer.Game;
+
+/// <summary>
+/// The games open on this server, by session name. The Kubernetes agent opens a game with
+/// <see cref="OpenAsync"/>; in standalone mode a join opens any session with the configured settings.
+/// A game found in the store but not in memory (after a restart) is recovered from the store.
+/// </summary>
+internal sealed class GameDirectory(
+    IGameStore store,
+    IHubContext<GameHub, IGameClient> hub,
+    TimeProvider time,
+    GameMetrics metrics,
+    IEnumerable<IGameObserver> observers,
+    IOptions<GameServerOptions> options,
+    ILogger<GameDirectory> logger) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, LiveGame> _games = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _opening = new(1, 1);
+    private readonly IReadOnlyList<IGameObserver> _observers = [.. observers];
+
+    public bool Standalone => options.Value.Standalone ?? true;
+
+    public IEnumerable<LiveGame> Games => _games.Values;
+
+    public LiveGame? Find(string session) => _games.GetValueOrDefault(session);
+
+    /// <summary>Opens a game (or returns the one open, or recovers the stored one) with these settings and allowed players (empty = anyone up to maxPlayers).</summary>
+    public async Task<LiveGame> OpenAsync(string session, GameSettings settings, IReadOnlyCollection<string> allowedPlayers, CancellationToken cancellationToken)
+    {
+        if (_games.TryGetValue(session, out var open))
+        {
+            return open;
+        }
+        await _opening.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_games.TryGetValue(session, out open))
+            {
+                return open;
+            }
+            var now = time.GetUtcNow();
+            var fresh = new GameRules(session, settings, allowedPlayers, now).ToState();
+            var opened = new GameEvent(session, 0, GameEventType.Opened, null, 0, 0, now, JsonSerializer.Serialize(settings));
+            var state = await store.CreateAsync(fresh, opened, cancellationToken).ConfigureAwait(false);
+            var game = Add(GameRules.FromState(state));
+            Notify(new GameChange(GameChangeKind.Opened, session, null, game.View()));
+            return game;
+        }
+        finally
+        {
+            _opening.Release();
+        }
+    }
+
+    /// <summary>The game a player may join under this name: open here, recovered from the store, or (standalone) opened now.</summary>
+    public async Task<LiveGame?> FindForJoinAsync(string session, CancellationToken cancellationToken)
+    {
+        if (_games.TryGetValue(session, out var open))
+        {
+            return open;
+        }
+        if (await RecoverAsync(session, cancellationToken).ConfigureAwait(false) is { } recovered)
+        {
+            return recovered;
+        }
+        return Standalone ? await OpenAsync(session, options.Value.Game, [], cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    /// <summary>Loads a stored game into memory, as after a restart; null when the store has none.</summary>
+    public async Task<LiveGame?> RecoverAsync(string session, CancellationToken cancellationToken)
+    {
+        await _opening.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_games.TryGetValue(session, out var open))
+            {
+                return open;
+            }
+            var state = await store.LoadAsync(session, cancellationToken).ConfigureAwait(false);
+            if (state is null)
+            {
+                return null;
+            }
+            // Nobody is connected to a server that just started; players come back by joining again.
+            state = state with { Players = [.. state.Players.Select(p => p with { Connected = false })] };
+            Log.Recovered(logger, session, state.Phase, null);
+            return Add(GameRules.FromState(state));
+        }
+        finally
+        {
+            _opening.Release();
+        }
+    }
+
+    /// <summary>Recovers every unfinished game of the store (at start).</summary>
+    public async Task<int> RecoverAllAsync(CancellationToken cancellationToken)
+    {
+        var count = 0;
+        foreach (var id in await store.ListUnfinishedAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await RecoverAsync(id, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>Forgets a game here (its session was deleted); the store keeps it.</summary>
+    public bool Close(string session)
+    {
+        if (_games.TryRemove(session, out var game))
+        {
+            if (game.Phase != GamePhase.Finished)
+            {
+                metrics.GamesActive.Dec();
+            }
+            game.Dispose();
+            return true;
+        }
+        return false;
+    }
+
+    public void Dispose()
+    {
+        _opening.Dispose();
+        foreach (var game in _games.Values)
+        {
+            game.Dispose();
+        }
+    }
+
+    private LiveGame Add(GameRules rules)
+    {
+        var game = new LiveGame(rules, store, hub, time, metrics, _observers, logger);
+        _games[rules.Id] = game;
+        if (rules.Phase != GamePhase.Finished)
+        {
+            metrics.GamesActive.Inc();
+        }
+        return game;
+    }
+
+    private void Notify(GameChange change)
+    {
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                observer.OnGameChanged(change);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.ObserverFailed(logger, change.GameId, ex);
+            }
+        }
+    }
+
+    private static class Log
+    {
+        private static readonly Action<ILogger, string, GamePhase, Exception?> RecoveredMessage =
+            LoggerMessage.Define<string, GamePhase>(LogLevel.Information, new EventId(10, "GameRecovered"), "Recovered game {Session} ({Phase}) from the store");
+
+        private static readonly Action<ILogger, string, Exception?> ObserverFailedMessage =
+            LoggerMessage.Define<string>(LogLevel.Warning, new EventId(11, "ObserverFailed"), "A game observer failed when game {Session} opened");
+
+        public static void Recovered(ILogger logger, string session, GamePhase phase, Exception? ex) => RecoveredMessage(logger, session, phase, ex);
+
+        public static void ObserverFailed(ILogger logger, string session, Exception ex) => ObserverFailedMessage(logger, session, ex);
+    }
+}

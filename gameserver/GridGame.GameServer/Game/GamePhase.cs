@@ -1,0 +1,18 @@
+namespace GridGame.GameServer.Game;
+
+/// <summary>Where a game is in its life: waiting for players, being played, or over.</summary>
+public enum GamePhase
+{
+    Waiting,
+    Playing,
+    Finished,
+}
+
+/// <summary>Why a game ended.</summary>
+public enum FinishReason
+{
+    None,
+    BoardFull,
+    TimeUp,
+    AllLeft,
+}

@@ -1,0 +1,320 @@
+using System.Text.Json;
+using GridGame.GameServer.Hubs;
+using GridGame.GameServer.Operations;
+using GridGame.GameServer.Stores;
+using Microsoft.AspNetCore.SignalR;
+
+namespace GridGame.GameServer.Game;
+
+/// <summary>
+/// One game open on this server: its rules, its players' connections and the SignalR group they share. Commands
+/// run one at a time behind a gate; each is checked by the rules, made durable in the store, applied, then announced.
+/// </summary>
+internal sealed class LiveGame : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, HubCallerContext> _connections = new(StringComparer.Ordinal);
+    private readonly GameRules _rules;
+    private readonly IGameStore _store;
+    private readonly IHubContext<GameHub, IGameClient> _hub;
+    private readonly TimeProvider _time;
+    private readonly GameMetrics _metrics;
+    private readonly IReadOnlyList<IGameObserver> _observers;
+    private readonly ILogger _logger;
+
+    public LiveGame(GameRules rules, IGameStore store, IHubContext<GameHub, IGameClient> hub, TimeProvider time, GameMetrics metrics,
+        IReadOnlyList<IGameObserver> observers, ILogger logger)
+    {
+        _rules = rules;
+        _store = store;
+        _hub = hub;
+        _time = time;
+        _metrics = metrics;
+        _observers = observers;
+        _logger = logger;
+        Group = "game:" + rules.Id;
+    }
+
+    public string Id => _rules.Id;
+
+    /// <summary>The SignalR group of this game's connections.</summary>
+    public string Group { get; }
+
+    public GamePhase Phase => _rules.Phase;
+
+    /// <summary>Adds (or re-adds) the player; returns their snapshot and the connection this one replaces, if any.</summary>
+    public async Task<(BoardSnapshot Snapshot, HubCallerContext? Replaced)> JoinAsync(string player, HubCallerContext connection, CancellationToken cancellationToken)
+    {
+        var changes = new List<GameChange>();
+        HubCallerContext? replaced;
+        BoardSnapshot snapshot;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_rules.CheckJoin(player) is var refusal and not Refusal.None)
+            {
+                throw new HubException(refusal.Message());
+            }
+            _connections.TryGetValue(player, out replaced);
+            if (replaced?.ConnectionId == connection.ConnectionId)
+            {
+                replaced = null;
+            }
+            await _hub.Groups.AddToGroupAsync(connection.ConnectionId, Group, cancellationToken);
+            if (!(_rules.Player(player)?.Connected ?? false))
+            {
+                var before = _rules.ToState();
+                var now = _time.GetUtcNow();
+                var outcome = _rules.ApplyJoin(player, now);
+                var events = new List<GameEvent> { new(Id, outcome.Started ? _rules.Seq - 1 : _rules.Seq, GameEventType.Joined, player, 0, 0, now) };
+                if (outcome.Started)
+                {
+                    events.Add(new GameEvent(Id, _rules.Seq, GameEventType.Started, null, 0, 0, now));
+                }
+                try
+                {
+                    await RecordOrRollBackAsync(events, before, cancellationToken);
+                }
+                catch
+                {
+                    await _hub.Groups.RemoveFromGroupAsync(connection.ConnectionId, Group, CancellationToken.None);
+                    throw;
+                }
+                await _hub.Clients.GroupExcept(Group, connection.ConnectionId).PlayerJoined(new PlayerChange(player, events[0].Seq));
+                changes.Add(Change(GameChangeKind.PlayerJoined, player));
+                if (outcome.Started)
+                {
+                    await _hub.Clients.Group(Group).GameStarted(new GameStarted(_rules.StartedAt!.Value.ToUnixTimeMilliseconds(), _rules.EndsAt!.Value.ToUnixTimeMilliseconds()));
+                    changes.Add(Change(GameChangeKind.Started, null));
+                }
+            }
+            _connections[player] = connection;
+            snapshot = Snapshot(player);
+        }
+        finally
+        {
+            _gate.Release();
+            Notify(changes);
+        }
+        return (snapshot, replaced);
+    }
+
+    public async Task<CellClaimed> ClaimAsync(string player, int row, int col, CancellationToken cancellationToken)
+    {
+        var changes = new List<GameChange>();
+        var started = _time.GetTimestamp();
+        CellClaimed claimed;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var now = _time.GetUtcNow();
+            await FinishIfDueAsync(now, changes, cancellationToken);
+            if (_rules.CheckClaim(player, row, col, now) is var refusal and not Refusal.None)
+            {
+                throw new HubException(refusal.Message());
+            }
+            var claim = new GameEvent(Id, _rules.Seq + 1, GameEventType.Claimed, player, row, col, now);
+            var stored = await _store.ClaimAsync(claim, _rules.Settings.BoardSize, cancellationToken);
+            if (stored.Status != StoreClaimStatus.Claimed)
+            {
+                // Only another writer of the same game (a second server, by mistake) gets here.
+                throw new HubException(stored.Status == StoreClaimStatus.CellTaken ? Refusal.CellTaken.Message() : Refusal.GameOver.Message());
+            }
+            var outcome = _rules.ApplyClaim(player, row, col, now);
+            claimed = new CellClaimed(row, col, player, outcome.Score, claim.Seq);
+            await _hub.Clients.Group(Group).CellClaimed(claimed);
+            changes.Add(Change(GameChangeKind.CellClaimed, player));
+            if (outcome.Finished)
+            {
+                await AnnounceFinishAsync(changes, cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+            Notify(changes);
+        }
+        _metrics.ClaimDuration.Observe(_time.GetElapsedTime(started).TotalSeconds);
+        return claimed;
+    }
+
+    /// <summary>
+    /// The player leaves, if <paramref name="connectionId"/> is still their connection (a replaced one leaves nothing).
+    /// With <paramref name="connectionOnly"/> (the server is draining) only the connection goes: the player has not left
+    /// the game, so it neither ends nor records anything, and the player can rejoin on a server that recovers it.
+    /// </summary>
+    public async Task LeaveAsync(string player, string connectionId, CancellationToken cancellationToken, bool connectionOnly = false)
+    {
+        var changes = new List<GameChange>();
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_connections.TryGetValue(player, out var current) || current.ConnectionId != connectionId)
+            {
+                return;
+            }
+            _connections.Remove(player);
+            await _hub.Groups.RemoveFromGroupAsync(connectionId, Group, cancellationToken);
+            if (_rules.Phase == GamePhase.Finished || connectionOnly)
+            {
+                return;
+            }
+            var before = _rules.ToState();
+            var now = _time.GetUtcNow();
+            var outcome = _rules.ApplyLeave(player, now);
+            if (!outcome.Left)
+            {
+                return;
+            }
+            var left = new GameEvent(Id, outcome.Finished ? _rules.Seq - 1 : _rules.Seq, GameEventType.Left, player, 0, 0, now);
+            await RecordOrRollBackAsync([left], before, cancellationToken);
+            await _hub.Clients.Group(Group).PlayerLeft(new PlayerChange(player, left.Seq));
+            changes.Add(Change(GameChangeKind.PlayerLeft, player));
+            if (outcome.Finished)
+            {
+                await AnnounceFinishAsync(changes, cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+            Notify(changes);
+        }
+    }
+
+    /// <summary>Ends the game if its time is up; called by the game clock.</summary>
+    public async Task TickAsync(CancellationToken cancellationToken)
+    {
+        if (_rules.Phase != GamePhase.Playing)
+        {
+            return;
+        }
+        var changes = new List<GameChange>();
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await FinishIfDueAsync(_time.GetUtcNow(), changes, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+            Notify(changes);
+        }
+    }
+
+    /// <summary>Tells every player of this game that the server is going away.</summary>
+    public Task AnnounceDrainingAsync(string message) => _hub.Clients.Group(Group).ServerDraining(new ServerDraining(message));
+
+    public BoardSnapshot Snapshot(string you) => new(
+        Id,
+        _rules.Settings.BoardSize,
+        _rules.Phase.ToString(),
+        [.. _rules.Cells],
+        Scores(),
+        _rules.Phase == GamePhase.Finished ? _rules.Winners() : [],
+        _rules.Seq,
+        _rules.EndsAt?.ToUnixTimeMilliseconds(),
+        _rules.Settings.ClaimCooldownMs,
+        _rules.Settings.MinPlayers,
+        you);
+
+    public GameView View() => new(Id, _rules.Phase, _rules.FinishReason, [.. _rules.Players],
+        _rules.Phase == GamePhase.Finished ? _rules.Winners() : [], _rules.StartedAt, _rules.FinishedAt);
+
+    private List<PlayerScore> Scores() => [.. _rules.Players.Select(p => new PlayerScore(p.Id, p.Score, p.Connected))];
+
+    private async Task FinishIfDueAsync(DateTimeOffset now, List<GameChange> changes, CancellationToken cancellationToken)
+    {
+        if (_rules.DueFinish(now) is var reason and not FinishReason.None)
+        {
+            var before = _rules.ToState();
+            _rules.Finish(reason, now);
+            await RecordFinishAsync(before, cancellationToken);
+            await AnnounceAsync(changes);
+        }
+    }
+
+    /// <summary>The rules have just finished the game (inside a claim or a leave): store and announce it.</summary>
+    private async Task AnnounceFinishAsync(List<GameChange> changes, CancellationToken cancellationToken)
+    {
+        await RecordFinishAsync(null, cancellationToken);
+        await AnnounceAsync(changes);
+    }
+
+    private async Task RecordFinishAsync(GameState? before, CancellationToken cancellationToken)
+    {
+        var result = new FinishedData(_rules.FinishReason.ToString(), _rules.Winners(), Scores());
+        var finished = new GameEvent(Id, _rules.Seq, GameEventType.Finished, null, 0, 0, _rules.FinishedAt!.Value, JsonSerializer.Serialize(result));
+        if (before is null)
+        {
+            await _store.RecordAsync(finished, _rules.ToState(), cancellationToken);
+        }
+        else
+        {
+            await RecordOrRollBackAsync([finished], before, cancellationToken);
+        }
+        _metrics.GamesActive.Dec();
+        Log.Finished(_logger, Id, _rules.FinishReason, string.Join(",", _rules.Winners()));
+    }
+
+    private async Task AnnounceAsync(List<GameChange> changes)
+    {
+        await _hub.Clients.Group(Group).GameOver(new GameOver(_rules.FinishReason.ToString(), _rules.Winners(), Scores()));
+        changes.Add(Change(GameChangeKind.Finished, null));
+    }
+
+    private async Task RecordOrRollBackAsync(IReadOnlyList<GameEvent> events, GameState before, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var after = _rules.ToState();
+            foreach (var gameEvent in events)
+            {
+                await _store.RecordAsync(gameEvent, after, cancellationToken);
+            }
+        }
+        catch
+        {
+            _rules.RestoreFrom(before);
+            throw;
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private GameChange Change(GameChangeKind kind, string? player) => new(kind, Id, player, View());
+
+    private void Notify(List<GameChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            foreach (var observer in _observers)
+            {
+                try
+                {
+                    observer.OnGameChanged(change);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    Log.ObserverFailed(_logger, Id, ex);
+                }
+            }
+        }
+    }
+
+    /// <summary>The data of a Finished event, as written to the history.</summary>
+    internal sealed record FinishedData(string Reason, IReadOnlyList<string> Winners, IReadOnlyList<PlayerScore> Players);
+
+    private static class Log
+    {
+        private static readonly Action<ILogger, string, FinishReason, string, Exception?> FinishedMessage =
+            LoggerMessage.Define<string, FinishReason, string>(LogLevel.Information, new EventId(20, "GameFinished"), "Game {Session} finished ({Reason}); winners: {Winners}");
+
+        private static readonly Action<ILogger, string, Exception?> ObserverFailedMessage =
+            LoggerMessage.Define<string>(LogLevel.Warning, new EventId(21, "ObserverFailed"), "A game observer failed on a change of game {Session}");
+
+        public static void Finished(ILogger logger, string session, FinishReason reason, string winners) => FinishedMessage(logger, session, reason, winners, null);
+
+        public static void ObserverFailed(ILogger logger, string session, Exception ex) => ObserverFailedMessage(logger, session, ex);
+    }
+}

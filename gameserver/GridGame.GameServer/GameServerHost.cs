@@ -1,0 +1,128 @@
+using GridGame.GameServer.Game;
+using GridGame.GameServer.History;
+using GridGame.GameServer.Hubs;
+using GridGame.GameServer.Operations;
+using GridGame.GameServer.Stores;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Prometheus;
+using StackExchange.Redis;
+
+namespace GridGame.GameServer;
+
+/// <summary>Builds the game server: <c>GameServerHost.Build(args).RunAsync()</c>. Tests pass <paramref name="configure"/> to add settings or services.</summary>
+internal static class GameServerHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var podName = builder.Configuration["POD_NAME"];
+        builder.Services.AddOptions<GameServerOptions>().Bind(builder.Configuration.GetSection(GameServerOptions.Section)).PostConfigure(o =>
+        {
+            o.Standalone ??= string.IsNullOrEmpty(podName);
+            o.ServerName ??= string.IsNullOrEmpty(podName) ? Environment.MachineName : podName;
+        });
+        configure?.Invoke(builder);
+
+        var options = builder.Configuration.GetSection(GameServerOptions.Section).Get<GameServerOptions>() ?? new GameServerOptions();
+        if (builder.Configuration["urls"] is null && builder.Configuration["PORT"] is { Length: > 0 } port)
+        {
+            builder.WebHost.UseUrls($"http://0.0.0.0:{port}");
+        }
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
+        if (!builder.Environment.IsDevelopment() || builder.Configuration.GetValue("Logging:Json", false))
+        {
+            builder.Logging.ClearProviders().AddJsonConsole(o => o.UseUtcTimestamp = true);
+        }
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<GameMetrics>();
+        builder.Services.AddSingleton<DrainState>();
+        builder.Services.AddSingleton<GameDirectory>();
+        AddStore(builder);
+        builder.Services.AddGameHistory(builder.Configuration);
+        builder.AddGameAuth();
+        builder.Services.AddSignalR(o =>
+        {
+            o.MaximumReceiveMessageSize = options.MaxMessageBytes;
+            o.AddFilter<RateLimitFilter>();
+        }).AddMessagePackProtocol();
+        builder.Services.AddSingleton<GameClock>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<GameClock>());
+        builder.Services.AddSingleton<DrainService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DrainService>());
+
+        var app = builder.Build();
+        app.Use(RedirectBrowsersToThePage);
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHub<GameHub>(GameHub.Path);
+        app.MapDevTokens();
+        app.MapGet("/health", () => Results.Text("ok"));
+        app.MapGet("/ready", ReadyAsync);
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<GameMetrics>().Registry);
+        return app;
+    }
+
+    /// <summary>A GameSession's <c>status.url</c> points at the hub; a browser that opens it gets the page for that session.</summary>
+    private static Task RedirectBrowsersToThePage(HttpContext context, Func<Task> next)
+    {
+        var request = context.Request;
+        if (HttpMethods.IsGet(request.Method) && request.Path.Equals(GameHub.Path, StringComparison.OrdinalIgnoreCase)
+            && !context.WebSockets.IsWebSocketRequest && request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal))
+        {
+            context.Response.Redirect("/" + request.QueryString);
+            return Task.CompletedTask;
+        }
+        return next();
+    }
+
+    private static void AddStore(WebApplicationBuilder builder)
+    {
+        var redis = builder.Configuration.GetConnectionString("Redis");
+        if (string.IsNullOrEmpty(redis))
+        {
+            builder.Services.AddSingleton<IGameStore, InMemoryGameStore>();
+            return;
+        }
+        builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
+        {
+            var config = ConfigurationOptions.Parse(redis);
+            config.AbortOnConnectFail = false;
+            return ConnectionMultiplexer.Connect(config);
+        });
+        builder.Services.AddSingleton<IGameStore>(sp => new RedisGameStore(
+            sp.GetRequiredService<IConnectionMultiplexer>(), builder.Configuration["GridGame:RedisPrefix"] is { Length: > 0 } prefix ? prefix : "gg"));
+    }
+
+    private static async Task<IResult> ReadyAsync(DrainState drain, IGameStore store, HistoryWriter history, CancellationToken cancellationToken)
+    {
+        if (drain.IsDraining)
+        {
+            return Results.Text("draining", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        var problems = new List<string>();
+        try
+        {
+            if (!await store.IsReachableAsync(timeout.Token))
+            {
+                problems.Add($"store {store.Name} unreachable");
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            problems.Add($"store {store.Name} unreachable: {ex.Message}");
+        }
+        if (!await history.IsReachableAsync(timeout.Token))
+        {
+            problems.Add("history database unreachable");
+        }
+        return problems.Count == 0
+            ? Results.Text("ready")
+            : Results.Text(string.Join("; ", problems), statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+}

@@ -1,0 +1,42 @@
+using GridGame.GameServer.Game;
+
+namespace GridGame.GameServer;
+
+/// <summary>The <c>GridGame</c> configuration section.</summary>
+internal sealed class GameServerOptions
+{
+    public const string Section = "GridGame";
+
+    /// <summary>Any session name can be joined (outside Kubernetes). Defaults to true when POD_NAME is not set.</summary>
+    public bool? Standalone { get; set; }
+
+    /// <summary>The settings of games opened in standalone mode.</summary>
+    public GameSettings Game { get; set; } = new();
+
+    public RateLimitOptions RateLimit { get; set; } = new();
+
+    /// <summary>The largest hub message accepted from a client; bigger ones close the connection.</summary>
+    public int MaxMessageBytes { get; set; } = 4096;
+
+    /// <summary>How long shutdown may take (drain, flush) before the process exits: keep below the pod's grace period.</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 25;
+
+    /// <summary>How long a draining server waits for its players to leave before it closes their connections.</summary>
+    public int DrainSeconds { get; set; } = 10;
+
+    /// <summary>This server's name: the pod name, else the machine name.</summary>
+    public string? ServerName { get; set; }
+
+    /// <summary>How many history events are written per database transaction.</summary>
+    public int HistoryBatchSize { get; set; } = 500;
+
+    /// <summary>How long the history writer waits when there is nothing to write.</summary>
+    public int HistoryPollMs { get; set; } = 200;
+}
+
+internal sealed class RateLimitOptions
+{
+    public double Burst { get; set; } = 30;
+
+    public double PerSecond { get; set; } = 30;
+}

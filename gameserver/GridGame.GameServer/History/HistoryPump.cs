@@ -1,0 +1,119 @@
+using GridGame.GameServer.Operations;
+using GridGame.GameServer.Stores;
+using Microsoft.Extensions.Options;
+
+namespace GridGame.GameServer.History;
+
+/// <summary>
+/// Write-behind from the store's event log to the history database: read a batch, write it in one transaction,
+/// acknowledge it in the store only after the commit. A database outage leaves the events unacknowledged in the
+/// store; they are read again and written when the database is back. Stopping flushes what is left.
+/// </summary>
+internal sealed class HistoryPump(
+    IGameStore store,
+    HistoryWriter writer,
+    GameMetrics metrics,
+    IOptions<GameServerOptions> options,
+    ILogger<HistoryPump> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    private readonly SemaphoreSlim _pumping = new(1, 1);
+
+    /// <summary>True once the schema has been applied.</summary>
+    public bool Migrated { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!Migrated)
+                {
+                    await writer.MigrateAsync(stoppingToken);
+                    Migrated = true;
+                }
+                var written = await PumpOnceAsync(stoppingToken);
+                backoff = TimeSpan.FromMilliseconds(200);
+                if (written == 0)
+                {
+                    await Task.Delay(options.Value.HistoryPollMs, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Writing the game history failed; the events stay in the store and are retried in {Delay}", backoff);
+                await Task.Delay(backoff, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            var flushed = Migrated ? await FlushAsync(cancellationToken) : 0;
+            logger.LogInformation("History flushed on shutdown ({Events} events)", flushed);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogWarning(ex, "History not fully flushed on shutdown; the rest stays in the store");
+        }
+    }
+
+    /// <summary>Writes batches until the store has nothing more for the history; returns how many events were written.</summary>
+    public async Task<int> FlushAsync(CancellationToken cancellationToken)
+    {
+        var total = 0;
+        int written;
+        do
+        {
+            written = await PumpOnceAsync(cancellationToken);
+            total += written;
+        }
+        while (written > 0);
+        return total;
+    }
+
+    /// <summary>Moves one batch from the store to the history; returns its size.</summary>
+    public async Task<int> PumpOnceAsync(CancellationToken cancellationToken)
+    {
+        await _pumping.WaitAsync(cancellationToken);
+        try
+        {
+            var consumer = options.Value.ServerName ?? Environment.MachineName;
+            var batch = await store.ReadForHistoryAsync(consumer, options.Value.HistoryBatchSize, cancellationToken);
+            if (batch.Count > 0)
+            {
+                await writer.WriteAsync(batch, cancellationToken);
+                await store.AcknowledgeAsync(batch, cancellationToken);
+                metrics.HistoryWritten.Inc(batch.Count);
+            }
+            return batch.Count;
+        }
+        finally
+        {
+            await UpdateLagAsync(cancellationToken);
+            _pumping.Release();
+        }
+    }
+
+    private async Task UpdateLagAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            metrics.HistoryLag.Set(await store.HistoryLagAsync(cancellationToken));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogDebug(ex, "Could not measure the history lag");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using GridGame.GameServer.Game;
+using GridGame.GameServer.Stores;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace GridGame.GameServer.History;
+
+/// <summary>Applies the schema at start and writes batches of game events to the history, each batch in one transaction.</summary>
+internal sealed class HistoryWriter(IDbContextFactory<HistoryDbContext> factory, ILogger<HistoryWriter> logger)
+{
+    /// <summary>Any fixed number: the PostgreSQL advisory lock that serializes migrations across servers starting together.</summary>
+    private const long MigrationLockId = 0x47524944_47414D45;
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockId})", cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockId})", CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        logger.LogInformation("History schema is up to date ({Provider})", db.Database.ProviderName);
+    }
+
+    public async Task<bool> IsReachableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var db = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            return await db.Database.CanConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Writes the events idempotently (a batch written twice changes nothing the second time), all or nothing.</summary>
+    public async Task WriteAsync(IReadOnlyList<GameEvent> events, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var e in events)
+        {
+            await WriteAsync(db.Database, e, cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task WriteAsync(Microsoft.EntityFrameworkCore.Infrastructure.DatabaseFacade db, GameEvent e, CancellationToken ct)
+    {
+        var at = e.At.ToUniversalTime();
+        switch (e.Type)
+        {
+            case GameEventType.Opened:
+                var settings = e.Data is null ? new GameSettings() : JsonSerializer.Deserialize<GameSettings>(e.Data) ?? new GameSettings();
+                await db.ExecuteSqlAsync(
+                    $"""INSERT INTO games (id, board_size, settings, opened_at) VALUES ({e.GameId}, {settings.BoardSize}, {e.Data}, {at}) ON CONFLICT (id) DO NOTHING""",
+                    ct).ConfigureAwait(false);
+                break;
+            case GameEventType.Joined:
+                await db.ExecuteSqlAsync(
+                    $"""INSERT INTO players (game_id, player_id, joined_at) VALUES ({e.GameId}, {e.Player}, {at}) ON CONFLICT (game_id, player_id) DO UPDATE SET left_at = NULL""",
+                    ct).ConfigureAwait(false);
+                break;
+            case GameEventType.Left:
+                await db.ExecuteSqlAsync($"""UPDATE players SET left_at = {at} WHERE game_id = {e.GameId} AND player_id = {e.Player}""", ct).ConfigureAwait(false);
+                break;
+            case GameEventType.Started:
+                await db.ExecuteSqlAsync($"""UPDATE games SET started_at = {at} WHERE id = {e.GameId}""", ct).ConfigureAwait(false);
+                break;
+            case GameEventType.Claimed:
+                await db.ExecuteSqlAsync(
+                    $"""INSERT INTO claims (game_id, seq, player_id, "row", "col", claimed_at) VALUES ({e.GameId}, {e.Seq}, {e.Player}, {e.Row}, {e.Col}, {at}) ON CONFLICT (game_id, seq) DO NOTHING""",
+                    ct).ConfigureAwait(false);
+                break;
+            case GameEventType.Finished:
+                var result = e.Data is null ? null : JsonSerializer.Deserialize<LiveGame.FinishedData>(e.Data);
+                await db.ExecuteSqlAsync(
+                    $"""UPDATE games SET finished_at = {at}, finish_reason = {result?.Reason} WHERE id = {e.GameId}""", ct).ConfigureAwait(false);
+                foreach (var player in result?.Players ?? [])
+                {
+                    var winner = result!.Winners.Contains(player.Id);
+                    await db.ExecuteSqlAsync(
+                        $"""INSERT INTO results (game_id, player_id, score, winner) VALUES ({e.GameId}, {player.Id}, {player.Score}, {winner}) ON CONFLICT (game_id, player_id) DO UPDATE SET score = excluded.score, winner = excluded.winner""",
+                        ct).ConfigureAwait(false);
+                }
+                break;
+            default:
+                throw new InvalidOperationException($"unknown game event type {e.Type}");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using GridGame.GameServer.Game;
+using Microsoft.Extensions.Options;
+
+namespace GridGame.GameServer.Operations;
+
+/// <summary>
+/// On SIGTERM: refuse new joins and tell every player (<c>ServerDraining</c>); the history writer then flushes as it
+/// stops. SignalR closes every connection on ApplicationStopping, the first shutdown signal, and callbacks run last
+/// registered first; so the drain registers on that signal when the first player connects (SignalR's own handler
+/// exists by then) and runs before the connections close. StopAsync drains too, for a server nobody joined.
+/// </summary>
+internal sealed class DrainService(
+    DrainState drain,
+    GameDirectory directory,
+    GameMetrics metrics,
+    IHostApplicationLifetime lifetime,
+    IOptions<GameServerOptions> options,
+    ILogger<DrainService> logger) : IHostedService
+{
+    private CancellationTokenRegistration _registration;
+    private int _registered;
+
+    /// <summary>Called by the hub on each connection; registers the drain on ApplicationStopping the first time.</summary>
+    public void EnsureRegistered()
+    {
+        if (Interlocked.Exchange(ref _registered, 1) == 0)
+        {
+            _registration = lifetime.ApplicationStopping.Register(() => DrainAsync(CancellationToken.None).Wait(TimeSpan.FromSeconds(options.Value.DrainSeconds + 3)));
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await DrainAsync(cancellationToken);
+        await _registration.DisposeAsync();
+    }
+
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        if (!drain.Begin())
+        {
+            return;
+        }
+        var games = directory.Games.ToList();
+        logger.LogInformation("Draining: refusing new joins and telling the players of {Games} games", games.Count);
+        foreach (var game in games)
+        {
+            try
+            {
+                await game.AnnounceDrainingAsync("server draining: finish or move to another server").WaitAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Could not tell the players of game {Session} that the server is draining", game.Id);
+            }
+        }
+        // Give players the drain window to leave (their clients see ServerDraining); the connections close after it.
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(options.Value.DrainSeconds);
+        while (metrics.Connections.Value > 0 && TimeProvider.System.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(50, CancellationToken.None);
+        }
+    }
+}

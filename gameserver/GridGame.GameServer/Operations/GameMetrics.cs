@@ -1,0 +1,35 @@
+using Prometheus;
+
+namespace GridGame.GameServer.Operations;
+
+/// <summary>The server's Prometheus metrics, in a registry of its own (so several servers in one test process do not mix).</summary>
+internal sealed class GameMetrics
+{
+    public GameMetrics()
+    {
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+        Connections = factory.CreateGauge("websocket_connections_active", "SignalR connections open to the game hub.");
+        Actions = factory.CreateCounter("game_actions_total", "Game actions handled, by type (join, claim, leave, refused).",
+            new CounterConfiguration { LabelNames = ["action_type"] });
+        ClaimDuration = factory.CreateHistogram("game_cell_claim_duration_seconds", "Time to check, store and announce one cell claim.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
+        GamesActive = factory.CreateGauge("games_active_total", "Games open on this server that are not finished.");
+        HistoryLag = factory.CreateGauge("game_history_lag_events", "Game events stored but not yet written to the history database.");
+        HistoryWritten = factory.CreateCounter("game_history_events_written_total", "Game events written to the history database.");
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Gauge Connections { get; }
+
+    public Counter Actions { get; }
+
+    public Histogram ClaimDuration { get; }
+
+    public Gauge GamesActive { get; }
+
+    public Gauge HistoryLag { get; }
+
+    public Counter HistoryWritten { get; }
+}

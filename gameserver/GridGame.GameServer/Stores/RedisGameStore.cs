@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.Text.Json;
+using GridGame.GameServer.Game;
+using StackExchange.Redis;
+
+namespace GridGame.GameServer.Stores;
+
+/// <summary>
+/// Games in Redis, one hash tag per game so a cluster keeps them together: <c>gg:{id}:meta</c> (phase and state
+/// JSON), <c>:board</c> (cell → player), <c>:scores</c>, <c>:last</c> (last claim time per player) and <c>:events</c>,
+/// a Stream read by the history through the consumer group <c>history</c>. <c>gg:games</c> lists unfinished games,
+/// <c>gg:history</c> games whose events may not all be in the history yet. The prefix <c>gg</c> is
+/// <c>GridGame:RedisPrefix</c>.
+/// </summary>
+internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix = "gg") : IGameStore
+{
+    public const string HistoryGroup = "history";
+    private const int MaxStreamsPerRead = 64;
+    private readonly string _gamesKey = prefix + ":games";
+    private readonly string _historyKey = prefix + ":history";
+
+    private IDatabase Db => redis.GetDatabase();
+
+    public string Name => "redis";
+
+    public async Task<bool> IsReachableAsync(CancellationToken cancellationToken)
+    {
+        await Db.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task<GameState> CreateAsync(GameState initial, GameEvent opened, CancellationToken cancellationToken)
+    {
+        var keys = Key(initial.Id);
+        await ClaimScript.Create.EvaluateAsync(Db, new
+        {
+            meta = keys.Meta,
+            events = keys.Events,
+            games = (RedisKey)_gamesKey,
+            history = (RedisKey)_historyKey,
+            phase = initial.Phase.ToString(),
+            state = StateJson(initial),
+            at = opened.At.ToUnixTimeMilliseconds(),
+            data = opened.Data ?? "",
+            id = initial.Id,
+        }).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await LoadAsync(initial.Id, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"game {initial.Id} vanished from Redis right after it was created");
+    }
+
+    public async Task<GameState?> LoadAsync(string gameId, CancellationToken cancellationToken)
+    {
+        var keys = Key(gameId);
+        var db = Db;
+        var stateTask = db.HashGetAsync(keys.Meta, "state");
+        var boardTask = db.HashGetAllAsync(keys.Board);
+        var scoresTask = db.HashGetAllAsync(keys.Scores);
+        var lastTask = db.HashGetAllAsync(keys.Last);
+        var tailTask = db.StreamRangeAsync(keys.Events, "-", "+", 1, Order.Descending);
+        await Task.WhenAll(stateTask, boardTask, scoresTask, lastTask, tailTask).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var json = (string?)await stateTask.ConfigureAwait(false);
+        if (json is null)
+        {
+            return null;
+        }
+        var state = JsonSerializer.Deserialize<GameState>(json)!;
+        var cells = new string?[state.Settings.BoardSize * state.Settings.BoardSize];
+        foreach (var entry in await boardTask.ConfigureAwait(false))
+        {
+            if (int.TryParse((string?)entry.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var cell) && cell < cells.Length)
+            {
+                cells[cell] = entry.Value;
+            }
+        }
+        var scores = (await scoresTask.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (int)e.Value, StringComparer.Ordinal);
+        var last = (await lastTask.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (long)e.Value, StringComparer.Ordinal);
+        var players = state.Players.Select(p => p with
+        {
+            Score = scores.GetValueOrDefault(p.Id),
+            LastClaimAt = last.TryGetValue(p.Id, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : p.LastClaimAt,
+        }).ToList();
+        var tail = await tailTask.ConfigureAwait(false);
+        var seq = tail.Length > 0 ? Math.Max(state.Seq, (long)tail[0]["seq"]) : state.Seq;
+        return state with { Cells = cells, Players = players, Seq = seq };
+    }
+
+    public async Task<IReadOnlyList<string>> ListUnfinishedAsync(CancellationToken cancellationToken)
+    {
+        var ids = await Db.SetMembersAsync(_gamesKey).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return [.. ids.Select(id => (string)id!)];
+    }
+
+    public async Task<StoreClaim> ClaimAsync(GameEvent claim, int boardSize, CancellationToken cancellationToken)
+    {
+        var keys = Key(claim.GameId);
+        var result = await ClaimScript.Claim.EvaluateAsync(Db, new
+        {
+            meta = keys.Meta,
+            board = keys.Board,
+            scores = keys.Scores,
+            last = keys.Last,
+            events = keys.Events,
+            cell = (claim.Row * boardSize) + claim.Col,
+            player = claim.Player,
+            seq = claim.Seq,
+            at = claim.At.ToUnixTimeMilliseconds(),
+            row = claim.Row,
+            col = claim.Col,
+        }).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var score = (int)result;
+        return score switch
+        {
+            -1 => new StoreClaim(StoreClaimStatus.CellTaken, 0),
+            -2 => new StoreClaim(StoreClaimStatus.NotPlaying, 0),
+            _ => new StoreClaim(StoreClaimStatus.Claimed, score),
+        };
+    }
+
+    public async Task RecordAsync(GameEvent gameEvent, GameState after, CancellationToken cancellationToken)
+    {
+        var keys = Key(gameEvent.GameId);
+        await ClaimScript.Record.EvaluateAsync(Db, new
+        {
+            meta = keys.Meta,
+            events = keys.Events,
+            games = (RedisKey)_gamesKey,
+            phase = after.Phase.ToString(),
+            state = StateJson(after),
+            seq = gameEvent.Seq,
+            type = gameEvent.Type.ToString(),
+            player = gameEvent.Player ?? "",
+            at = gameEvent.At.ToUnixTimeMilliseconds(),
+            data = gameEvent.Data ?? "",
+            id = gameEvent.GameId,
+        }).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<GameEvent>> ReadForHistoryAsync(string consumer, int max, CancellationToken cancellationToken)
+    {
+        var games = await Db.SetRandomMembersAsync(_historyKey, MaxStreamsPerRead).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (games.Length == 0)
+        {
+            return [];
+        }
+        var perStream = Math.Max(1, max / games.Length);
+        // First what was handed to this consumer before and never acknowledged (a failed write), then new entries.
+        var pending = await ReadAsync(games, "0-0", consumer, perStream, cancellationToken).ConfigureAwait(false);
+        return pending.Count > 0 ? pending : await ReadAsync(games, StreamPosition.NewMessages, consumer, perStream, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task AcknowledgeAsync(IReadOnlyList<GameEvent> events, CancellationToken cancellationToken)
+    {
+        var db = Db;
+        foreach (var game in events.GroupBy(e => e.GameId, StringComparer.Ordinal))
+        {
+            var keys = Key(game.Key);
+            await db.StreamAcknowledgeAsync(keys.Events, HistoryGroup, [.. game.Select(e => (RedisValue)e.Receipt)]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (game.Any(e => e.Type == GameEventType.Finished))
+            {
+                await db.SetRemoveAsync(_historyKey, game.Key).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task<long> HistoryLagAsync(CancellationToken cancellationToken)
+    {
+        var db = Db;
+        long lag = 0;
+        foreach (var game in await db.SetMembersAsync(_historyKey).WaitAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var groups = await db.StreamGroupInfoAsync(Key(game!).Events).WaitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var group in groups.Where(g => g.Name == HistoryGroup))
+            {
+                lag += group.PendingMessageCount + (group.Lag ?? 0);
+            }
+        }
+        return lag;
+    }
+
+    private async Task<List<GameEvent>> ReadAsync(RedisValue[] games, RedisValue from, string consumer, int perStream, CancellationToken cancellationToken)
+    {
+        var positions = games.Select(g => new StreamPosition(Key(g!).Events, from)).ToArray();
+        var streams = await Db.StreamReadGroupAsync(positions, HistoryGroup, consumer, perStream).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var events = new List<GameEvent>();
+        for (var i = 0; i < streams.Length; i++)
+        {
+            var gameId = Keys.GameOf(streams[i].Key);
+            events.AddRange(streams[i].Entries.Select(entry => ToEvent(gameId, entry)));
+        }
+        return events;
+    }
+
+    private static GameEvent ToEvent(string gameId, StreamEntry entry)
+    {
+        var fields = entry.Values.ToDictionary(v => (string)v.Name!, v => v.Value, StringComparer.Ordinal);
+        var player = (string?)fields.GetValueOrDefault("player");
+        var data = (string?)fields.GetValueOrDefault("data");
+        return new GameEvent(
+            gameId,
+            (long)fields["seq"],
+            Enum.Parse<GameEventType>((string)fields["type"]!),
+            string.IsNullOrEmpty(player) ? null : player,
+            (int)fields.GetValueOrDefault("row", 0),
+            (int)fields.GetValueOrDefault("col", 0),
+            DateTimeOffset.FromUnixTimeMilliseconds((long)fields["at"]),
+            string.IsNullOrEmpty(data) ? null : data)
+        { Receipt = entry.Id };
+    }
+
+    private static string StateJson(GameState state) => JsonSerializer.Serialize(state with { Cells = [] });
+
+    private Keys Key(string id) => new(prefix, id);
+
+    private readonly record struct Keys(string Prefix, string Id)
+    {
+        public RedisKey Meta => $"{Prefix}:{{{Id}}}:meta";
+
+        public RedisKey Board => $"{Prefix}:{{{Id}}}:board";
+
+        public RedisKey Scores => $"{Prefix}:{{{Id}}}:scores";
+
+        public RedisKey Last => $"{Prefix}:{{{Id}}}:last";
+
+        public RedisKey Events => $"{Prefix}:{{{Id}}}:events";
+
+        public static string GameOf(RedisKey eventsKey)
+        {
+            var key = (string)eventsKey!;
+            var open = key.IndexOf('{', StringComparison.Ordinal);
+            var close = key.LastIndexOf('}');
+            return key[(open + 1)..close];
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text;
+using GridGame.GameServer.Game;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
+
+namespace GridGame.GameServer.Tests.Infrastructure;
+
+/// <summary>The real game server on Kestrel at 127.0.0.1 on a free port, with test settings.</summary>
+internal sealed class RunningServer : IAsyncDisposable
+{
+    public const string SigningKey = "a-test-signing-key-that-is-long-enough-for-hs256";
+    private readonly string? _sqliteFile;
+
+    private RunningServer(WebApplication app, string? sqliteFile)
+    {
+        App = app;
+        _sqliteFile = sqliteFile;
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseUrl = addresses.First().TrimEnd('/');
+        Http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public WebApplication App { get; }
+
+    public string BaseUrl { get; }
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    public GameDirectory Directory => Services.GetRequiredService<GameDirectory>();
+
+    public static async Task<RunningServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["Auth:SigningKey"] = SigningKey,
+            ["Auth:DevTokens"] = "true",
+            ["GridGame:Standalone"] = "true",
+            ["GridGame:Game:BoardSize"] = "4",
+            ["GridGame:Game:MinPlayers"] = "1",
+            ["GridGame:Game:ClaimCooldownMs"] = "0",
+            ["GridGame:RateLimit:Burst"] = "1000",
+            ["GridGame:RateLimit:PerSecond"] = "1000",
+            ["GridGame:HistoryPollMs"] = "20",
+            ["GridGame:ShutdownTimeoutSeconds"] = "10",
+            ["GridGame:DrainSeconds"] = "1",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        string? sqliteFile = null;
+        if (settings is null || !settings.ContainsKey("ConnectionStrings:Postgres"))
+        {
+            sqliteFile = Path.Combine(Path.GetTempPath(), $"gg-history-{Guid.NewGuid():N}.db");
+            config["ConnectionStrings:Sqlite"] = $"Data Source={sqliteFile};Pooling=false";
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+        var app = GameServerHost.Build(["--urls", "http://127.0.0.1:0", "--environment", "Testing"], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(config);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            services?.Invoke(builder.Services);
+        });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await app.StartAsync(timeout.Token);
+        return new RunningServer(app, sqliteFile);
+    }
+
+    public static string Token(string player) =>
+        GameAuth.CreateToken(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)), player, DateTimeOffset.UtcNow);
+
+    public async Task<TestPlayer> ConnectAsync(string player, bool messagePack = false)
+    {
+        var client = new TestPlayer(player, BaseUrl, Token(player), messagePack);
+        await client.StartAsync();
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await App.StopAsync(timeout.Token);
+        }
+        finally
+        {
+            await App.DisposeAsync();
+            if (_sqliteFile is not null)
+            {
+                foreach (var file in new[] { _sqliteFile, _sqliteFile + "-wal", _sqliteFile + "-shm" })
+                {
+                    File.Delete(file);
+                }
+            }
+        }
+    }
+}
