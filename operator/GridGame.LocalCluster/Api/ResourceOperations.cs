@@ -156,7 +156,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             }
             if (type.HasGeneration && !JsonNode.DeepEquals(ObjectMeta.SpecPart(obj), ObjectMeta.SpecPart(old)))
             {
-                meta["generation"] = ((long?)oldMeta["generation"] ?? 0) + 1;
+                meta["generation"] = (JsonNumber.Long(oldMeta["generation"]) ?? 0) + 1;
             }
             Validate(type, obj, old);
             meta["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
@@ -224,7 +224,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
                 meta["deletionTimestamp"] = ObjectMeta.Timestamp(now.AddSeconds(graceful));
                 meta["deletionGracePeriodSeconds"] = graceful;
             }
-            else if (graceful == 0 && (long?)meta["deletionGracePeriodSeconds"] != 0)
+            else if (graceful == 0 && JsonNumber.Long(meta["deletionGracePeriodSeconds"]) != 0)
             {
                 meta["deletionGracePeriodSeconds"] = 0;
             }
@@ -363,6 +363,10 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         else if (type.IsCore("pods"))
         {
             PodDefaults.Apply(obj);
+        }
+        else if (type.IsCore("secrets") && string.IsNullOrEmpty((string?)obj["type"]))
+        {
+            obj["type"] = "Opaque";
         }
         else if (type.Group == "apiextensions.k8s.io")
         {
@@ -541,8 +545,8 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         {
             return 0; // never scheduled or already terminal: nothing to stop, deleted at once
         }
-        var existing = (long?)ObjectMeta.Meta(obj)["deletionGracePeriodSeconds"];
-        var grace = options.GracePeriodSeconds ?? existing ?? (long?)spec?["terminationGracePeriodSeconds"] ?? 30;
+        var existing = JsonNumber.Long(ObjectMeta.Meta(obj)["deletionGracePeriodSeconds"]);
+        var grace = options.GracePeriodSeconds ?? existing ?? JsonNumber.Long(spec?["terminationGracePeriodSeconds"]) ?? 30;
         if (existing is { } e && grace > e)
         {
             grace = e; // a grace period can only be shortened
@@ -551,12 +555,16 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     }
 
     private static bool IsGracefulPodPending(ResourceType type, JsonObject obj) =>
-        type.IsCore("pods") && (long?)ObjectMeta.Meta(obj)["deletionGracePeriodSeconds"] is > 0 && !string.IsNullOrEmpty((string?)obj["spec"]?["nodeName"]);
+        type.IsCore("pods") && JsonNumber.Long(ObjectMeta.Meta(obj)["deletionGracePeriodSeconds"]) is > 0 && !string.IsNullOrEmpty((string?)obj["spec"]?["nodeName"]);
 
     private StoredObject RemoveNow(ResourceType type, JsonObject lastState)
     {
         var meta = ObjectMeta.Meta(lastState);
-        var removed = store.Remove(type, type.Namespaced ? (string?)meta["namespace"] ?? "" : "", (string?)meta["name"] ?? "", lastState)!;
+        var removed = store.Remove(type, type.Namespaced ? (string?)meta["namespace"] ?? "" : "", (string?)meta["name"] ?? "", lastState);
+        if (removed is null)
+        {
+            return new StoredObject(lastState, store.CurrentResourceVersion); // already gone (removed by a cascade)
+        }
         AfterRemoval(type, removed);
         return removed;
     }
@@ -706,7 +714,8 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
                 Delete(t, ns, o.Name, new DeleteOptions("Background", null, null, null));
             }
         }
-        return FinishNamespace(store.Get(type.StorageKey, "", ns) ?? stored);
+        var current = store.Get(type.StorageKey, "", ns);
+        return current is null ? stored : FinishNamespace(current);
     }
 
     private StoredObject FinishNamespace(StoredObject ns)
