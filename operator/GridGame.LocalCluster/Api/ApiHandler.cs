@@ -107,7 +107,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
             {
                 var body = await ReadObjectAsync(context).ConfigureAwait(false);
                 CheckKind(type, body);
-                await WriteObjectAsync(context, type, operations.Create(type, api.Namespace, body), 201).ConfigureAwait(false);
+                await WriteObjectAsync(context, type, operations.Create(type, api.Namespace, body, query["fieldValidation"]), 201).ConfigureAwait(false);
                 return;
             }
             case "POST" when sub == "binding":
@@ -127,7 +127,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
             {
                 var body = await ReadObjectAsync(context).ConfigureAwait(false);
                 CheckKind(type, body);
-                await WriteObjectAsync(context, type, operations.Update(type, api.Namespace, api.Name, body, sub), 200).ConfigureAwait(false);
+                await WriteObjectAsync(context, type, operations.Update(type, api.Namespace, api.Name, body, sub, fieldValidation: query["fieldValidation"]), 200).ConfigureAwait(false);
                 return;
             }
             case "PATCH" when api.Name is not null:
@@ -338,13 +338,13 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
                 ApplyPatch.RequireFieldManager(context.Request.Query["fieldManager"]);
                 CheckKind(type, created);
                 ObjectMeta.Meta(created)["name"] ??= name;
-                result = operations.Create(type, api.Namespace, created);
+                result = operations.Create(type, api.Namespace, created, context.Request.Query["fieldValidation"]);
                 status = 201;
             }
             else
             {
                 var patched = ApplyPatchDocument(type, current, contentType, patch, context.Request.Query["fieldManager"]);
-                result = operations.Update(type, api.Namespace, name, patched, sub, fromPatch: true);
+                result = operations.Update(type, api.Namespace, name, patched, sub, fromPatch: true, context.Request.Query["fieldValidation"]);
             }
         }
         await WriteObjectAsync(context, type, result, status).ConfigureAwait(false);
