@@ -17,11 +17,14 @@ internal static class Repository
     /// <summary>A one-document YAML file as JSON, plain scalars typed by the YAML 1.2 core schema (as kubectl reads them).</summary>
     public static JsonNode? ReadYaml(string relative) => Yaml(Read(relative));
 
-    public static JsonNode? Yaml(string text)
+    public static JsonNode? Yaml(string text) => YamlDocuments(text).Single();
+
+    /// <summary>Every document of a YAML stream as JSON.</summary>
+    public static IReadOnlyList<JsonNode?> YamlDocuments(string text)
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(text));
-        return ToJson(stream.Documents.Single().RootNode);
+        return [.. stream.Documents.Select(d => ToJson(d.RootNode))];
     }
 
     /// <summary>Runs a command with a bound; returns its exit code and output.</summary>

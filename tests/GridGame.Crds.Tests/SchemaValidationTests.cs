@@ -65,6 +65,33 @@ public sealed class SchemaValidationTests
         GameSessionValidator.Validate(session, fleet).Should().BeEmpty();
     }
 
+    /// <summary>Kustomize directories whose GridGame objects must be admitted as they are (those present in this checkout).</summary>
+    public static TheoryData<string> KustomizeDirectories => new(
+        new[] { "config/samples", "config/default", "config/overlays/dev", "config/overlays/prod" }
+            .Where(d => File.Exists(Repository.Path(Path.Combine(d, "kustomization.yaml")))));
+
+    [Theory]
+    [MemberData(nameof(KustomizeDirectories))]
+    public void Every_GridGame_object_Kustomize_builds_is_accepted_and_valid(string directory)
+    {
+        var (exitCode, output) = Repository.Run("kubectl", "kustomize", directory);
+        exitCode.Should().Be(0, output);
+
+        var objects = Repository.YamlDocuments(output).OfType<JsonObject>().Where(o => (string?)o["apiVersion"] == GridGameApi.ApiVersion).ToList();
+
+        objects.Should().NotBeEmpty($"{directory} should hold a GameFleet");
+        foreach (var obj in objects)
+        {
+            var kind = (string?)obj["kind"];
+            var schema = kind == GameFleet.KubeKind ? s_fleetSchema : s_sessionSchema;
+            Admit(schema, obj).Should().BeEmpty($"{kind} {obj["metadata"]?["name"]} in {directory}");
+            if (kind == GameFleet.KubeKind)
+            {
+                GameFleetValidator.Validate(KubernetesJson.Deserialize<GameFleet>(obj.ToJsonString())).Should().BeEmpty();
+            }
+        }
+    }
+
     /// <summary>A change to the sample fleet, the field the API server names, its reason and message.</summary>
     public static TheoryData<string, string, string, string, string> InvalidFleets => new()
     {

@@ -9,7 +9,7 @@ namespace GridGame.Crds.Schema;
 public static class CrdGenerator
 {
     /// <summary>The command that regenerates the checked-in manifests, for error messages.</summary>
-    public const string RegenerateCommand = "dotnet run --project operator/GridGame.Operator -- crds && dotnet run --project operator/GridGame.Operator -- crds --out config/crd";
+    public const string RegenerateCommand = "dotnet run --project operator/GridGame.Operator -- crds";
 
     /// <summary>Every CRD with the file name it is written to (<c>gamefleets.gridgame.io.yaml</c>).</summary>
     public static IReadOnlyList<(string FileName, JsonObject Crd)> All() =>

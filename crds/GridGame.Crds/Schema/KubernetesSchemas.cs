@@ -57,14 +57,16 @@ internal static class KubernetesSchemas
         {
             ["matchExpressions"] = new JsonObject
             {
+                ["description"] = "Label requirements, all of which must hold.",
                 ["items"] = new JsonObject
                 {
                     ["properties"] = new JsonObject
                     {
-                        ["key"] = new JsonObject { ["type"] = "string" },
-                        ["operator"] = new JsonObject { ["type"] = "string" },
+                        ["key"] = new JsonObject { ["description"] = "The label key.", ["type"] = "string" },
+                        ["operator"] = new JsonObject { ["description"] = "In, NotIn, Exists or DoesNotExist.", ["type"] = "string" },
                         ["values"] = new JsonObject
                         {
+                            ["description"] = "The values for In and NotIn; empty for Exists and DoesNotExist.",
                             ["items"] = new JsonObject { ["type"] = "string" },
                             ["type"] = "array",
                             ["x-kubernetes-list-type"] = "atomic",
@@ -79,6 +81,7 @@ internal static class KubernetesSchemas
             ["matchLabels"] = new JsonObject
             {
                 ["additionalProperties"] = new JsonObject { ["type"] = "string" },
+                ["description"] = "Labels the pod must carry with these values.",
                 ["type"] = "object",
             },
         },

@@ -3,8 +3,9 @@ using GridGame.Crds.Schema;
 namespace GridGame.Operator.Cli;
 
 /// <summary>
-/// The `crds` command: renders the CRD manifests from the C# types into DIR (default: the repository's crds/),
-/// or to stdout with `--out -`.
+/// The `crds` command: renders the CRD manifests from the C# types into DIR, or to stdout with `--out -`.
+/// Without --out it regenerates everything derived from the types in the repository: crds/*.yaml, the Kustomize
+/// copy in config/crd/ and the field reference in docs/api.md.
 /// </summary>
 internal static class CrdsCommand
 {
@@ -22,7 +23,7 @@ internal static class CrdsCommand
                     output = arg["--out=".Length..];
                     break;
                 case "-h" or "--help":
-                    Console.Out.WriteLine("usage: gridgame-operator crds [--out DIR|-]   (default DIR: the repository's crds/)");
+                    Console.Out.WriteLine("usage: gridgame-operator crds [--out DIR|-]   (no --out: regenerate crds/, config/crd/ and docs/api.md of the repository)");
                     return Task.FromResult(0);
                 default:
                     Console.Error.WriteLine($"gridgame-operator crds: unknown argument '{args[i]}' (usage: crds [--out DIR|-])");
@@ -37,29 +38,47 @@ internal static class CrdsCommand
             return Task.FromResult(0);
         }
 
-        output ??= DefaultDirectory();
-        if (output is null)
+        if (output is not null)
+        {
+            Report(CrdGenerator.WriteAll(output));
+            return Task.FromResult(0);
+        }
+
+        var root = RepositoryRoot();
+        if (root is null)
         {
             Console.Error.WriteLine("gridgame-operator crds: not inside the GridGame repository (no GridGame.sln above the current directory); pass --out DIR");
             return Task.FromResult(2);
         }
 
-        foreach (var path in CrdGenerator.WriteAll(output))
+        Report(CrdGenerator.WriteAll(Path.Combine(root, "crds")));
+        Report(CrdGenerator.WriteAll(Path.Combine(root, "config", "crd")));
+        var api = Path.Combine(root, "docs", "api.md");
+        if (File.Exists(api))
         {
-            Console.Out.WriteLine($"wrote {path}");
+            File.WriteAllText(api, ApiReference.Update(File.ReadAllText(api)));
+            Report([api]);
         }
 
         return Task.FromResult(0);
     }
 
-    /// <summary>The crds/ directory of the repository that contains the current directory.</summary>
-    private static string? DefaultDirectory()
+    private static void Report(IEnumerable<string> paths)
+    {
+        foreach (var path in paths)
+        {
+            Console.Out.WriteLine($"wrote {path}");
+        }
+    }
+
+    /// <summary>The repository that contains the current directory.</summary>
+    private static string? RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "GridGame.sln")))
             {
-                return Path.Combine(dir.FullName, "crds");
+                return dir.FullName;
             }
         }
 
