@@ -193,6 +193,44 @@ public sealed class ProcessKubeletTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failing_liveness_probe_restarts_the_container()
+    {
+        await using var cluster = await StartAsync(backoff: TimeSpan.FromMilliseconds(100));
+        var alive = Path.Combine(_dir, "alive");
+        await File.WriteAllTextAsync(alive, "");
+        var pod = HttpPod("live");
+        pod.Spec.TerminationGracePeriodSeconds = 1;
+        pod.Spec.Containers[0].LivenessProbe = new V1Probe { Exec = new V1ExecAction { Command = ["/bin/sh", "-c", $"test -f {alive}"] }, PeriodSeconds = 1, FailureThreshold = 2 };
+        await cluster.CreatePodAsync(pod);
+        await cluster.PodWhenAsync("live", Cluster.IsReady);
+        var firstPid = cluster.Nodes.Process.Pids.Single();
+
+        File.Delete(alive);
+
+        var restarted = await cluster.PodWhenAsync("live", p => p.Status.ContainerStatuses[0].RestartCount == 1);
+        restarted.Status.ContainerStatuses[0].LastState.Terminated.Should().NotBeNull();
+        (await DeadAsync(firstPid)).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_startup_probe_holds_readiness_until_it_passes()
+    {
+        await using var cluster = await StartAsync();
+        var started = Path.Combine(_dir, "started");
+        var pod = HttpPod("startup");
+        pod.Spec.Containers[0].StartupProbe = new V1Probe { Exec = new V1ExecAction { Command = ["/bin/sh", "-c", $"test -f {started}"] }, PeriodSeconds = 1, FailureThreshold = 60 };
+        await cluster.CreatePodAsync(pod);
+        var running = await cluster.PodWhenAsync("startup", p => p.Status?.Phase == "Running");
+        running.Status.ContainerStatuses[0].Started.Should().BeFalse();
+        Cluster.IsReady(running).Should().BeFalse();
+
+        await File.WriteAllTextAsync(started, "");
+
+        var ready = await cluster.PodWhenAsync("startup", Cluster.IsReady);
+        ready.Status.ContainerStatuses[0].Started.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Deletion_sends_sigterm_and_the_pod_goes_once_the_process_exits()
     {
         await using var cluster = await StartAsync();
