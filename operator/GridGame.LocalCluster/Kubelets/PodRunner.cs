@@ -26,6 +26,7 @@ internal sealed class PodRunner : IDisposable
     private readonly DateTime _startTime;
     private List<V1PodCondition>? _conditions;
     private Task? _stopped;
+    private TimeSpan _stopGrace;
 
     public PodRunner(ProcessKubelet kubelet, V1Pod pod, string hostIP)
     {
@@ -72,7 +73,12 @@ internal sealed class PodRunner : IDisposable
     {
         lock (_lock)
         {
-            return _stopped ??= StopCoreAsync(grace);
+            if (_stopped is null)
+            {
+                _stopGrace = grace;
+                _stopped = Task.Run(() => StopCoreAsync(grace));
+            }
+            return _stopped;
         }
     }
 
@@ -91,7 +97,17 @@ internal sealed class PodRunner : IDisposable
         }
         catch (TimeoutException)
         {
-            _kubelet.Logger.LogWarning("Pod {Pod} did not stop in time", Key);
+            _kubelet.Logger.LogWarning("Pod {Pod} did not stop in time; killing what is left", Key);
+            foreach (var c in _containers)
+            {
+                lock (c)
+                {
+                    if (c.Exited is { IsCompleted: false })
+                    {
+                        ProcessLauncher.Signal(c.Pid, ProcessLauncher.SigKill);
+                    }
+                }
+            }
         }
     }
 
@@ -186,6 +202,11 @@ internal sealed class PodRunner : IDisposable
                 c.Ready = c.Spec.ReadinessProbe is null && c.Started;
             }
             MarkDirty();
+            if (stopping.IsCancellationRequested)
+            {
+                // Stopped while this process was starting: StopAsync did not see it, so terminate it here.
+                _ = TerminateAsync(c, _stopGrace);
+            }
             using var probes = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             var probing = ProbeAsync(c, process, exitedTask, probes.Token);
             await exitedTask.ConfigureAwait(false);

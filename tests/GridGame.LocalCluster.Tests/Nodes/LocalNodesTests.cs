@@ -61,3 +61,27 @@ public sealed class LocalNodesTests
         node.Status.Conditions.Single(c => c.Type == "Ready").Status.Should().Be("True");
     }
 }
+
+public sealed class LocalNodesRestartTests
+{
+    [Fact]
+    public async Task Restarted_local_nodes_adopt_running_pods_and_keep_scheduling()
+    {
+        await using var api = await ApiServer.StartAsync();
+        var options = new LocalNodesOptions { Client = api.Server.ClientConfiguration(), NodeCount = 2 };
+        await using (var first = await LocalNodes.StartAsync(options))
+        {
+            await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod("before"), "default");
+            await Eventually.GetAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default")) ? "" : null);
+        }
+        var before = await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default");
+
+        await using var second = await LocalNodes.StartAsync(options);
+        await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod("after"), "default");
+
+        await Eventually.GetAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("after", "default")) ? "" : null);
+        (await api.Client.CoreV1.ListNodeAsync()).Items.Should().HaveCount(2);
+        var adopted = await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default");
+        adopted.Metadata.ResourceVersion.Should().Be(before.Metadata.ResourceVersion, "a running pod is adopted as it is");
+    }
+}
