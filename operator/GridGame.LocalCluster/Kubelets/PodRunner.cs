@@ -26,6 +26,7 @@ internal sealed class PodRunner : IDisposable
     private readonly DateTime _startTime;
     private List<V1PodCondition>? _conditions;
     private Task? _stopped;
+    private TimeSpan _stopGrace;
 
     public PodRunner(ProcessKubelet kubelet, V1Pod pod, string hostIP)
     {
@@ -55,6 +56,8 @@ internal sealed class PodRunner : IDisposable
         }
     }
 
+    public int PortOf(string container) => _containers.Single(c => c.Spec.Name == container).Ports.Primary;
+
     public void Start()
     {
         _tasks.Add(Task.Run(() => PublishAsync(_stopping.Token)));
@@ -70,7 +73,12 @@ internal sealed class PodRunner : IDisposable
     {
         lock (_lock)
         {
-            return _stopped ??= StopCoreAsync(grace);
+            if (_stopped is null)
+            {
+                _stopGrace = grace;
+                _stopped = Task.Run(() => StopCoreAsync(grace));
+            }
+            return _stopped;
         }
     }
 
@@ -89,32 +97,50 @@ internal sealed class PodRunner : IDisposable
         }
         catch (TimeoutException)
         {
-            _kubelet.Logger.LogWarning("Pod {Pod} did not stop in time", Key);
+            _kubelet.Logger.LogWarning("Pod {Pod} did not stop in time; killing what is left", Key);
+            foreach (var c in _containers)
+            {
+                lock (c)
+                {
+                    if (c.Exited is { IsCompleted: false })
+                    {
+                        ProcessLauncher.Signal(c.Pid, ProcessLauncher.SigKill);
+                    }
+                }
+            }
         }
     }
 
     private static async Task TerminateAsync(Container c, TimeSpan grace)
     {
-        Process? process;
+        int pid;
+        Task? exited;
         lock (c)
         {
-            process = c.Process;
+            pid = c.Process is null ? 0 : c.Pid;
+            exited = c.Exited;
         }
-        if (process is null || process.HasExited)
+        if (pid == 0 || exited is null || exited.IsCompleted)
         {
             return;
         }
-        ProcessLauncher.Signal(process.Id, ProcessLauncher.SigTerm);
+        ProcessLauncher.Signal(pid, ProcessLauncher.SigTerm);
         try
         {
-            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(grace).ConfigureAwait(false);
+            await exited.WaitAsync(grace).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
         }
         // The group may still hold children even when the leader has gone.
-        ProcessLauncher.Signal(process.Id, ProcessLauncher.SigKill);
-        await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        ProcessLauncher.Signal(pid, ProcessLauncher.SigKill);
+        try
+        {
+            await exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
     }
 
     /// <summary>Call after <see cref="StopAsync"/> has completed.</summary>
@@ -164,9 +190,11 @@ internal sealed class PodRunner : IDisposable
                 break;
             }
             var startedAt = _kubelet.Time.GetUtcNow().UtcDateTime;
+            var exitedTask = process.WaitForExitAsync(CancellationToken.None);
             lock (c)
             {
                 c.Process = process;
+                c.Exited = exitedTask;
                 c.Pid = process.Id;
                 c.Env = env;
                 c.State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = startedAt } };
@@ -174,9 +202,14 @@ internal sealed class PodRunner : IDisposable
                 c.Ready = c.Spec.ReadinessProbe is null && c.Started;
             }
             MarkDirty();
+            if (stopping.IsCancellationRequested)
+            {
+                // Stopped while this process was starting: StopAsync did not see it, so terminate it here.
+                _ = TerminateAsync(c, _stopGrace);
+            }
             using var probes = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            var probing = ProbeAsync(c, process, probes.Token);
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            var probing = ProbeAsync(c, process, exitedTask, probes.Token);
+            await exitedTask.ConfigureAwait(false);
             await probes.CancelAsync().ConfigureAwait(false);
             await probing.ConfigureAwait(false);
             var finishedAt = _kubelet.Time.GetUtcNow().UtcDateTime;
@@ -275,7 +308,7 @@ internal sealed class PodRunner : IDisposable
         return argv is null ? (null, null, argvError, "ErrImageNeverPull") : (argv, env, null, null);
     }
 
-    private async Task ProbeAsync(Container c, Process process, CancellationToken cancellationToken)
+    private async Task ProbeAsync(Container c, Process process, Task exited, CancellationToken cancellationToken)
     {
         var spec = c.Spec;
         var env = c.Env ?? new Dictionary<string, string>();
@@ -306,7 +339,7 @@ internal sealed class PodRunner : IDisposable
                     if (counter.FailuresWhileFailing >= (startup.FailureThreshold ?? 3))
                     {
                         _kubelet.Logger.LogInformation("Container {Container} of {Pod} failed its startup probe; restarting", spec.Name, Key);
-                        await KillForRestartAsync(process).ConfigureAwait(false);
+                        await KillForRestartAsync(process.Id, exited).ConfigureAwait(false);
                         return;
                     }
                     await DelayAsync(Period(startup), cancellationToken).ConfigureAwait(false);
@@ -319,7 +352,7 @@ internal sealed class PodRunner : IDisposable
             }
             if (spec.LivenessProbe is { } liveness)
             {
-                loops.Add(LivenessAsync(c, process, liveness, cancellationToken));
+                loops.Add(LivenessAsync(c, process.Id, exited, liveness, cancellationToken));
             }
             await Task.WhenAll(loops).ConfigureAwait(false);
         }
@@ -351,7 +384,7 @@ internal sealed class PodRunner : IDisposable
         }
     }
 
-    private async Task LivenessAsync(Container c, Process process, V1Probe probe, CancellationToken cancellationToken)
+    private async Task LivenessAsync(Container c, int pid, Task exited, V1Probe probe, CancellationToken cancellationToken)
     {
         var counter = ProbeCounter.For(probe, initial: true);
         await DelayAsync(TimeSpan.FromSeconds(probe.InitialDelaySeconds ?? 0), cancellationToken).ConfigureAwait(false);
@@ -365,23 +398,23 @@ internal sealed class PodRunner : IDisposable
             if (counter.Record(ok) && !counter.Passing)
             {
                 _kubelet.Logger.LogInformation("Container {Container} of {Pod} failed liveness probe, will be restarted", c.Spec.Name, Key);
-                await KillForRestartAsync(process).ConfigureAwait(false);
+                await KillForRestartAsync(pid, exited).ConfigureAwait(false);
                 return;
             }
             await DelayAsync(Period(probe), cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task KillForRestartAsync(Process process)
+    private async Task KillForRestartAsync(int pid, Task exited)
     {
-        ProcessLauncher.Signal(process.Id, ProcessLauncher.SigTerm);
+        ProcessLauncher.Signal(pid, ProcessLauncher.SigTerm);
         try
         {
-            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(Grace).ConfigureAwait(false);
+            await exited.WaitAsync(Grace).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            ProcessLauncher.Signal(process.Id, ProcessLauncher.SigKill);
+            ProcessLauncher.Signal(pid, ProcessLauncher.SigKill);
         }
     }
 
@@ -490,6 +523,8 @@ internal sealed class PodRunner : IDisposable
         public PortMap Ports { get; } = ports;
 
         public Process? Process { get; set; }
+
+        public Task? Exited { get; set; }
 
         public int Pid { get; set; }
 
