@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace GridGame.LocalCluster.Api;
+
+/// <summary>Small accessors over an object's JSON metadata.</summary>
+internal static class ObjectMeta
+{
+    public static JsonObject Meta(JsonObject obj)
+    {
+        if (obj["metadata"] is JsonObject m)
+        {
+            return m;
+        }
+        var fresh = new JsonObject();
+        obj["metadata"] = fresh;
+        return fresh;
+    }
+
+    public static string Str(JsonObject obj, string field) => (string?)(obj["metadata"] as JsonObject)?[field] ?? "";
+
+    public static List<string> Finalizers(JsonObject obj) =>
+        (Meta(obj)["finalizers"] as JsonArray)?.Select(f => (string?)f ?? "").ToList() ?? [];
+
+    public static void SetFinalizers(JsonObject obj, List<string> finalizers)
+    {
+        if (finalizers.Count == 0)
+        {
+            Meta(obj).Remove("finalizers");
+        }
+        else
+        {
+            Meta(obj)["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode?)f).ToArray());
+        }
+    }
+
+    public static bool IsDeleting(JsonObject obj) => Meta(obj)["deletionTimestamp"] is not null;
+
+    public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    public static long? ParseResourceVersion(string? rv, bool allowEmpty = true)
+    {
+        if (string.IsNullOrEmpty(rv))
+        {
+            return allowEmpty ? null : throw ApiException.BadRequest("resourceVersion: Invalid value: \"\": must be specified");
+        }
+        if (!long.TryParse(rv, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+        {
+            throw ApiException.BadRequest($"resourceVersion: Invalid value: \"{rv}\": strconv.ParseUint: parsing \"{rv}\": invalid syntax");
+        }
+        return v;
+    }
+
+    /// <summary>The object without metadata and status: what a generation bump compares.</summary>
+    public static JsonObject SpecPart(JsonObject obj)
+    {
+        var copy = new JsonObject();
+        foreach (var (k, v) in obj)
+        {
+            if (k is not ("metadata" or "status" or "apiVersion" or "kind"))
+            {
+                copy[k] = v?.DeepClone();
+            }
+        }
+        return copy;
+    }
+}
