@@ -8,6 +8,7 @@ internal sealed class NodeState(V1Node node, IReadOnlyList<V1Pod> pods)
 {
     private Dictionary<string, decimal>? _requested;
     private (decimal Cpu, decimal Memory)? _scoring;
+    private List<V1Pod>? _affinityPods;
 
     public V1Node Node => node;
 
@@ -21,6 +22,9 @@ internal sealed class NodeState(V1Node node, IReadOnlyList<V1Pod> pods)
     /// <summary>Sum of the bound pods' scoring requests (with the scheduler's non-zero defaults).</summary>
     public (decimal Cpu, decimal Memory) ScoringRequested => _scoring ??= (
         pods.Sum(p => PodResources.ScoringRequests(p).Cpu), pods.Sum(p => PodResources.ScoringRequests(p).Memory));
+
+    /// <summary>The bound pods that declare pod affinity or anti-affinity (usually few), so other pods' scoring skips the rest.</summary>
+    public IReadOnlyList<V1Pod> AffinityPods => _affinityPods ??= [.. pods.Where(p => p.Spec?.Affinity is { } a && (a.PodAffinity is not null || a.PodAntiAffinity is not null))];
 
     public NodeState With(V1Pod pod) => new(node, [.. pods, pod]);
 
@@ -48,8 +52,9 @@ internal sealed record SchedulingDecision(string? NodeName, string Message)
 /// The scheduling decision as a pure function: the default plugins' filters (node readiness, nodeSelector and
 /// required node affinity, resources, pod count, host ports, required inter-pod affinity/anti-affinity) and
 /// scores (NodeResourcesFit LeastAllocated ×1, NodeResourcesBalancedAllocation ×1, InterPodAffinity ×2), so
-/// preferred affinity packs and preferred anti-affinity spreads as on a real cluster. Ties go to the first
-/// node by name (the real scheduler picks one at random), which keeps tests deterministic.
+/// preferred affinity packs and preferred anti-affinity spreads as on a real cluster. Ties go to the node with
+/// the fewest pods, then the first by name (the real scheduler picks one at random): deterministic, and it still
+/// spreads once resource scores saturate.
 /// </summary>
 internal static class PodScheduler
 {
@@ -92,7 +97,7 @@ internal static class PodScheduler
         var best = 0;
         for (var i = 1; i < feasible.Count; i++)
         {
-            if (scores[i] > scores[best])
+            if (scores[i] > scores[best] || (scores[i] == scores[best] && feasible[i].Pods.Count < feasible[best].Pods.Count))
             {
                 best = i;
             }
@@ -222,7 +227,7 @@ internal static class PodScheduler
             }
         }
         // Existing pods' required anti-affinity also keeps this pod away (symmetry).
-        foreach (var existing in allNodes.SelectMany(n => n.Pods.Select(p => (n, p))))
+        foreach (var existing in allNodes.SelectMany(n => n.AffinityPods.Select(p => (n, p))))
         {
             foreach (var term in existing.p.Spec?.Affinity?.PodAntiAffinity?.RequiredDuringSchedulingIgnoredDuringExecution ?? [])
             {
@@ -240,6 +245,7 @@ internal static class PodScheduler
     {
         var affinity = AffinityScores(pod, feasible, allNodes);
         var (cpu, memory) = PodResources.ScoringRequests(pod);
+        var podRequests = PodResources.Requests(pod);
         var result = new long[feasible.Count];
         for (var i = 0; i < feasible.Count; i++)
         {
@@ -252,8 +258,11 @@ internal static class PodScheduler
             var cpuFree = LeastAllocated(usedCpu, cpuCap);
             var memFree = LeastAllocated(usedMem, memCap);
             var fit = (cpuFree + memFree) / 2;
-            var cpuFraction = cpuCap > 0 ? Math.Min(1, (double)(usedCpu / cpuCap)) : 1;
-            var memFraction = memCap > 0 ? Math.Min(1, (double)(usedMem / memCap)) : 1;
+            // BalancedAllocation looks at actual requests (no non-zero defaults), as the real plugin does.
+            var actualCpu = podRequests.GetValueOrDefault("cpu") + node.Requested.GetValueOrDefault("cpu");
+            var actualMem = podRequests.GetValueOrDefault("memory") + node.Requested.GetValueOrDefault("memory");
+            var cpuFraction = cpuCap > 0 ? Math.Min(1, (double)(actualCpu / cpuCap)) : 1;
+            var memFraction = memCap > 0 ? Math.Min(1, (double)(actualMem / memCap)) : 1;
             var balanced = (long)((1 - (Math.Abs(cpuFraction - memFraction) / 2)) * MaxNodeScore);
             result[i] = (FitWeight * fit) + (BalancedWeight * balanced) + (AffinityWeight * affinity[i]);
         }
@@ -276,9 +285,10 @@ internal static class PodScheduler
             }
         }
         var podAffinity = pod.Spec?.Affinity;
+        var incomingTerms = podAffinity?.PodAffinity is not null || podAffinity?.PodAntiAffinity is not null;
         foreach (var n in allNodes)
         {
-            foreach (var existing in n.Pods)
+            foreach (var existing in incomingTerms ? n.Pods : n.AffinityPods)
             {
                 foreach (var w in podAffinity?.PodAffinity?.PreferredDuringSchedulingIgnoredDuringExecution ?? [])
                 {

@@ -1,0 +1,63 @@
+using GridGame.LocalCluster.Nodes;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GridGame.LocalCluster.Tests.Nodes;
+
+public sealed class LocalNodesTests
+{
+    [Fact]
+    public async Task Nodes_register_with_hostname_label_capacity_addresses_and_a_ready_condition()
+    {
+        await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions { Client = c, NodeCount = 3, Kind = KubeletKind.Process });
+
+        var nodes = (await cluster.Client.CoreV1.ListNodeAsync()).Items.OrderBy(n => n.Metadata.Name).ToList();
+
+        nodes.Select(n => n.Metadata.Name).Should().Equal("local-node-0", "local-node-1", "local-node-2");
+        var node = nodes[1];
+        node.Metadata.Labels["kubernetes.io/hostname"].Should().Be("local-node-1");
+        node.Status.Capacity["pods"].ToString().Should().Be("110");
+        node.Status.Allocatable["cpu"].ToString().Should().Be("8");
+        node.Status.Addresses.Should().Contain(a => a.Type == "InternalIP" && a.Address == "127.0.0.1")
+            .And.Contain(a => a.Type == "ExternalIP" && a.Address == "127.0.0.1");
+        node.Status.Conditions.Should().ContainSingle(c => c.Type == "Ready" && c.Status == "True");
+        cluster.Nodes.NodeNames.Should().Equal("local-node-0", "local-node-1", "local-node-2");
+    }
+
+    [Fact]
+    public async Task Simulated_nodes_get_distinct_internal_and_external_addresses()
+    {
+        await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions { Client = c, NodeCount = 2 });
+
+        var node = await cluster.Client.CoreV1.ReadNodeAsync("local-node-1");
+
+        node.Status.Addresses.Should().Contain(a => a.Type == "InternalIP" && a.Address == "10.0.0.2")
+            .And.Contain(a => a.Type == "ExternalIP" && a.Address == "203.0.113.2");
+    }
+
+    [Fact]
+    public async Task Heartbeats_renew_the_node_lease_and_ready_condition()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions { Client = c, TimeProvider = time });
+        var lease = await cluster.Client.CoordinationV1.ReadNamespacedLeaseAsync("local-node-0", "kube-node-lease");
+        lease.Spec.HolderIdentity.Should().Be("local-node-0");
+        var first = lease.Spec.RenewTime;
+
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        var renewed = await Eventually.GetAsync(async () =>
+        {
+            var l = await cluster.Client.CoordinationV1.ReadNamespacedLeaseAsync("local-node-0", "kube-node-lease");
+            return l.Spec.RenewTime > first ? l : null;
+        });
+        renewed.Spec.RenewTime.Should().Be(first!.Value.AddSeconds(10));
+        var node = await Eventually.GetAsync(async () =>
+        {
+            var n = await cluster.Client.CoreV1.ReadNodeAsync("local-node-0");
+            return n.Status.Conditions.Single(c => c.Type == "Ready").LastHeartbeatTime > first ? n : null;
+        });
+        node.Status.Conditions.Single(c => c.Type == "Ready").Status.Should().Be("True");
+    }
+}
