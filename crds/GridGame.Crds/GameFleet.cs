@@ -29,10 +29,12 @@ public sealed class GameFleet : IKubernetesObject<V1ObjectMeta>, ISpec<GameFleet
     public V1ObjectMeta Metadata { get; set; } = new();
 
     [JsonPropertyName("spec")]
+    [Description("The desired state of the fleet.")]
     [Required]
     public GameFleetSpec Spec { get; set; } = new();
 
     [JsonPropertyName("status")]
+    [Description("The observed state of the fleet, written by the operator.")]
     public GameFleetStatus? Status { get; set; }
 }
 

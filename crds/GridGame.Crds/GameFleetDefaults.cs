@@ -1,3 +1,4 @@
+using k8s;
 using k8s.Models;
 
 namespace GridGame.Crds;
@@ -32,6 +33,12 @@ public static class GameFleetDefaults
     public const DeletionPolicy Deletion = DeletionPolicy.Drain;
     public const int DrainTimeoutSeconds = 3600;
 
+    /// <summary>
+    /// A defaulted deep copy of <paramref name="fleet"/>, leaving the original alone (for objects read from an
+    /// informer's cache, which must not be mutated).
+    /// </summary>
+    public static GameFleet WithDefaults(GameFleet fleet) => Apply(KubernetesJson.Deserialize<GameFleet>(KubernetesJson.Serialize(fleet)));
+
     /// <summary>Fills every absent field of <paramref name="fleet"/>'s spec with its default; returns the same fleet.</summary>
     public static GameFleet Apply(GameFleet fleet)
     {
@@ -47,7 +54,7 @@ public static class GameFleetDefaults
         game.ClaimCooldownMs ??= ClaimCooldownMs;
 
         spec.Ports ??= [new GamePort { Name = PortName, ContainerPort = ContainerPort, Policy = Policy }];
-        foreach (var port in spec.Ports)
+        foreach (var port in spec.Ports.Where(p => p is not null))
         {
             port.Policy ??= Policy;
         }
@@ -88,6 +95,9 @@ public static class GameSessionDefaults
 {
     public const int AllocationTimeoutSeconds = 30;
     public const int TtlSecondsAfterFinished = 3600;
+
+    /// <summary>A defaulted deep copy of <paramref name="session"/>, leaving the original alone.</summary>
+    public static GameSession WithDefaults(GameSession session) => Apply(KubernetesJson.Deserialize<GameSession>(KubernetesJson.Serialize(session)));
 
     /// <summary>Fills every absent defaulted field of <paramref name="session"/>'s spec; returns the same session.</summary>
     public static GameSession Apply(GameSession session)

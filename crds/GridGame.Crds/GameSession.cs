@@ -29,11 +29,12 @@ public sealed class GameSession : IKubernetesObject<V1ObjectMeta>, ISpec<GameSes
     public V1ObjectMeta Metadata { get; set; } = new();
 
     [JsonPropertyName("spec")]
+    [Description("What the matchmaker asks for.")]
     [Required]
-    [CelRule("self == oldSelf", "spec is immutable")]
     public GameSessionSpec Spec { get; set; } = new();
 
     [JsonPropertyName("status")]
+    [Description("Where the session was placed and how its game went; written by the operator and the game server.")]
     public GameSessionStatus? Status { get; set; }
 }
 
@@ -62,6 +63,7 @@ public sealed class GameSessionSpec
     [MinLength(1)]
     [MaxLength(253)]
     [Pattern(SessionLimits.DnsSubdomainPattern)]
+    [CelRule("self == oldSelf", "fleetName is immutable")]
     public string? FleetName { get; set; }
 
     [JsonPropertyName("selector")]

@@ -9,6 +9,15 @@ public static class GridGameApi
 
     /// <summary>The category both resources belong to: <c>kubectl get gridgame</c>.</summary>
     public const string Category = "gridgame";
+
+    /// <summary>apiVersion/kind to type, for <c>KubernetesYaml.LoadAllFromString(text, GridGameApi.TypeMap)</c>.</summary>
+    public static IDictionary<string, Type> TypeMap => new Dictionary<string, Type>(StringComparer.Ordinal)
+    {
+        [ApiVersion + "/" + GameFleet.KubeKind] = typeof(GameFleet),
+        [ApiVersion + "/" + GameFleet.KubeListKind] = typeof(GameFleetList),
+        [ApiVersion + "/" + GameSession.KubeKind] = typeof(GameSession),
+        [ApiVersion + "/" + GameSession.KubeListKind] = typeof(GameSessionList),
+    };
 }
 
 /// <summary>Labels, annotations, finalizers, condition types and reasons shared by the operator and the game server (DESIGN §3).</summary>

@@ -102,4 +102,17 @@ public sealed class DefaultingTests
         k8s.KubernetesJson.Serialize(fleet.Spec.Template).Should().Be(before);
         fleet.Spec.Template.Spec.Containers.Should().ContainSingle().Which.Should().BeEquivalentTo(new V1Container { Name = "gameserver", Image = "gridgame-gameserver:dev" });
     }
+
+    [Fact]
+    public void WithDefaults_returns_a_defaulted_copy_and_leaves_the_original_alone()
+    {
+        var original = Builders.Fleet();
+
+        var copy = GameFleetDefaults.WithDefaults(original);
+
+        copy.Should().NotBeSameAs(original);
+        copy.Spec.Game!.BoardSize.Should().Be(8);
+        original.Spec.Game.Should().BeNull();
+        GameSessionDefaults.WithDefaults(Builders.Session()).Spec.AllocationTimeoutSeconds.Should().Be(30);
+    }
 }
