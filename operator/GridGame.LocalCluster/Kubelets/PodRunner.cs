@@ -55,6 +55,8 @@ internal sealed class PodRunner : IDisposable
         }
     }
 
+    public int PortOf(string container) => _containers.Single(c => c.Spec.Name == container).Ports.Primary;
+
     public void Start()
     {
         _tasks.Add(Task.Run(() => PublishAsync(_stopping.Token)));

@@ -61,6 +61,17 @@ internal sealed class ProcessKubelet : IAsyncDisposable
         }
     }
 
+    /// <summary>The local port a container's first declared port is served on (its hostPort, else the free port picked for it).</summary>
+    public int PortOf(string ns, string pod, string container)
+    {
+        lock (_lock)
+        {
+            var runner = _runners.Values.FirstOrDefault(r => r.Pod.Metadata.Name == pod && (r.Pod.Metadata.NamespaceProperty ?? "default") == ns)
+                ?? throw new InvalidOperationException($"pod {ns}/{pod} is not running here");
+            return runner.PortOf(container);
+        }
+    }
+
     public int ReapOrphans()
     {
         var reaped = Launcher.ReapOrphans();

@@ -39,7 +39,11 @@ internal sealed class SimulatedKubelet(
             {
                 if (_pods.Remove(old!.Metadata.Uid, out var gone))
                 {
-                    _uidByName.Remove(gone.Key);
+                    // A new pod of the same name may already have taken the name over.
+                    if (_uidByName.TryGetValue(gone.Key, out var current) && current == old.Metadata.Uid)
+                    {
+                        _uidByName.Remove(gone.Key);
+                    }
                     gone.Timer?.Dispose();
                 }
             }
