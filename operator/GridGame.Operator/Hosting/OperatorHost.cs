@@ -142,10 +142,10 @@ internal sealed class OperatorHost : IAsyncDisposable
         }
         else
         {
+            _leaderWithoutElection = true;
             _electionTask = Task.Run(
                 async () =>
                 {
-                    _leaderWithoutElection = true;
                     try
                     {
                         await LeadAsync(_leading.Token).ConfigureAwait(false);
@@ -173,7 +173,9 @@ internal sealed class OperatorHost : IAsyncDisposable
             return;
         }
 
-        await Task.WhenAll(_runners.Select(r => r.RunAsync(_options.Workers, cancellationToken))).ConfigureAwait(false);
+        // Workers run until leadership ends; with no controllers there is still a term to hold.
+        var workers = _runners.Select(r => r.RunAsync(_options.Workers, cancellationToken)).Append(Task.Delay(Timeout.Infinite, cancellationToken));
+        await Task.WhenAll(workers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private async Task StopCoreAsync(bool release)

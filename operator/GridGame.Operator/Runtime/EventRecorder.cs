@@ -62,8 +62,11 @@ internal sealed class EventRecorder : IAsyncDisposable
                 Uid = involved.Metadata.Uid,
                 ResourceVersion = involved.Metadata.ResourceVersion,
             };
+            // Event timestamps have whole seconds on the wire (metav1.Time).
+            var now = _time.GetUtcNow();
+            var at = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
             Interlocked.Increment(ref _inFlight);
-            if (!_pending.Writer.TryWrite(new PendingEvent(reference, type, reason, message, _time.GetUtcNow())))
+            if (!_pending.Writer.TryWrite(new PendingEvent(reference, type, reason, message, at)))
             {
                 Interlocked.Decrement(ref _inFlight);
                 Interlocked.Increment(ref _dropped);

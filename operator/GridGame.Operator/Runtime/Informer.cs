@@ -57,6 +57,8 @@ internal sealed class Informer<T> : IInformer
     private readonly IInformerObserver? _observer;
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _unsynced;
+    private int _listCount;
+    private string? _lastResourceVersion;
 
     public Informer(
         ResourceApi api, ResourceType type, IReadOnlyCollection<string>? namespaces = null, InformerOptions? options = null,
@@ -80,7 +82,10 @@ internal sealed class Informer<T> : IInformer
     public bool HasSynced => _synced.Task.IsCompleted;
 
     /// <summary>Lists done since start (the first, and every relist after a 410); for tests and logs.</summary>
-    public int ListCount { get; private set; }
+    public int ListCount => Volatile.Read(ref _listCount);
+
+    /// <summary>The resourceVersion the informer would resume from (the last list, event or bookmark it saw).</summary>
+    public string? LastResourceVersion => Volatile.Read(ref _lastResourceVersion);
 
     public Task WaitForSyncAsync(CancellationToken cancellationToken) => _synced.Task.WaitAsync(cancellationToken);
 
@@ -171,7 +176,8 @@ internal sealed class Informer<T> : IInformer
         while (!string.IsNullOrEmpty(continueToken));
 
         var deleted = Cache.Replace(@namespace, items, resourceVersion);
-        ListCount++;
+        Interlocked.Increment(ref _listCount);
+        Volatile.Write(ref _lastResourceVersion, resourceVersion);
         InformerLog.Listed(_logger, Type.ToString(), @namespace ?? "*", items.Count, deleted, resourceVersion ?? string.Empty);
         return resourceVersion ?? "0";
     }
@@ -209,6 +215,7 @@ internal sealed class Informer<T> : IInformer
                 if (e.Object?.Metadata?.ResourceVersion is { Length: > 0 } rv)
                 {
                     resourceVersion = rv;
+                    Volatile.Write(ref _lastResourceVersion, rv);
                 }
             }
         }

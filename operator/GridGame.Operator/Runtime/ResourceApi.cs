@@ -84,10 +84,80 @@ internal sealed class ResourceApi(Kubernetes client)
             : new RawWatchEvent<T>(type, KubernetesJson.Deserialize<T>(envelope.Object), null);
     }
 
+    /// <summary>Reads one object; null when it does not exist.</summary>
+    public async Task<T?> GetAsync<T>(ResourceType type, string? @namespace, string name, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return await SendForAsync<T>(HttpMethod.Get, ObjectPath(type, @namespace, name, null), null, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public Task<T> CreateAsync<T>(ResourceType type, T obj, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        SendForAsync<T>(HttpMethod.Post, type.CollectionPath(obj.Metadata.NamespaceProperty), KubernetesJson.Serialize(obj), "application/json", cancellationToken);
+
+    /// <summary>
+    /// Patches an object (or its <c>status</c>/<c>scale</c> subresource) and returns the server's answer, which the
+    /// caller puts in its cache with <see cref="ResourceCache{T}.Upsert"/>. Use <see cref="V1Patch.PatchType.JsonPatch"/>
+    /// with a <c>test</c> operation on <c>/metadata/resourceVersion</c> for a precondition (a 409/422 means someone else won).
+    /// </summary>
+    public Task<T> PatchAsync<T>(ResourceType type, string? @namespace, string name, string patch, V1Patch.PatchType patchType, CancellationToken cancellationToken, string? subresource = null)
+        where T : class =>
+        SendForAsync<T>(HttpMethod.Patch, ObjectPath(type, @namespace, name, subresource), patch, PatchContentType(patchType), cancellationToken);
+
+    /// <summary>Deletes an object; with <paramref name="uid"/> only that incarnation of it (a precondition). False when it was already gone.</summary>
+    public async Task<bool> DeleteAsync(ResourceType type, string? @namespace, string name, CancellationToken cancellationToken, string? uid = null, string propagation = "Background")
+    {
+        var options = new V1DeleteOptions { PropagationPolicy = propagation, Preconditions = uid is null ? null : new V1Preconditions { Uid = uid } };
+        try
+        {
+            using var response = await SendAsync(HttpMethod.Delete, ObjectPath(type, @namespace, name, null), KubernetesJson.Serialize(options), "application/json", cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    public static string ObjectPath(ResourceType type, string? @namespace, string name, string? subresource) =>
+        $"{type.CollectionPath(@namespace)}/{Uri.EscapeDataString(name)}" + (subresource is null ? string.Empty : "/" + subresource);
+
+    private static string PatchContentType(V1Patch.PatchType type) => type switch
+    {
+        V1Patch.PatchType.JsonPatch => "application/json-patch+json",
+        V1Patch.PatchType.MergePatch => "application/merge-patch+json",
+        V1Patch.PatchType.StrategicMergePatch => "application/strategic-merge-patch+json",
+        V1Patch.PatchType.ApplyPatch => "application/apply-patch+yaml",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown patch type"),
+    };
+
+    private async Task<T> SendForAsync<T>(HttpMethod method, string relativeUri, string? body, string? contentType, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(method, relativeUri, body, contentType, cancellationToken).ConfigureAwait(false);
+        var json = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        return KubernetesJson.Deserialize<T>(json);
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string relativeUri, CancellationToken cancellationToken) =>
+        SendAsync(method, relativeUri, null, null, cancellationToken);
+
     /// <summary>Sends through the client's HttpClient with its credentials; a non-2xx answer throws <see cref="HttpOperationException"/> as the client's own calls do.</summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relativeUri, CancellationToken cancellationToken)
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relativeUri, string? body, string? contentType, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, new Uri(Client.BaseUri, relativeUri));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8);
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType ?? "application/json");
+        }
+
         if (Client.Credentials is not null)
         {
             await Client.Credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
@@ -101,10 +171,10 @@ internal sealed class ResourceApi(Kubernetes client)
 
         using (response)
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            throw new HttpOperationException($"{method} {relativeUri} returned {(int)response.StatusCode}: {body}")
+            var answer = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            throw new HttpOperationException($"{method} {relativeUri} returned {(int)response.StatusCode}: {answer}")
             {
-                Response = new HttpResponseMessageWrapper(response, body),
+                Response = new HttpResponseMessageWrapper(response, answer),
             };
         }
     }
