@@ -25,10 +25,13 @@ internal readonly record struct Recommendation(DateTimeOffset At, int Replicas);
 /// scale-down by one window. History is a monotonic queue (each entry higher than every later one), so its head is
 /// the highest recommendation of the window and its size stays small.
 /// </summary>
-internal sealed record AutoscalerState(DateTimeOffset? WatchingSince, IReadOnlyList<Recommendation> History, DateTimeOffset? LastScaleDownAt)
+internal sealed record AutoscalerState(DateTimeOffset? WatchingSince, IReadOnlyList<Recommendation> History, IReadOnlyList<ScaleDownStep> ScaleDowns)
 {
-    public static AutoscalerState Empty { get; } = new(null, [], null);
+    public static AutoscalerState Empty { get; } = new(null, [], []);
 }
+
+/// <summary>A scale-down the autoscaler made: from how many, how many removed, when.</summary>
+internal readonly record struct ScaleDownStep(DateTimeOffset At, int From, int Removed);
 
 /// <param name="Limited">True when min/max clamped the raw figure (condition ScalingLimited).</param>
 internal sealed record AutoscalerDecision(int Replicas, string Reason, string Message, bool Limited, AutoscalerState State, DateTimeOffset? RecheckAt)
@@ -42,7 +45,8 @@ internal sealed record AutoscalerDecision(int Replicas, string Reason, string Me
 /// free servers must be p of the total, so <c>raw = ceil(need / (1 - p))</c> (20 % and 8 in use → 10);
 /// <c>desired = clamp(raw, min, max)</c>. Scale-up is immediate. Scale-down takes the highest recommendation of the
 /// stabilization window (so a dip does not remove servers a burst will need), only once the autoscaler has watched
-/// for a full window, and by at most <c>max(1, ceil(current × maxPercentPerMinute / 100))</c> per minute.
+/// for a full window, and by at most <c>max(1, ceil(replicas × maxPercentPerMinute / 100))</c> servers within any
+/// minute (replicas as the minute started; steps already taken in it count).
 /// </summary>
 internal static class BufferAutoscaler
 {
@@ -73,7 +77,8 @@ internal static class BufferAutoscaler
         var history = state.History.Where(r => r.At > input.Now - window).ToList();
         history.RemoveAll(r => r.Replicas <= target);
         history.Add(new Recommendation(input.Now, target));
-        var next = new AutoscalerState(watchingSince, history, state.LastScaleDownAt);
+        var recent = state.ScaleDowns.Where(d => d.At > input.Now - Minute).ToList();
+        var next = new AutoscalerState(watchingSince, history, recent);
 
         if (target >= input.CurrentReplicas)
         {
@@ -87,14 +92,18 @@ internal static class BufferAutoscaler
             var until = Max(watchingSince + window, history.Where(r => r.Replicas >= input.CurrentReplicas).Select(r => r.At + window).DefaultIfEmpty(input.Now).Max());
             return new(input.CurrentReplicas, "ScaleDownStabilizing", $"{why}; holding {input.CurrentReplicas} for the stabilization window of {window.TotalSeconds:0}s", limited, next, until);
         }
-        if (state.LastScaleDownAt is { } last && input.Now - last < Minute)
+        // At most maxPercentPerMinute of the replicas the minute started with, counting steps already taken in it.
+        var minuteBase = recent.Count > 0 ? recent[0].From : input.CurrentReplicas;
+        var budget = Math.Max(1, (int)Math.Ceiling(minuteBase * policy.MaxPercentPerMinute / 100.0)) - recent.Sum(d => d.Removed);
+        if (budget <= 0)
         {
-            return new(input.CurrentReplicas, "ScaleDownRateLimited", $"{why}; next step down at {(last + Minute):O}", limited, next, last + Minute);
+            var nextStep = recent[0].At + Minute;
+            return new(input.CurrentReplicas, "ScaleDownRateLimited", $"{why}; next step down at {nextStep:O}", limited, next, nextStep);
         }
-        var step = Math.Max(1, (int)Math.Ceiling(input.CurrentReplicas * policy.MaxPercentPerMinute / 100.0));
-        var down = Math.Max(stable, input.CurrentReplicas - step);
+        var down = Math.Max(stable, input.CurrentReplicas - budget);
         var message = down > stable ? $"{why}; at most {policy.MaxPercentPerMinute}% per minute: {input.CurrentReplicas} → {down}" : why;
-        return new(down, "ScaledDown", message, limited, next with { LastScaleDownAt = input.Now }, down > stable ? input.Now + Minute : null);
+        var taken = next with { ScaleDowns = [.. recent, new ScaleDownStep(input.Now, input.CurrentReplicas, input.CurrentReplicas - down)] };
+        return new(down, "ScaledDown", message, limited, taken, down > stable ? (recent.Count > 0 ? recent[0].At : input.Now) + Minute : null);
     }
 
     private static string Explain(BufferPolicy policy, AutoscalerInput input, int raw, int target)

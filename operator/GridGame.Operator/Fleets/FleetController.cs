@@ -151,9 +151,11 @@ internal sealed partial class FleetController : IController
         await WriteStatusAsync(fleet, revision, replicas, plan, scaling, backingOff, created < plan.Create, now, cancellationToken).ConfigureAwait(false);
 
         var recheck = Earliest(plan.RecheckAt, scaling?.RecheckAt);
-        if (plan.Create > 0 && now < nextCreate)
+        var blockedUntil = CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(key), revision);
+        if (deletion is null && blockedUntil > now)
         {
-            recheck = Earliest(recheck, nextCreate);
+            // Creations are held back: look again when the back-off ends.
+            recheck = Earliest(recheck, blockedUntil);
         }
         var result = ReconcileResult.RequeueAfter(SafetyResync);
         if (recheck is { } at)

@@ -91,6 +91,16 @@ public sealed class BufferAutoscalerTests
     }
 
     [Fact]
+    public void Several_steps_within_a_minute_share_its_budget()
+    {
+        var policy = Count5 with { StabilizationWindow = TimeSpan.Zero, MaxPercentPerMinute = 50 };
+        var first = BufferAutoscaler.Decide(policy, new(10, 3, 0, T0), AutoscalerState.Empty);   // wants 8: 10 → 8
+        first.Replicas.Should().Be(8);
+        var second = BufferAutoscaler.Decide(policy, new(8, 0, 0, T0.AddSeconds(10)), first.State); // wants 5: 3 more of the 5 allowed
+        second.Replicas.Should().Be(5);
+    }
+
+    [Fact]
     public void At_least_one_server_goes_per_step()
     {
         var policy = Count5 with { StabilizationWindow = TimeSpan.Zero, MaxPercentPerMinute = 1 };

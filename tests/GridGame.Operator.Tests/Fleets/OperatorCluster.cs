@@ -34,7 +34,10 @@ internal sealed class OperatorCluster : IAsyncDisposable
 
     public OperatorHost? Operator { get; private set; }
 
-    public static async Task<OperatorCluster> StartAsync(int nodes = 3, bool startOperator = true, OperatorOptions? options = null)
+    /// <summary>False for fleet tests that mark servers Allocated by hand (the session controller would release them: no such session).</summary>
+    public bool RunSessions { get; init; } = true;
+
+    public static async Task<OperatorCluster> StartAsync(int nodes = 3, bool startOperator = true, OperatorOptions? options = null, IReadOnlyList<LocalNodeSpec>? nodeSpecs = null, bool sessions = true)
     {
         var api = await LocalApiServer.StartAsync(new LocalApiServerOptions { Port = 0 });
         LocalNodes? localNodes = null;
@@ -47,11 +50,12 @@ internal sealed class OperatorCluster : IAsyncDisposable
             localNodes = await LocalNodes.StartAsync(new LocalNodesOptions
             {
                 Client = api.ClientConfiguration(),
-                NodeCount = nodes,
+                NodeCount = nodeSpecs?.Count ?? nodes,
+                Nodes = nodeSpecs,
                 Kind = KubeletKind.Simulated,
                 HeartbeatInterval = TimeSpan.FromSeconds(30),
             });
-            var cluster = new OperatorCluster(api, localNodes);
+            var cluster = new OperatorCluster(api, localNodes) { RunSessions = sessions };
             if (startOperator)
             {
                 await cluster.StartOperatorAsync(options);
@@ -74,8 +78,20 @@ internal sealed class OperatorCluster : IAsyncDisposable
         options ??= new OperatorOptions();
         options = options with { LeaderElectionEnabled = false, HttpPort = 0, HttpAddress = "127.0.0.1", JsonLogs = false };
         Operator = await OperatorHost.StartAsync(options, Api.ClientConfiguration(), CancellationToken.None,
-            controllers: [new FleetController(), new SessionController()],
-            configureLogging: logging => logging.SetMinimumLevel(LogLevel.Warning));
+            controllers: RunSessions ? [new FleetController(), new SessionController()] : [new FleetController()],
+            configureLogging: logging =>
+            {
+                // GRIDGAME_TEST_LOGS=1 shows the operator's log on the console when a test needs explaining.
+                if (Environment.GetEnvironmentVariable("GRIDGAME_TEST_LOGS") == "1")
+                {
+                    logging.AddSimpleConsole();
+                    logging.SetMinimumLevel(LogLevel.Debug);
+                }
+                else
+                {
+                    logging.SetMinimumLevel(LogLevel.Warning);
+                }
+            });
         await Eventually.TrueAsync(() => Task.FromResult(Operator.Ready && Operator.IsLeader), TimeSpan.FromSeconds(20), "the operator syncs its caches");
     }
 
