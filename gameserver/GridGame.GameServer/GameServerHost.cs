@@ -1,3 +1,4 @@
+using GridGame.GameServer.Agent;
 using GridGame.GameServer.Game;
 using GridGame.GameServer.History;
 using GridGame.GameServer.Hubs;
@@ -51,6 +52,11 @@ internal static class GameServerHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GameClock>());
         builder.Services.AddSingleton<DrainService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DrainService>());
+        // The Kubernetes agent (inactive in standalone mode): sessions bound to this pod open games; games report back.
+        builder.Services.AddSingleton<AgentState>();
+        builder.Services.AddSingleton<SessionReporter>();
+        builder.Services.AddSingleton<IGameObserver>(sp => sp.GetRequiredService<SessionReporter>());
+        builder.Services.AddHostedService<SessionAgent>();
 
         var app = builder.Build();
         app.Use(RedirectBrowsersToThePage);
@@ -97,11 +103,15 @@ internal static class GameServerHost
             sp.GetRequiredService<IConnectionMultiplexer>(), builder.Configuration["GridGame:RedisPrefix"] is { Length: > 0 } prefix ? prefix : "gg"));
     }
 
-    private static async Task<IResult> ReadyAsync(DrainState drain, IGameStore store, HistoryWriter history, CancellationToken cancellationToken)
+    private static async Task<IResult> ReadyAsync(DrainState drain, IGameStore store, HistoryWriter history, AgentState agent, CancellationToken cancellationToken)
     {
         if (drain.IsDraining)
         {
             return Results.Text("draining", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        if (!agent.Live)
+        {
+            return Results.Text(agent.Problem ?? "the session watch is not live", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(2));

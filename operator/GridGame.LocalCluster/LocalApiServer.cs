@@ -84,7 +84,9 @@ public sealed class LocalApiServer : IAsyncDisposable
                 server: {server}
             users:
             - name: gridgame-local
-              user: {"{}"}
+              user:
+                # LocalCluster does not authenticate; KubernetesClient refuses a kubeconfig user with no credentials.
+                token: gridgame-local
             contexts:
             - name: gridgame-local
               context:
