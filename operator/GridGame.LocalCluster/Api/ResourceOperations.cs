@@ -673,12 +673,16 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     }
 
     private List<(ResourceType Type, StoredObject Object)> FindByUid(string uid) =>
-        uid.Length == 0 ? [] : AllObjects().Where(x => (string?)ObjectMeta.Meta(x.Object.Object)["uid"] == uid).ToList();
+        uid.Length > 0 && store.FindByUid(uid) is { } found && store.FindTypeByStorageKey(found.StorageKey) is { } type ? [(type, found.Object)] : [];
 
     private List<(ResourceType Type, StoredObject Object)> Dependents(string uid) =>
         uid.Length == 0
             ? []
-            : AllObjects().Where(x => x.Object.Object["metadata"]?["ownerReferences"] is JsonArray refs && refs.Any(r => (string?)r?["uid"] == uid)).ToList();
+            : store.DependentsOf(uid)
+                .Select(d => (Type: store.FindTypeByStorageKey(d.StorageKey), d.Object))
+                .Where(d => d.Type is not null)
+                .Select(d => (d.Type!, d.Object))
+                .ToList();
 
     private bool HasDependents(string? uid) => uid is not null && Dependents(uid).Count > 0;
 
