@@ -29,6 +29,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     {
         lock (store.Gate)
         {
+            (type, obj) = ToStorage(type, obj);
             obj["apiVersion"] = type.ApiVersion;
             obj["kind"] = type.Kind;
             var meta = ObjectMeta.Meta(obj);
@@ -96,6 +97,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     {
         lock (store.Gate)
         {
+            (type, obj) = ToStorage(type, obj);
             var current = Get(type, ns, name);
             obj["apiVersion"] = type.ApiVersion;
             obj["kind"] = type.Kind;
@@ -289,6 +291,10 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             return store.Put(type, pod);
         }
     }
+
+    /// <summary>A converted type writes through the type that owns its storage, in that type's form.</summary>
+    private (ResourceType Type, JsonObject Obj) ToStorage(ResourceType type, JsonObject obj) =>
+        type.Conversion is null ? (type, obj) : (store.FindTypeByStorageKey(type.StorageKey)!, type.Conversion.ToStorage(obj));
 
     private static void CopyOrRemove(JsonObject from, JsonObject to, string field)
     {

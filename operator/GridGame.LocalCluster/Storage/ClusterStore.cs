@@ -66,7 +66,7 @@ public sealed class ClusterStore
         ResourceType? found = null;
         foreach (var t in _types.Values)
         {
-            if (t.StorageKey == storageKey)
+            if (t.StorageKey == storageKey && t.Conversion is null)
             {
                 if (preferredVersion is null || t.Version == preferredVersion)
                 {
