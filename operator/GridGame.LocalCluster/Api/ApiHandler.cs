@@ -212,7 +212,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         string? next = null;
         foreach (var o in items)
         {
-            if (!labels.Matches(o.Object["metadata"]?["labels"] as JsonObject) || !fields.Matches(o.Object))
+            if (!labels.Matches(o.Object["metadata"]?["labels"] as JsonObject) || !fields.Matches(type.View(o)))
             {
                 continue;
             }
@@ -278,7 +278,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         {
             foreach (var o in store.List(type.StorageKey, ns).Items)
             {
-                if (labels.Matches(o.Object["metadata"]?["labels"] as JsonObject) && fields.Matches(o.Object) && store.Get(type.StorageKey, o.Namespace, o.Name) is not null)
+                if (labels.Matches(o.Object["metadata"]?["labels"] as JsonObject) && fields.Matches(type.View(o)) && store.Get(type.StorageKey, o.Namespace, o.Name) is not null)
                 {
                     deleted.Add(operations.Delete(type, o.Namespace.Length > 0 ? o.Namespace : null, o.Name, options).Object.Clone());
                 }
@@ -353,7 +353,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
     /// <summary>Applies a patch document of any supported type to a stored object, returning the patched JSON.</summary>
     public static JsonObject ApplyPatchDocument(ResourceType type, StoredObject current, string contentType, JsonNode? patch, string? fieldManager)
     {
-        var target = current.Clone();
+        var target = type.Conversion is null ? current.Clone() : type.View(current);
         target["apiVersion"] = type.ApiVersion;
         try
         {
@@ -431,6 +431,10 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
 
     private static byte[] Versioned(ResourceType type, StoredObject o)
     {
+        if (type.Conversion is not null)
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(type.View(o), JsonDefaults.Options);
+        }
         if ((string?)o.Object["apiVersion"] == type.ApiVersion)
         {
             return o.Json;

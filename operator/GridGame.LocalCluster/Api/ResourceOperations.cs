@@ -29,6 +29,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     {
         lock (store.Gate)
         {
+            (type, obj) = ToStorage(type, obj);
             obj["apiVersion"] = type.ApiVersion;
             obj["kind"] = type.Kind;
             var meta = ObjectMeta.Meta(obj);
@@ -96,6 +97,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     {
         lock (store.Gate)
         {
+            (type, obj) = ToStorage(type, obj);
             var current = Get(type, ns, name);
             obj["apiVersion"] = type.ApiVersion;
             obj["kind"] = type.Kind;
@@ -289,6 +291,10 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             return store.Put(type, pod);
         }
     }
+
+    /// <summary>A converted type writes through the type that owns its storage, in that type's form.</summary>
+    private (ResourceType Type, JsonObject Obj) ToStorage(ResourceType type, JsonObject obj) =>
+        type.Conversion is null ? (type, obj) : (store.FindTypeByStorageKey(type.StorageKey)!, type.Conversion.ToStorage(obj));
 
     private static void CopyOrRemove(JsonObject from, JsonObject to, string field)
     {
@@ -673,12 +679,16 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     }
 
     private List<(ResourceType Type, StoredObject Object)> FindByUid(string uid) =>
-        uid.Length == 0 ? [] : AllObjects().Where(x => (string?)ObjectMeta.Meta(x.Object.Object)["uid"] == uid).ToList();
+        uid.Length > 0 && store.FindByUid(uid) is { } found && store.FindTypeByStorageKey(found.StorageKey) is { } type ? [(type, found.Object)] : [];
 
     private List<(ResourceType Type, StoredObject Object)> Dependents(string uid) =>
         uid.Length == 0
             ? []
-            : AllObjects().Where(x => x.Object.Object["metadata"]?["ownerReferences"] is JsonArray refs && refs.Any(r => (string?)r?["uid"] == uid)).ToList();
+            : store.DependentsOf(uid)
+                .Select(d => (Type: store.FindTypeByStorageKey(d.StorageKey), d.Object))
+                .Where(d => d.Type is not null)
+                .Select(d => (d.Type!, d.Object))
+                .ToList();
 
     private bool HasDependents(string? uid) => uid is not null && Dependents(uid).Count > 0;
 

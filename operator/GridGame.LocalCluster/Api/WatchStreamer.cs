@@ -71,14 +71,19 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
         var headersSent = new System.Runtime.CompilerServices.StrongBox<bool>();
         try
         {
+            using var batch = new MemoryStream();
             foreach (var o in initial)
             {
-                if (Matches(o, labels, fields))
+                if (Matches(type, o, labels, fields))
                 {
-                    await WriteEventAsync(body, "ADDED", Render(type, o, asTable, includeObject, headersSent), ct).ConfigureAwait(false);
+                    Append(batch, "ADDED", Render(type, o, asTable, includeObject, headersSent));
+                    if (batch.Length > 64 * 1024)
+                    {
+                        await SendAsync(body, batch, ct).ConfigureAwait(false);
+                    }
                 }
             }
-            await body.FlushAsync(ct).ConfigureAwait(false);
+            await SendAsync(body, batch, ct).ConfigureAwait(false);
             var nextBookmark = time.GetUtcNow() + bookmarkInterval;
             while (!ct.IsCancellationRequested)
             {
@@ -113,21 +118,21 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
                 }
                 if (available)
                 {
-                    while (watcher.Reader.TryRead(out var e))
+                    while (batch.Length < 256 * 1024 && watcher.Reader.TryRead(out var e))
                     {
-                        var (kind, obj) = Translate(e, labels, fields);
+                        var (kind, obj) = Translate(e, labels, fields, type);
                         if (kind is not null)
                         {
-                            await WriteEventAsync(body, kind, Render(type, obj!, asTable, includeObject, headersSent), ct).ConfigureAwait(false);
+                            Append(batch, kind, Render(type, obj!, asTable, includeObject, headersSent));
                         }
                     }
                 }
                 if (bookmarks && time.GetUtcNow() >= nextBookmark)
                 {
-                    await WriteEventAsync(body, "BOOKMARK", Bookmark(type, store.ResourceVersion), ct).ConfigureAwait(false);
+                    Append(batch, "BOOKMARK", Bookmark(type, store.ResourceVersion));
                     nextBookmark = time.GetUtcNow() + bookmarkInterval;
                 }
-                await body.FlushAsync(ct).ConfigureAwait(false);
+                await SendAsync(body, batch, ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested && !requestAborted.IsCancellationRequested)
@@ -151,14 +156,14 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
         }
     }
 
-    private static bool Matches(StoredObject o, LabelSelector labels, FieldSelector fields) =>
-        (labels.IsEmpty || labels.Matches(o.Object["metadata"]?["labels"] as JsonObject)) && (fields.IsEmpty || fields.Matches(o.Object));
+    private static bool Matches(ResourceType? type, StoredObject o, LabelSelector labels, FieldSelector fields) =>
+        (labels.IsEmpty || labels.Matches(o.Object["metadata"]?["labels"] as JsonObject)) && (fields.IsEmpty || fields.Matches(type?.View(o) ?? o.Object));
 
     /// <summary>The event a selector watch sees: MODIFIED can become ADDED (starts matching) or DELETED (stops matching).</summary>
-    internal static (string? Type, StoredObject? Object) Translate(WatchEvent e, LabelSelector labels, FieldSelector fields)
+    internal static (string? Type, StoredObject? Object) Translate(WatchEvent e, LabelSelector labels, FieldSelector fields, ResourceType? type = null)
     {
-        var now = Matches(e.Object, labels, fields);
-        var before = e.Previous is not null && Matches(e.Previous, labels, fields);
+        var now = Matches(type, e.Object, labels, fields);
+        var before = e.Previous is not null && Matches(type, e.Previous, labels, fields);
         return e.Type switch
         {
             "ADDED" => now ? ("ADDED", e.Object) : (null, null),
@@ -179,6 +184,10 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
             headersSent.Value = true;
             return JsonSerializer.SerializeToUtf8Bytes(table, JsonDefaults.Options);
         }
+        if (type.Conversion is not null)
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(type.View(o), JsonDefaults.Options);
+        }
         if ((string?)o.Object["apiVersion"] == type.ApiVersion)
         {
             return o.Json;
@@ -198,6 +207,26 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
     private static readonly byte[] Prefix = "{\"type\":\""u8.ToArray();
     private static readonly byte[] Middle = "\",\"object\":"u8.ToArray();
     private static readonly byte[] Suffix = "}\n"u8.ToArray();
+
+    private static void Append(MemoryStream batch, string type, byte[] obj)
+    {
+        batch.Write(Prefix);
+        batch.Write(Encoding.UTF8.GetBytes(type));
+        batch.Write(Middle);
+        batch.Write(obj);
+        batch.Write(Suffix);
+    }
+
+    /// <summary>One write and one flush per batch of events: the client sees them together, the server pays once.</summary>
+    private static async Task SendAsync(Stream body, MemoryStream batch, CancellationToken ct)
+    {
+        if (batch.Length > 0)
+        {
+            await body.WriteAsync(batch.GetBuffer().AsMemory(0, (int)batch.Length), ct).ConfigureAwait(false);
+            batch.SetLength(0);
+        }
+        await body.FlushAsync(ct).ConfigureAwait(false);
+    }
 
     private static async Task WriteEventAsync(Stream body, string type, byte[] obj, CancellationToken ct)
     {
