@@ -34,7 +34,7 @@ internal sealed class PodRunner : IDisposable
         Pod = pod;
         HostIP = hostIP;
         _startTime = kubelet.Time.GetUtcNow().UtcDateTime;
-        _containers = [.. pod.Spec.Containers.Select(c => new Container(c, PortMap.For(c, FreePort)))];
+        _containers = [.. pod.Spec.Containers.Select(c => new Container(c, PortMap.For(c, () => FreePort(hostIP))))];
     }
 
     public V1Pod Pod { get; set; }
@@ -290,7 +290,7 @@ internal sealed class PodRunner : IDisposable
         {
             return (null, null, "stopping", "ContainerCreating");
         }
-        var (env, envError) = ContainerEnvironment.Build(Pod, c.Spec, "127.0.0.1", HostIP, c.Ports, _kubelet.Options.KubeconfigPath, data);
+        var (env, envError) = ContainerEnvironment.Build(Pod, c.Spec, HostIP, HostIP, c.Ports, _kubelet.Options.KubeconfigPath, data);
         if (env is null)
         {
             return (null, null, envError, "CreateContainerConfigError");
@@ -320,7 +320,7 @@ internal sealed class PodRunner : IDisposable
                 await DelayAsync(TimeSpan.FromSeconds(startup.InitialDelaySeconds ?? 0), cancellationToken).ConfigureAwait(false);
                 while (!cancellationToken.IsCancellationRequested)
                 {
-                    var ok = await ProbeRunner.ProbeAsync(startup, c.Ports, env, cancellationToken).ConfigureAwait(false);
+                    var ok = await ProbeRunner.ProbeAsync(startup, HostIP, c.Ports, env, cancellationToken).ConfigureAwait(false);
                     if (cancellationToken.IsCancellationRequested)
                     {
                         return;
@@ -367,7 +367,7 @@ internal sealed class PodRunner : IDisposable
         await DelayAsync(TimeSpan.FromSeconds(probe.InitialDelaySeconds ?? 0), cancellationToken).ConfigureAwait(false);
         while (!cancellationToken.IsCancellationRequested)
         {
-            var ok = await ProbeRunner.ProbeAsync(probe, c.Ports, c.Env!, cancellationToken).ConfigureAwait(false);
+            var ok = await ProbeRunner.ProbeAsync(probe, HostIP, c.Ports, c.Env!, cancellationToken).ConfigureAwait(false);
             if (cancellationToken.IsCancellationRequested)
             {
                 return;
@@ -390,7 +390,7 @@ internal sealed class PodRunner : IDisposable
         await DelayAsync(TimeSpan.FromSeconds(probe.InitialDelaySeconds ?? 0), cancellationToken).ConfigureAwait(false);
         while (!cancellationToken.IsCancellationRequested)
         {
-            var ok = await ProbeRunner.ProbeAsync(probe, c.Ports, c.Env!, cancellationToken).ConfigureAwait(false);
+            var ok = await ProbeRunner.ProbeAsync(probe, HostIP, c.Ports, c.Env!, cancellationToken).ConfigureAwait(false);
             if (cancellationToken.IsCancellationRequested)
             {
                 return;
@@ -499,8 +499,8 @@ internal sealed class PodRunner : IDisposable
                 Phase = phase,
                 HostIP = HostIP,
                 HostIPs = [new V1HostIP { Ip = HostIP }],
-                PodIP = "127.0.0.1",
-                PodIPs = [new V1PodIP { Ip = "127.0.0.1" }],
+                PodIP = HostIP,
+                PodIPs = [new V1PodIP { Ip = HostIP }],
                 StartTime = _startTime,
                 QosClass = "BestEffort",
                 Conditions = _conditions,
@@ -509,9 +509,10 @@ internal sealed class PodRunner : IDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>The pod shares its node's address (host networking), so a free port is one free on that address.</summary>
+    private static int FreePort(string address)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(IPAddress.Parse(address), 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }

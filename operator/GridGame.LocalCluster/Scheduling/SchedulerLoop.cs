@@ -205,8 +205,9 @@ internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, ILogg
             lock (_lock)
             {
                 // Forget the assumption; the watch says what really happened (bound elsewhere, deleted, or still pending).
+                // A 4xx (gone, already bound, being deleted) is settled by the watch; only a failed transport is retried here.
                 if (_assumed.Remove(pod.Metadata.Uid) && _podsByNode.TryGetValue(node, out var pods) && pods.Remove(pod.Metadata.Uid)
-                    && e is HttpOperationException { Response.StatusCode: not HttpStatusCode.NotFound })
+                    && e is not HttpOperationException { Response.StatusCode: < HttpStatusCode.InternalServerError } && e is not OperationCanceledException)
                 {
                     _pending[pod.Metadata.Uid] = pod;
                 }
