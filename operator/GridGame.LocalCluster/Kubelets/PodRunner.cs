@@ -84,6 +84,10 @@ internal sealed class PodRunner : IDisposable
 
     private async Task StopCoreAsync(TimeSpan grace)
     {
+        foreach (var c in _containers.Where(c => c.Pid > 0 && c.Exited is { IsCompleted: false }))
+        {
+            Event("Normal", "Killing", $"Stopping container {c.Spec.Name}");
+        }
         await _stopping.CancelAsync().ConfigureAwait(false);
         List<Container> running;
         lock (_lock)
@@ -146,6 +150,9 @@ internal sealed class PodRunner : IDisposable
     /// <summary>Call after <see cref="StopAsync"/> has completed.</summary>
     public void Dispose() => _stopping.Dispose();
 
+    private void Event(string type, string reason, string message) =>
+        _kubelet.Events.Record(Pod, "kubelet", Pod.Spec.NodeName, type, reason, message);
+
     private void MarkDirty() => _dirty.Writer.TryWrite(true);
 
     private TimeSpan Grace => TimeSpan.FromSeconds(Pod.Spec.TerminationGracePeriodSeconds ?? 30);
@@ -202,6 +209,7 @@ internal sealed class PodRunner : IDisposable
                 c.Ready = c.Spec.ReadinessProbe is null && c.Started;
             }
             MarkDirty();
+            Event("Normal", "Started", $"Started container {c.Spec.Name}");
             if (stopping.IsCancellationRequested)
             {
                 // Stopped while this process was starting: StopAsync did not see it, so terminate it here.
@@ -251,6 +259,7 @@ internal sealed class PodRunner : IDisposable
             backoff = PodLifecycle.NextBackoff(backoff, ranFor, options.RestartBackoff, options.MaxRestartBackoff);
             if (delay > TimeSpan.Zero)
             {
+                Event("Warning", "BackOff", $"Back-off restarting failed container {c.Spec.Name} in pod {Pod.Metadata.Name}");
                 SetWaiting(c, "CrashLoopBackOff", string.Create(CultureInfo.InvariantCulture,
                     $"back-off {delay.TotalSeconds:0.###}s restarting failed container={c.Spec.Name} pod={Pod.Metadata.Name}_{Pod.Metadata.NamespaceProperty}({Pod.Metadata.Uid})"));
             }
@@ -339,6 +348,8 @@ internal sealed class PodRunner : IDisposable
                     if (counter.FailuresWhileFailing >= (startup.FailureThreshold ?? 3))
                     {
                         _kubelet.Logger.LogInformation("Container {Container} of {Pod} failed its startup probe; restarting", spec.Name, Key);
+                        Event("Warning", "Unhealthy", "Startup probe failed");
+                        Event("Normal", "Killing", $"Container {spec.Name} failed startup probe, will be restarted");
                         await KillForRestartAsync(process.Id, exited).ConfigureAwait(false);
                         return;
                     }
@@ -398,6 +409,8 @@ internal sealed class PodRunner : IDisposable
             if (counter.Record(ok) && !counter.Passing)
             {
                 _kubelet.Logger.LogInformation("Container {Container} of {Pod} failed liveness probe, will be restarted", c.Spec.Name, Key);
+                Event("Warning", "Unhealthy", "Liveness probe failed");
+                Event("Normal", "Killing", $"Container {c.Spec.Name} failed liveness probe, will be restarted");
                 await KillForRestartAsync(pid, exited).ConfigureAwait(false);
                 return;
             }

@@ -212,6 +212,9 @@ public sealed class ProcessKubeletTests : IDisposable
         gaps[1].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(300), "the second restart waits the initial back-off");
         gaps[2].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(600), "then it doubles");
         gaps[3].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(1200));
+        var events = (await cluster.Client.CoreV1.ListNamespacedEventAsync("default")).Items.Where(e => e.InvolvedObject.Name == "crash").ToList();
+        events.Should().Contain(e => e.Reason == "Started" && e.Source.Component == "kubelet" && e.Source.Host == "local-node-0")
+            .And.Contain(e => e.Reason == "BackOff" && e.Type == "Warning");
     }
 
     [Fact]
