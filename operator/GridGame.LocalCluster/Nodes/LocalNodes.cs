@@ -131,6 +131,17 @@ public sealed class LocalNodes : IAsyncDisposable
     /// <summary>Simulated kubelet: the pod turns unready (false) or ready again (true).</summary>
     public void SetPodReady(string ns, string name, bool ready) => Simulated.SetReady(ns, name, ready);
 
+    /// <summary>
+    /// Simulated kubelet: takes a node down (heartbeats stop, its Ready condition goes Unknown, its pods turn unready
+    /// and the scheduler avoids it) or brings it back.
+    /// </summary>
+    public async Task SetNodeReadyAsync(string node, bool ready, CancellationToken cancellationToken = default)
+    {
+        var kubelet = Simulated;
+        await Registrar.SetReadyAsync(node, ready, cancellationToken).ConfigureAwait(false);
+        kubelet.SetNodeReady(node, ready);
+    }
+
     /// <summary>Process kubelet: the log file of a container (stdout and stderr, all restarts appended).</summary>
     public string ContainerLogPath(string ns, string pod, string container) => Process.LogPath(ns, pod, container);
 
