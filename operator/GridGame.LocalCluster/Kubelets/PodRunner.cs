@@ -39,20 +39,27 @@ internal sealed class PodRunner : IDisposable
 
     public V1Pod Pod { get; set; }
 
-
     public string HostIP { get; }
 
     public string Key => $"{Pod.Metadata.NamespaceProperty ?? "default"}/{Pod.Metadata.Name}";
 
-    /// <summary>Process ids of the containers' current processes (0 while not running).</summary>
+    /// <summary>Process ids of the containers' running processes.</summary>
     public IReadOnlyList<int> Pids
     {
         get
         {
-            lock (_lock)
+            var pids = new List<int>();
+            foreach (var c in _containers)
             {
-                return [.. _containers.Select(c => c.Pid)];
+                lock (c)
+                {
+                    if (c.Pid > 0 && c.Exited is { IsCompleted: false })
+                    {
+                        pids.Add(c.Pid);
+                    }
+                }
             }
+            return pids;
         }
     }
 
