@@ -34,25 +34,32 @@ internal sealed class PodRunner : IDisposable
         Pod = pod;
         HostIP = hostIP;
         _startTime = kubelet.Time.GetUtcNow().UtcDateTime;
-        _containers = [.. pod.Spec.Containers.Select(c => new Container(c, PortMap.For(c, FreePort)))];
+        _containers = [.. pod.Spec.Containers.Select(c => new Container(c, PortMap.For(c, () => FreePort(hostIP))))];
     }
 
     public V1Pod Pod { get; set; }
-
 
     public string HostIP { get; }
 
     public string Key => $"{Pod.Metadata.NamespaceProperty ?? "default"}/{Pod.Metadata.Name}";
 
-    /// <summary>Process ids of the containers' current processes (0 while not running).</summary>
+    /// <summary>Process ids of the containers' running processes.</summary>
     public IReadOnlyList<int> Pids
     {
         get
         {
-            lock (_lock)
+            var pids = new List<int>();
+            foreach (var c in _containers)
             {
-                return [.. _containers.Select(c => c.Pid)];
+                lock (c)
+                {
+                    if (c.Pid > 0 && c.Exited is { IsCompleted: false })
+                    {
+                        pids.Add(c.Pid);
+                    }
+                }
             }
+            return pids;
         }
     }
 
@@ -84,6 +91,10 @@ internal sealed class PodRunner : IDisposable
 
     private async Task StopCoreAsync(TimeSpan grace)
     {
+        foreach (var c in _containers.Where(c => c.Pid > 0 && c.Exited is { IsCompleted: false }))
+        {
+            Event("Normal", "Killing", $"Stopping container {c.Spec.Name}");
+        }
         await _stopping.CancelAsync().ConfigureAwait(false);
         List<Container> running;
         lock (_lock)
@@ -146,6 +157,9 @@ internal sealed class PodRunner : IDisposable
     /// <summary>Call after <see cref="StopAsync"/> has completed.</summary>
     public void Dispose() => _stopping.Dispose();
 
+    private void Event(string type, string reason, string message) =>
+        _kubelet.Events.Record(Pod, "kubelet", Pod.Spec.NodeName, type, reason, message);
+
     private void MarkDirty() => _dirty.Writer.TryWrite(true);
 
     private TimeSpan Grace => TimeSpan.FromSeconds(Pod.Spec.TerminationGracePeriodSeconds ?? 30);
@@ -202,6 +216,7 @@ internal sealed class PodRunner : IDisposable
                 c.Ready = c.Spec.ReadinessProbe is null && c.Started;
             }
             MarkDirty();
+            Event("Normal", "Started", $"Started container {c.Spec.Name}");
             if (stopping.IsCancellationRequested)
             {
                 // Stopped while this process was starting: StopAsync did not see it, so terminate it here.
@@ -251,6 +266,7 @@ internal sealed class PodRunner : IDisposable
             backoff = PodLifecycle.NextBackoff(backoff, ranFor, options.RestartBackoff, options.MaxRestartBackoff);
             if (delay > TimeSpan.Zero)
             {
+                Event("Warning", "BackOff", $"Back-off restarting failed container {c.Spec.Name} in pod {Pod.Metadata.Name}");
                 SetWaiting(c, "CrashLoopBackOff", string.Create(CultureInfo.InvariantCulture,
                     $"back-off {delay.TotalSeconds:0.###}s restarting failed container={c.Spec.Name} pod={Pod.Metadata.Name}_{Pod.Metadata.NamespaceProperty}({Pod.Metadata.Uid})"));
             }
@@ -290,7 +306,7 @@ internal sealed class PodRunner : IDisposable
         {
             return (null, null, "stopping", "ContainerCreating");
         }
-        var (env, envError) = ContainerEnvironment.Build(Pod, c.Spec, "127.0.0.1", HostIP, c.Ports, _kubelet.Options.KubeconfigPath, data);
+        var (env, envError) = ContainerEnvironment.Build(Pod, c.Spec, HostIP, HostIP, c.Ports, _kubelet.Options.KubeconfigPath, data);
         if (env is null)
         {
             return (null, null, envError, "CreateContainerConfigError");
@@ -320,7 +336,7 @@ internal sealed class PodRunner : IDisposable
                 await DelayAsync(TimeSpan.FromSeconds(startup.InitialDelaySeconds ?? 0), cancellationToken).ConfigureAwait(false);
                 while (!cancellationToken.IsCancellationRequested)
                 {
-                    var ok = await ProbeRunner.ProbeAsync(startup, c.Ports, env, cancellationToken).ConfigureAwait(false);
+                    var ok = await ProbeRunner.ProbeAsync(startup, HostIP, c.Ports, env, cancellationToken).ConfigureAwait(false);
                     if (cancellationToken.IsCancellationRequested)
                     {
                         return;
@@ -339,6 +355,8 @@ internal sealed class PodRunner : IDisposable
                     if (counter.FailuresWhileFailing >= (startup.FailureThreshold ?? 3))
                     {
                         _kubelet.Logger.LogInformation("Container {Container} of {Pod} failed its startup probe; restarting", spec.Name, Key);
+                        Event("Warning", "Unhealthy", "Startup probe failed");
+                        Event("Normal", "Killing", $"Container {spec.Name} failed startup probe, will be restarted");
                         await KillForRestartAsync(process.Id, exited).ConfigureAwait(false);
                         return;
                     }
@@ -367,7 +385,7 @@ internal sealed class PodRunner : IDisposable
         await DelayAsync(TimeSpan.FromSeconds(probe.InitialDelaySeconds ?? 0), cancellationToken).ConfigureAwait(false);
         while (!cancellationToken.IsCancellationRequested)
         {
-            var ok = await ProbeRunner.ProbeAsync(probe, c.Ports, c.Env!, cancellationToken).ConfigureAwait(false);
+            var ok = await ProbeRunner.ProbeAsync(probe, HostIP, c.Ports, c.Env!, cancellationToken).ConfigureAwait(false);
             if (cancellationToken.IsCancellationRequested)
             {
                 return;
@@ -390,7 +408,7 @@ internal sealed class PodRunner : IDisposable
         await DelayAsync(TimeSpan.FromSeconds(probe.InitialDelaySeconds ?? 0), cancellationToken).ConfigureAwait(false);
         while (!cancellationToken.IsCancellationRequested)
         {
-            var ok = await ProbeRunner.ProbeAsync(probe, c.Ports, c.Env!, cancellationToken).ConfigureAwait(false);
+            var ok = await ProbeRunner.ProbeAsync(probe, HostIP, c.Ports, c.Env!, cancellationToken).ConfigureAwait(false);
             if (cancellationToken.IsCancellationRequested)
             {
                 return;
@@ -398,6 +416,8 @@ internal sealed class PodRunner : IDisposable
             if (counter.Record(ok) && !counter.Passing)
             {
                 _kubelet.Logger.LogInformation("Container {Container} of {Pod} failed liveness probe, will be restarted", c.Spec.Name, Key);
+                Event("Warning", "Unhealthy", "Liveness probe failed");
+                Event("Normal", "Killing", $"Container {c.Spec.Name} failed liveness probe, will be restarted");
                 await KillForRestartAsync(pid, exited).ConfigureAwait(false);
                 return;
             }
@@ -499,8 +519,8 @@ internal sealed class PodRunner : IDisposable
                 Phase = phase,
                 HostIP = HostIP,
                 HostIPs = [new V1HostIP { Ip = HostIP }],
-                PodIP = "127.0.0.1",
-                PodIPs = [new V1PodIP { Ip = "127.0.0.1" }],
+                PodIP = HostIP,
+                PodIPs = [new V1PodIP { Ip = HostIP }],
                 StartTime = _startTime,
                 QosClass = "BestEffort",
                 Conditions = _conditions,
@@ -509,9 +529,10 @@ internal sealed class PodRunner : IDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>The pod shares its node's address (host networking), so a free port is one free on that address.</summary>
+    private static int FreePort(string address)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(IPAddress.Parse(address), 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }

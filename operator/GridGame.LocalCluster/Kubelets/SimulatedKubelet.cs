@@ -135,6 +135,24 @@ internal sealed class SimulatedKubelet(
             }
         });
 
+    /// <summary>Test hook: a node goes down (its pods turn unready, as the node lifecycle controller marks them) or comes back.</summary>
+    public void SetNodeReady(string node, bool ready)
+    {
+        List<SimulatedPod> changed;
+        lock (_lock)
+        {
+            changed = [.. _pods.Values.Where(p => p.Pod.Spec?.NodeName == node && p.Started && !p.Failed && !p.CrashLooping)];
+            foreach (var sim in changed)
+            {
+                sim.Ready = ready;
+            }
+        }
+        foreach (var sim in changed)
+        {
+            _work.Writer.TryWrite((sim, false));
+        }
+    }
+
     public void Dispose()
     {
         lock (_lock)

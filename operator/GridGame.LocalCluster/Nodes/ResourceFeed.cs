@@ -87,13 +87,13 @@ internal sealed class ResourceFeed<T, TList>(
             seen.Add(key);
             _cache.TryGetValue(key, out var old);
             _cache[key] = item;
-            handler(old, item);
+            Deliver(old, item);
         }
         foreach (var gone in _cache.Keys.Where(k => !seen.Contains(k)).ToList())
         {
             var old = _cache[gone];
             _cache.Remove(gone);
-            handler(old, null);
+            Deliver(old, null);
         }
         return response.Metadata?.ResourceVersion ?? "0";
     }
@@ -107,14 +107,28 @@ internal sealed class ResourceFeed<T, TList>(
             case WatchEventType.Modified:
                 _cache.TryGetValue(key, out var old);
                 _cache[key] = item;
-                handler(old, item);
+                Deliver(old, item);
                 break;
             case WatchEventType.Deleted:
                 _cache.Remove(key, out var removed);
-                handler(removed ?? item, null);
+                Deliver(removed ?? item, null);
                 break;
             default:
                 break;
+        }
+    }
+
+    private void Deliver(T? old, T? current)
+    {
+        try
+        {
+            handler(old, current);
+        }
+#pragma warning disable CA1031 // one bad object must not stop the feed for everyone
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            logger.LogError(e, "{Feed} handler failed for {Object}", name, (current ?? old)?.Metadata.Name);
         }
     }
 

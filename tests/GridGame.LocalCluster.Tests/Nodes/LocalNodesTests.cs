@@ -19,8 +19,9 @@ public sealed class LocalNodesTests
         node.Metadata.Labels["kubernetes.io/hostname"].Should().Be("local-node-1");
         node.Status.Capacity["pods"].ToString().Should().Be("110");
         node.Status.Allocatable["cpu"].ToString().Should().Be("8");
-        node.Status.Addresses.Should().Contain(a => a.Type == "InternalIP" && a.Address == "127.0.0.1")
-            .And.Contain(a => a.Type == "ExternalIP" && a.Address == "127.0.0.1");
+        node.Status.Addresses.Should().Contain(a => a.Type == "InternalIP" && a.Address == "127.0.0.2", "each process node has its own loopback address")
+            .And.Contain(a => a.Type == "ExternalIP" && a.Address == "127.0.0.2");
+        nodes[0].Status.Addresses.Should().Contain(a => a.Type == "ExternalIP" && a.Address == "127.0.0.1");
         node.Status.Conditions.Should().ContainSingle(c => c.Type == "Ready" && c.Status == "True");
         cluster.Nodes.NodeNames.Should().Equal("local-node-0", "local-node-1", "local-node-2");
     }
