@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace GridGame.LocalCluster;
@@ -39,6 +40,8 @@ public sealed class LocalApiServer : IAsyncDisposable
         var time = options.TimeProvider;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // A library must not take over Ctrl-C/SIGTERM: the host process decides when to stop the server.
+        builder.Services.AddSingleton<IHostLifetime, PassiveLifetime>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, options.Port);
@@ -126,4 +129,12 @@ public sealed class LocalApiServer : IAsyncDisposable
             }
         }
     }
+}
+
+/// <summary>A host lifetime that neither listens to signals nor blocks: the owner of the server stops it.</summary>
+internal sealed class PassiveLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -3,7 +3,8 @@ using GridGame.Operator.Cli;
 // gridgame-operator [run] | crds [--out DIR] | local [...]  (DESIGN §7). Each command lives in its own file under Cli/.
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
-var stop = new CancellationTokenSource(); // not disposed: ProcessExit still cancels it after Main returns
+// Not disposed: ProcessExit may still fire after Main returns.
+var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 

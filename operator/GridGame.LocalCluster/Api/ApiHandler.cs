@@ -33,6 +33,11 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         {
             // the client went away
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or NullReferenceException or FormatException or InvalidCastException or KeyNotFoundException)
+        {
+            // A bug of ours: answer as the real server answers a panic, with the message, so tests show it.
+            await WriteStatusAsync(context, ApiException.Internal(e.GetType().Name + ": " + e.Message + " at " + e.StackTrace).ToStatus(), 500).ConfigureAwait(false);
+        }
     }
 
     public static async Task WriteStatusAsync(HttpContext context, JsonObject status, int code)
@@ -59,6 +64,11 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
                 return;
             }
             await WriteJsonAsync(context, discovery, 200, contentType).ConfigureAwait(false);
+            return;
+        }
+        if (OpenApi.TryServe(store, path, out var openApi))
+        {
+            await WriteJsonAsync(context, openApi, 200).ConfigureAwait(false);
             return;
         }
         var api = ApiPath.Parse(path) ?? throw ApiException.ResourceNotFound();
@@ -97,7 +107,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
             {
                 var body = await ReadObjectAsync(context).ConfigureAwait(false);
                 CheckKind(type, body);
-                await WriteObjectAsync(context, type, operations.Create(type, api.Namespace, body), 201).ConfigureAwait(false);
+                await WriteObjectAsync(context, type, operations.Create(type, api.Namespace, body, query["fieldValidation"]), 201).ConfigureAwait(false);
                 return;
             }
             case "POST" when sub == "binding":
@@ -117,7 +127,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
             {
                 var body = await ReadObjectAsync(context).ConfigureAwait(false);
                 CheckKind(type, body);
-                await WriteObjectAsync(context, type, operations.Update(type, api.Namespace, api.Name, body, sub), 200).ConfigureAwait(false);
+                await WriteObjectAsync(context, type, operations.Update(type, api.Namespace, api.Name, body, sub, fieldValidation: query["fieldValidation"]), 200).ConfigureAwait(false);
                 return;
             }
             case "PATCH" when api.Name is not null:
@@ -328,13 +338,13 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
                 ApplyPatch.RequireFieldManager(context.Request.Query["fieldManager"]);
                 CheckKind(type, created);
                 ObjectMeta.Meta(created)["name"] ??= name;
-                result = operations.Create(type, api.Namespace, created);
+                result = operations.Create(type, api.Namespace, created, context.Request.Query["fieldValidation"]);
                 status = 201;
             }
             else
             {
                 var patched = ApplyPatchDocument(type, current, contentType, patch, context.Request.Query["fieldManager"]);
-                result = operations.Update(type, api.Namespace, name, patched, sub, fromPatch: true);
+                result = operations.Update(type, api.Namespace, name, patched, sub, fromPatch: true, context.Request.Query["fieldValidation"]);
             }
         }
         await WriteObjectAsync(context, type, result, status).ConfigureAwait(false);
@@ -385,7 +395,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
             {
                 policy ??= orphan ? "Orphan" : "Background";
             }
-            grace = (long?)body["gracePeriodSeconds"] ?? grace;
+            grace = JsonNumber.Long(body["gracePeriodSeconds"]) ?? grace;
             uid = (string?)body["preconditions"]?["uid"];
             rv = (string?)body["preconditions"]?["resourceVersion"];
         }
@@ -401,7 +411,12 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
 
     private static async Task<JsonObject> ReadObjectAsync(HttpContext context)
     {
+        var contentType = context.Request.ContentType ?? "";
         var raw = await ReadBodyAsync(context).ConfigureAwait(false);
+        if (contentType.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal))
+        {
+            return ProtobufObjects.Decode(raw);
+        }
         JsonNode? node;
         try
         {
@@ -465,7 +480,7 @@ internal static class ContinueToken
         {
             var node = JsonNode.Parse(Convert.FromBase64String(token));
             var start = ((string?)node?["start"] ?? "").TrimEnd('\u0000');
-            return ((long?)node?["rv"] ?? 0, start);
+            return (JsonNumber.Long(node?["rv"]) ?? 0, start);
         }
         catch (Exception e) when (e is FormatException or JsonException)
         {

@@ -65,3 +65,32 @@ internal static class ObjectMeta
         return copy;
     }
 }
+
+/// <summary>Reads numbers from JSON nodes whatever their backing type (parsed JsonElement, int, long, double).</summary>
+internal static class JsonNumber
+{
+    public static long? Long(JsonNode? node)
+    {
+        if (node is not JsonValue v)
+        {
+            return null;
+        }
+        if (v.TryGetValue<long>(out var l))
+        {
+            return l;
+        }
+        if (v.TryGetValue<int>(out var i))
+        {
+            return i;
+        }
+        if (v.TryGetValue<double>(out var d) && d == Math.Floor(d))
+        {
+            return (long)d;
+        }
+        if (v.TryGetValue<System.Text.Json.JsonElement>(out var e) && e.ValueKind == System.Text.Json.JsonValueKind.Number && e.TryGetInt64(out var el))
+        {
+            return el;
+        }
+        return null;
+    }
+}

@@ -10,7 +10,7 @@ internal static class PodDefaults
         var spec = pod["spec"] as JsonObject ?? [];
         pod["spec"] = spec;
         spec["restartPolicy"] ??= "Always";
-        spec["terminationGracePeriodSeconds"] ??= 30;
+        spec["terminationGracePeriodSeconds"] ??= 30L; // long: deletion reads it back as long?
         spec["dnsPolicy"] ??= "ClusterFirst";
         spec["schedulerName"] ??= "default-scheduler";
         spec["securityContext"] ??= new JsonObject();

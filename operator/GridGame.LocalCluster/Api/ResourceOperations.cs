@@ -25,7 +25,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
 
     public string Now() => ObjectMeta.Timestamp(time.GetUtcNow());
 
-    public StoredObject Create(ResourceType type, string? ns, JsonObject obj)
+    public StoredObject Create(ResourceType type, string? ns, JsonObject obj, string? fieldValidation = null)
     {
         lock (store.Gate)
         {
@@ -79,7 +79,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
                 meta.Remove("generation");
             }
             PrepareForCreate(type, obj);
-            Validate(type, obj, null);
+            Validate(type, obj, null, fieldValidation);
             if (store.Get(type.StorageKey, (string?)meta["namespace"] ?? "", name) is not null)
             {
                 throw ApiException.AlreadyExists(type.Plural, type.Group, name);
@@ -92,7 +92,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         store.Get(type.StorageKey, ns ?? "", name) ?? throw ApiException.NotFound(type.Plural, type.Group, name);
 
     /// <summary>PUT (and the write half of every patch). <paramref name="subresource"/> is null or "status".</summary>
-    public StoredObject Update(ResourceType type, string? ns, string name, JsonObject obj, string? subresource, bool fromPatch = false)
+    public StoredObject Update(ResourceType type, string? ns, string name, JsonObject obj, string? subresource, bool fromPatch = false, string? fieldValidation = null)
     {
         lock (store.Gate)
         {
@@ -156,9 +156,9 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             }
             if (type.HasGeneration && !JsonNode.DeepEquals(ObjectMeta.SpecPart(obj), ObjectMeta.SpecPart(old)))
             {
-                meta["generation"] = ((long?)oldMeta["generation"] ?? 0) + 1;
+                meta["generation"] = (JsonNumber.Long(oldMeta["generation"]) ?? 0) + 1;
             }
-            Validate(type, obj, old);
+            Validate(type, obj, old, fieldValidation);
             meta["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
             if (JsonNode.DeepEquals(obj, old))
             {
@@ -224,7 +224,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
                 meta["deletionTimestamp"] = ObjectMeta.Timestamp(now.AddSeconds(graceful));
                 meta["deletionGracePeriodSeconds"] = graceful;
             }
-            else if (graceful == 0 && (long?)meta["deletionGracePeriodSeconds"] != 0)
+            else if (graceful == 0 && JsonNumber.Long(meta["deletionGracePeriodSeconds"]) != 0)
             {
                 meta["deletionGracePeriodSeconds"] = 0;
             }
@@ -364,6 +364,10 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         {
             PodDefaults.Apply(obj);
         }
+        else if (type.IsCore("secrets") && string.IsNullOrEmpty((string?)obj["type"]))
+        {
+            obj["type"] = "Opaque";
+        }
         else if (type.Group == "apiextensions.k8s.io")
         {
             ObjectMeta.Meta(obj).Remove("finalizers");
@@ -464,7 +468,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     }
 
     /// <summary>Built-in checks, and for custom resources the CRD's structural schema: defaults, pruning, validation.</summary>
-    private void Validate(ResourceType type, JsonObject obj, JsonObject? old)
+    private void Validate(ResourceType type, JsonObject obj, JsonObject? old, string? fieldValidation)
     {
         var name = ObjectMeta.Str(obj, "name");
         if (type.IsCore("pods"))
@@ -489,11 +493,11 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         }
         else if (type.IsCustom && type.Schema is not null)
         {
-            ValidateCustom(type, obj, name);
+            ValidateCustom(type, obj, name, fieldValidation);
         }
     }
 
-    private static void ValidateCustom(ResourceType type, JsonObject obj, string name)
+    private static void ValidateCustom(ResourceType type, JsonObject obj, string name, string? fieldValidation)
     {
         // The schema covers the whole object; metadata is the server's, so it is kept aside from pruning.
         var metadata = obj["metadata"];
@@ -510,8 +514,18 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         {
             props.Remove("metadata");
         }
-        StructuralSchema.ApplyDefaults(schema, body);
+        var beforePruning = fieldValidation == "Strict" ? (JsonObject)body.DeepClone() : null;
         StructuralSchema.Prune(schema, body);
+        if (beforePruning is not null)
+        {
+            var unknown = new List<string>();
+            PrunedFields(beforePruning, body, "", unknown);
+            if (unknown.Count > 0)
+            {
+                throw ApiException.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""))}");
+            }
+        }
+        StructuralSchema.ApplyDefaults(schema, body);
         var errors = StructuralSchema.Validate(schema, body);
         obj["apiVersion"] = body["apiVersion"]?.DeepClone() ?? type.ApiVersion;
         obj["kind"] = body["kind"]?.DeepClone() ?? type.Kind;
@@ -529,6 +543,34 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         }
     }
 
+    /// <summary>Paths present before pruning and gone after: the unknown fields strict validation reports.</summary>
+    private static void PrunedFields(JsonNode? before, JsonNode? after, string path, List<string> unknown)
+    {
+        if (before is JsonObject b)
+        {
+            var a = after as JsonObject;
+            foreach (var (key, value) in b)
+            {
+                var child = path.Length == 0 ? key : path + "." + key;
+                if (a is null || !a.TryGetPropertyValue(key, out var kept))
+                {
+                    unknown.Add(child);
+                }
+                else
+                {
+                    PrunedFields(value, kept, child, unknown);
+                }
+            }
+        }
+        else if (before is JsonArray ba && after is JsonArray aa)
+        {
+            for (var i = 0; i < ba.Count && i < aa.Count; i++)
+            {
+                PrunedFields(ba[i], aa[i], $"{path}[{i.ToString(CultureInfo.InvariantCulture)}]", unknown);
+            }
+        }
+    }
+
     private static long GracePeriod(ResourceType type, JsonObject obj, DeleteOptions options)
     {
         if (!type.IsCore("pods"))
@@ -541,8 +583,8 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         {
             return 0; // never scheduled or already terminal: nothing to stop, deleted at once
         }
-        var existing = (long?)ObjectMeta.Meta(obj)["deletionGracePeriodSeconds"];
-        var grace = options.GracePeriodSeconds ?? existing ?? (long?)spec?["terminationGracePeriodSeconds"] ?? 30;
+        var existing = JsonNumber.Long(ObjectMeta.Meta(obj)["deletionGracePeriodSeconds"]);
+        var grace = options.GracePeriodSeconds ?? existing ?? JsonNumber.Long(spec?["terminationGracePeriodSeconds"]) ?? 30;
         if (existing is { } e && grace > e)
         {
             grace = e; // a grace period can only be shortened
@@ -551,12 +593,16 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     }
 
     private static bool IsGracefulPodPending(ResourceType type, JsonObject obj) =>
-        type.IsCore("pods") && (long?)ObjectMeta.Meta(obj)["deletionGracePeriodSeconds"] is > 0 && !string.IsNullOrEmpty((string?)obj["spec"]?["nodeName"]);
+        type.IsCore("pods") && JsonNumber.Long(ObjectMeta.Meta(obj)["deletionGracePeriodSeconds"]) is > 0 && !string.IsNullOrEmpty((string?)obj["spec"]?["nodeName"]);
 
     private StoredObject RemoveNow(ResourceType type, JsonObject lastState)
     {
         var meta = ObjectMeta.Meta(lastState);
-        var removed = store.Remove(type, type.Namespaced ? (string?)meta["namespace"] ?? "" : "", (string?)meta["name"] ?? "", lastState)!;
+        var removed = store.Remove(type, type.Namespaced ? (string?)meta["namespace"] ?? "" : "", (string?)meta["name"] ?? "", lastState);
+        if (removed is null)
+        {
+            return new StoredObject(lastState, store.CurrentResourceVersion); // already gone (removed by a cascade)
+        }
         AfterRemoval(type, removed);
         return removed;
     }
@@ -706,7 +752,8 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
                 Delete(t, ns, o.Name, new DeleteOptions("Background", null, null, null));
             }
         }
-        return FinishNamespace(store.Get(type.StorageKey, "", ns) ?? stored);
+        var current = store.Get(type.StorageKey, "", ns);
+        return current is null ? stored : FinishNamespace(current);
     }
 
     private StoredObject FinishNamespace(StoredObject ns)

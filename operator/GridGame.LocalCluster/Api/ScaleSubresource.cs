@@ -44,8 +44,9 @@ internal static class ScaleSubresource
         {
             var current = operations.Get(type, ns, name);
             var replicas = scale["spec"]?["replicas"];
-            long value = 0;
-            if (replicas is JsonValue v && !v.TryGetValue(out value))
+            var parsed = JsonNumber.Long(replicas);
+            var value = parsed ?? 0;
+            if (replicas is not null && parsed is null)
             {
                 throw ApiException.BadRequest("Scale.spec.replicas: must be an integer");
             }
@@ -75,7 +76,7 @@ internal static class ScaleSubresource
         }
     }
 
-    private static JsonNode? Number(JsonNode? n) => n is JsonValue v && v.TryGetValue<long>(out var l) ? l : n is null ? 0 : n.DeepClone();
+    private static JsonNode? Number(JsonNode? n) => JsonNumber.Long(n) is { } l ? l : n is null ? 0 : n.DeepClone();
 
     private static void Set(JsonObject obj, string path, long value)
     {

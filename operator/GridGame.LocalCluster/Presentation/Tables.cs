@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using GridGame.LocalCluster.Api;
 using GridGame.LocalCluster.Storage;
 
 namespace GridGame.LocalCluster.Presentation;
@@ -193,7 +194,7 @@ internal static class Tables
 
     private static string PodRestarts(JsonObject pod)
     {
-        var restarts = (pod["status"]?["containerStatuses"] as JsonArray)?.Sum(c => (long?)c?["restartCount"] ?? 0) ?? 0;
+        var restarts = (pod["status"]?["containerStatuses"] as JsonArray)?.Sum(c => JsonNumber.Long(c?["restartCount"]) ?? 0) ?? 0;
         return restarts.ToString(CultureInfo.InvariantCulture);
     }
 
@@ -207,7 +208,7 @@ internal static class Tables
     private static string ServicePorts(JsonObject svc)
     {
         var ports = (svc["spec"]?["ports"] as JsonArray)?.OfType<JsonObject>()
-            .Select(p => $"{(long?)p["port"]}{((long?)p["nodePort"] is { } n ? ":" + n.ToString(CultureInfo.InvariantCulture) : "")}/{(string?)p["protocol"] ?? "TCP"}").ToList() ?? [];
+            .Select(p => $"{JsonNumber.Long(p["port"])}{(JsonNumber.Long(p["nodePort"]) is { } n ? ":" + n.ToString(CultureInfo.InvariantCulture) : "")}/{(string?)p["protocol"] ?? "TCP"}").ToList() ?? [];
         return ports.Count == 0 ? "<none>" : string.Join(',', ports);
     }
 }

@@ -66,5 +66,5 @@ internal static class CustomResourceTypes
             (string?)c["jsonPath"] ?? "",
             (string?)c["format"] ?? "",
             (string?)c["description"] ?? "",
-            c["priority"] is JsonValue p && p.TryGetValue<int>(out var pr) ? pr : 0)).ToList() ?? [];
+            (int)(GridGame.LocalCluster.Api.JsonNumber.Long(c["priority"]) ?? 0))).ToList() ?? [];
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using GridGame.LocalCluster;
 
 namespace GridGame.Operator.Cli;
@@ -40,13 +41,16 @@ internal static class LocalCommand
             Console.Error.WriteLine("gridgame-operator local: only --api-only is built yet (kubelets, operator and lobby are not wired in)");
             return 1;
         }
-        await using var server = await LocalApiServer.StartAsync(new LocalApiServerOptions { Port = apiPort }, cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+        await using var server = await LocalApiServer.StartAsync(new LocalApiServerOptions { Port = apiPort }, stop.Token);
         var path = server.WriteKubeconfig(kubeconfig);
         Console.WriteLine($"API {server.BaseAddress.ToString().TrimEnd('/')}");
         Console.WriteLine($"kubeconfig {path}");
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await Task.Delay(Timeout.Infinite, stop.Token);
         }
         catch (OperationCanceledException)
         {

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using YamlDotNet.RepresentationModel;
+
+namespace GridGame.Crds.Tests;
+
+/// <summary>Files of the repository the tests run in, and YAML read as JSON.</summary>
+internal static class Repository
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Path(string relative) => System.IO.Path.Combine(Root, relative);
+
+    public static string Read(string relative) => File.ReadAllText(Path(relative));
+
+    /// <summary>A one-document YAML file as JSON, plain scalars typed by the YAML 1.2 core schema (as kubectl reads them).</summary>
+    public static JsonNode? ReadYaml(string relative) => Yaml(Read(relative));
+
+    public static JsonNode? Yaml(string text) => YamlDocuments(text).Single();
+
+    /// <summary>Every document of a YAML stream as JSON.</summary>
+    public static IReadOnlyList<JsonNode?> YamlDocuments(string text)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(text));
+        return [.. stream.Documents.Select(d => ToJson(d.RootNode))];
+    }
+
+    /// <summary>Runs a command with a bound; returns its exit code and output.</summary>
+    public static (int ExitCode, string Output) Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within 60s");
+        }
+
+        return (process.ExitCode, output.Result + error.Result);
+    }
+
+    private static JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, ToJson(c.Value)))),
+        YamlSequenceNode seq => new JsonArray([.. seq.Children.Select(ToJson)]),
+        YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } scalar => Plain(scalar.Value ?? ""),
+        YamlScalarNode scalar => JsonValue.Create(scalar.Value),
+        _ => throw new NotSupportedException(node.GetType().Name),
+    };
+
+    private static JsonNode? Plain(string text) => text switch
+    {
+        "" or "~" or "null" or "Null" or "NULL" => null,
+        "true" or "True" or "TRUE" => JsonValue.Create(true),
+        "false" or "False" or "FALSE" => JsonValue.Create(false),
+        _ when long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) => JsonValue.Create(l),
+        _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => JsonValue.Create(d),
+        _ => JsonValue.Create(text),
+    };
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "GridGame.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No GridGame.sln above {AppContext.BaseDirectory}");
+    }
+}
