@@ -214,7 +214,7 @@ internal sealed class Informer<T> : IInformer
                     case WatchEventType.Bookmark:
                         break;
                     case WatchEventType.Deleted:
-                        Cache.Remove(ObjectKey.Of(e.Object!));
+                        Cache.Remove(ObjectKey.Of(e.Object!), e.Object!.Metadata.ResourceVersion);
                         break;
                     default:
                         Cache.Upsert(e.Object!);
