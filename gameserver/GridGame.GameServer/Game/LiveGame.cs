@@ -104,6 +104,7 @@ internal sealed class LiveGame : IDisposable
         var changes = new List<GameChange>();
         var started = _time.GetTimestamp();
         CellClaimed claimed;
+        var announced = Task.CompletedTask;
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -122,10 +123,16 @@ internal sealed class LiveGame : IDisposable
             }
             var outcome = _rules.ApplyClaim(player, row, col, now);
             claimed = new CellClaimed(row, col, player, outcome.Score, claim.Seq);
-            await _hub.Clients.Group(Group).CellClaimed(claimed);
-            changes.Add(Change(GameChangeKind.CellClaimed, player));
+            // Started under the gate, so every connection gets the claims in order; awaited after it, so the next
+            // claim need not wait for this one's messages to reach ten sockets.
+            announced = _hub.Clients.Group(Group).CellClaimed(claimed);
+            if (_observers.Count > 0)
+            {
+                changes.Add(Change(GameChangeKind.CellClaimed, player));
+            }
             if (outcome.Finished)
             {
+                await announced;
                 await AnnounceFinishAsync(changes, cancellationToken);
             }
         }
@@ -134,6 +141,7 @@ internal sealed class LiveGame : IDisposable
             _gate.Release();
             Notify(changes);
         }
+        await announced;
         _metrics.ClaimDuration.Observe(_time.GetElapsedTime(started).TotalSeconds);
         return claimed;
     }

@@ -1,8 +1,10 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using GridGame.GameServer.Game;
 using GridGame.GameServer.Stores;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace GridGame.GameServer.History;
 
@@ -60,14 +62,48 @@ internal sealed class HistoryWriter(IDbContextFactory<HistoryDbContext> factory,
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var claims = new List<GameEvent>();
         foreach (var e in events)
         {
+            if (e.Type == GameEventType.Claimed)
+            {
+                claims.Add(e);
+                continue;
+            }
+            await InsertClaimsAsync(db.Database, claims, cancellationToken).ConfigureAwait(false);
             await WriteAsync(db.Database, e, cancellationToken).ConfigureAwait(false);
         }
+        await InsertClaimsAsync(db.Database, claims, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteAsync(Microsoft.EntityFrameworkCore.Infrastructure.DatabaseFacade db, GameEvent e, CancellationToken ct)
+    /// <summary>Claims are most of the history: they go in as multi-row inserts, 200 rows a statement.</summary>
+    private static async Task InsertClaimsAsync(DatabaseFacade db, List<GameEvent> claims, CancellationToken ct)
+    {
+        foreach (var chunk in claims.Chunk(200))
+        {
+            var sql = new StringBuilder("INSERT INTO claims (game_id, seq, player_id, \"row\", \"col\", claimed_at) VALUES ");
+            var parameters = new object[chunk.Length * 6];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var e = chunk[i];
+                var p = i * 6;
+                sql.Append(i == 0 ? "" : ", ")
+                    .Append(CultureInfo.InvariantCulture, $"({{{p}}}, {{{p + 1}}}, {{{p + 2}}}, {{{p + 3}}}, {{{p + 4}}}, {{{p + 5}}})");
+                parameters[p] = e.GameId;
+                parameters[p + 1] = e.Seq;
+                parameters[p + 2] = e.Player!;
+                parameters[p + 3] = e.Row;
+                parameters[p + 4] = e.Col;
+                parameters[p + 5] = e.At.ToUniversalTime();
+            }
+            sql.Append(" ON CONFLICT (game_id, seq) DO NOTHING");
+            await db.ExecuteSqlRawAsync(sql.ToString(), parameters, ct).ConfigureAwait(false);
+        }
+        claims.Clear();
+    }
+
+    private static async Task WriteAsync(DatabaseFacade db, GameEvent e, CancellationToken ct)
     {
         var at = e.At.ToUniversalTime();
         switch (e.Type)

@@ -66,7 +66,7 @@ internal sealed partial class GameHub : Hub<IGameClient>
         try
         {
             var claimed = await game.ClaimAsync(Player(), row, col, Context.ConnectionAborted);
-            _metrics.Actions.WithLabels("claim").Inc();
+            _metrics.Claims.Inc();
             return claimed;
         }
         catch (HubException)

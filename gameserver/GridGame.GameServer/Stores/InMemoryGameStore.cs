@@ -6,7 +6,7 @@ namespace GridGame.GameServer.Stores;
 internal sealed class InMemoryGameStore : IGameStore
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, GameState> _games = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StoredGame> _games = new(StringComparer.Ordinal);
     private readonly LinkedList<GameEvent> _unacknowledged = new();
 
     public string Name => "memory";
@@ -17,13 +17,13 @@ internal sealed class InMemoryGameStore : IGameStore
     {
         lock (_lock)
         {
-            if (_games.TryGetValue(initial.Id, out var existing))
+            if (!_games.TryGetValue(initial.Id, out var game))
             {
-                return Task.FromResult(existing);
+                game = new StoredGame(initial);
+                _games[initial.Id] = game;
+                _unacknowledged.AddLast(opened);
             }
-            _games[initial.Id] = initial;
-            _unacknowledged.AddLast(opened);
-            return Task.FromResult(initial);
+            return Task.FromResult(game.ToState());
         }
     }
 
@@ -31,7 +31,7 @@ internal sealed class InMemoryGameStore : IGameStore
     {
         lock (_lock)
         {
-            return Task.FromResult(_games.GetValueOrDefault(gameId));
+            return Task.FromResult(_games.TryGetValue(gameId, out var game) ? game.ToState() : null);
         }
     }
 
@@ -39,7 +39,7 @@ internal sealed class InMemoryGameStore : IGameStore
     {
         lock (_lock)
         {
-            IReadOnlyList<string> ids = [.. _games.Values.Where(g => g.Phase != GamePhase.Finished).Select(g => g.Id)];
+            IReadOnlyList<string> ids = [.. _games.Values.Where(g => g.State.Phase != GamePhase.Finished).Select(g => g.State.Id)];
             return Task.FromResult(ids);
         }
     }
@@ -48,7 +48,7 @@ internal sealed class InMemoryGameStore : IGameStore
     {
         lock (_lock)
         {
-            if (!_games.TryGetValue(claim.GameId, out var game) || game.Phase != GamePhase.Playing)
+            if (!_games.TryGetValue(claim.GameId, out var game) || game.State.Phase != GamePhase.Playing)
             {
                 return Task.FromResult(new StoreClaim(StoreClaimStatus.NotPlaying, 0));
             }
@@ -57,14 +57,12 @@ internal sealed class InMemoryGameStore : IGameStore
             {
                 return Task.FromResult(new StoreClaim(StoreClaimStatus.CellTaken, 0));
             }
-            var cells = game.Cells.ToArray();
-            cells[cell] = claim.Player;
-            var player = game.Players.FirstOrDefault(p => p.Id == claim.Player) ?? new PlayerRecord(claim.Player!, 0, true, null);
-            var updated = player with { Score = player.Score + 1, LastClaimAt = claim.At };
-            var players = game.Players.Where(p => p.Id != claim.Player).Append(updated).ToList();
-            _games[claim.GameId] = game with { Cells = cells, Players = players, Seq = claim.Seq };
+            game.Cells[cell] = claim.Player;
+            var score = game.Scores[claim.Player!] = game.Scores.GetValueOrDefault(claim.Player!) + 1;
+            game.LastClaims[claim.Player!] = claim.At;
+            game.Seq = claim.Seq;
             _unacknowledged.AddLast(claim);
-            return Task.FromResult(new StoreClaim(StoreClaimStatus.Claimed, updated.Score));
+            return Task.FromResult(new StoreClaim(StoreClaimStatus.Claimed, score));
         }
     }
 
@@ -72,7 +70,7 @@ internal sealed class InMemoryGameStore : IGameStore
     {
         lock (_lock)
         {
-            _games[gameEvent.GameId] = after;
+            _games[gameEvent.GameId] = new StoredGame(after);
             _unacknowledged.AddLast(gameEvent);
         }
         return Task.CompletedTask;
@@ -91,11 +89,11 @@ internal sealed class InMemoryGameStore : IGameStore
     {
         lock (_lock)
         {
-            var done = events.ToHashSet();
-            for (var node = _unacknowledged.First; node is not null;)
+            var done = events.ToHashSet(ReferenceEqualityComparer.Instance);
+            for (var node = _unacknowledged.First; node is not null && done.Count > 0;)
             {
                 var next = node.Next;
-                if (done.Contains(node.Value))
+                if (done.Remove(node.Value))
                 {
                     _unacknowledged.Remove(node);
                 }
@@ -111,5 +109,35 @@ internal sealed class InMemoryGameStore : IGameStore
         {
             return Task.FromResult((long)_unacknowledged.Count);
         }
+    }
+
+    /// <summary>A game as kept here: the state of its last membership change, and the board and scores claims change in place.</summary>
+    private sealed class StoredGame
+    {
+        public StoredGame(GameState state)
+        {
+            State = state;
+            Cells = [.. state.Cells];
+            Scores = state.Players.ToDictionary(p => p.Id, p => p.Score, StringComparer.Ordinal);
+            LastClaims = state.Players.Where(p => p.LastClaimAt is not null).ToDictionary(p => p.Id, p => p.LastClaimAt!.Value, StringComparer.Ordinal);
+            Seq = state.Seq;
+        }
+
+        public GameState State { get; }
+
+        public string?[] Cells { get; }
+
+        public Dictionary<string, int> Scores { get; }
+
+        public Dictionary<string, DateTimeOffset> LastClaims { get; }
+
+        public long Seq { get; set; }
+
+        public GameState ToState() => State with
+        {
+            Cells = [.. Cells],
+            Players = [.. State.Players.Select(p => p with { Score = Scores.GetValueOrDefault(p.Id), LastClaimAt = LastClaims.TryGetValue(p.Id, out var at) ? at : p.LastClaimAt })],
+            Seq = Math.Max(State.Seq, Seq),
+        };
     }
 }

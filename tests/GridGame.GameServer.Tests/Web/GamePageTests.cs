@@ -52,6 +52,7 @@ public sealed class GamePageTests
             await Assertions.Expect(page.Locator("#scores li[data-player=alice]")).ToContainTextAsync("alice: 2");
             await Assertions.Expect(page.Locator("#scores li[data-player=bob]")).ToContainTextAsync("bob: 2");
         }
+        await alice.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "gridgame-page.png") });
     }
 
     [Fact]
