@@ -123,10 +123,17 @@ internal sealed class Informer<T> : IInformer
                     }
                 }
 
+                var started = _time.GetTimestamp();
                 var outcome = await WatchAsync(@namespace, resourceVersion, cancellationToken).ConfigureAwait(false);
                 resourceVersion = outcome.ResourceVersion;
                 reason = outcome.Reason;
-                failures = 0;
+
+                // A server that ends every watch at once would otherwise be hammered: back off as for an error.
+                failures = reason == "timeout" && outcome.Events == 0 && _time.GetElapsedTime(started) < TimeSpan.FromSeconds(1) ? failures + 1 : 0;
+                if (failures > 0)
+                {
+                    await Task.Delay(Backoff(failures), _time, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -182,8 +189,9 @@ internal sealed class Informer<T> : IInformer
         return resourceVersion ?? "0";
     }
 
-    private async Task<(string? ResourceVersion, string Reason)> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken)
+    private async Task<(string? ResourceVersion, string Reason, int Events)> WatchAsync(string? @namespace, string resourceVersion, CancellationToken cancellationToken)
     {
+        var events = 0;
         using var idle = new CancellationTokenSource(_options.IdleTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         var timeoutSeconds = Math.Max(1, (int)_options.WatchTimeout.TotalSeconds);
@@ -192,20 +200,21 @@ internal sealed class Informer<T> : IInformer
             await foreach (var e in _api.WatchAsync<T>(Type, @namespace, resourceVersion, timeoutSeconds, linked.Token).ConfigureAwait(false))
             {
                 idle.CancelAfter(_options.IdleTimeout);
+                events++;
                 switch (e.Type)
                 {
                     case WatchEventType.Error:
                         if (e.Status?.Code == 410)
                         {
                             InformerLog.Expired(_logger, Type.ToString(), @namespace ?? "*");
-                            return (null, "expired");
+                            return (null, "expired", events);
                         }
 
                         throw new InvalidOperationException($"watch of {Type} returned an error: {e.Status?.Code} {e.Status?.Reason} {e.Status?.Message}");
                     case WatchEventType.Bookmark:
                         break;
                     case WatchEventType.Deleted:
-                        Cache.Remove(ObjectKey.Of(e.Object!));
+                        Cache.Remove(ObjectKey.Of(e.Object!), e.Object!.Metadata.ResourceVersion);
                         break;
                     default:
                         Cache.Upsert(e.Object!);
@@ -222,10 +231,10 @@ internal sealed class Informer<T> : IInformer
         catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             InformerLog.Idle(_logger, Type.ToString(), @namespace ?? "*", _options.IdleTimeout.TotalSeconds);
-            return (resourceVersion, "idle");
+            return (resourceVersion, "idle", events);
         }
 
-        return (resourceVersion, "timeout");
+        return (resourceVersion, "timeout", events);
     }
 
     private TimeSpan Backoff(int failures)

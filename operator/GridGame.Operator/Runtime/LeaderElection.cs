@@ -120,7 +120,7 @@ internal sealed class LeaderElection(Kubernetes client, LeaderElectionOptions op
         catch (Exception ex)
         {
             // e.g. the API server is unreachable while acquiring: campaign again after a retry period.
-            LeaderLog.ElectionFailed(_logger, ex);
+            LeaderLog.ElectionFailed(_logger, ex.GetType().Name, ex.Message);
         }
         finally
         {
@@ -191,8 +191,8 @@ internal static partial class LeaderLog
     [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Could not release the lease; it will expire instead")]
     public static partial void ReleaseFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Leader election failed; retrying")]
-    public static partial void ElectionFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Leader election failed ({Error}: {Detail}); retrying")]
+    public static partial void ElectionFailed(ILogger logger, string error, string detail);
 
     [LoggerMessage(EventId = 1207, Level = LogLevel.Error, Message = "The leader's work failed")]
     public static partial void WorkFailed(ILogger logger, Exception exception);

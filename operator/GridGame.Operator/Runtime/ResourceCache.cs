@@ -66,6 +66,12 @@ internal sealed class ResourceCache<T>
     private readonly Dictionary<string, Dictionary<string, HashSet<string>>> _indexes = new(StringComparer.Ordinal);
     private readonly List<Action<CacheEvent<T>>> _handlers = [];
 
+    // Deleted keys and the version they were deleted at, so a late answer to an own write (older than the delete)
+    // cannot bring a deleted object back. Bounded: the oldest are forgotten first.
+    private const int MaxTombstones = 10_000;
+    private readonly Dictionary<string, string?> _tombstones = new(StringComparer.Ordinal);
+    private readonly Queue<string> _tombstoneOrder = new();
+
     public ResourceCache()
     {
         AddIndex(CacheIndexes.Namespace, CacheIndexes.ByNamespace);
@@ -167,13 +173,22 @@ internal sealed class ResourceCache<T>
         return change is not null;
     }
 
-    /// <summary>Removes an object (a watch DELETED event, or the caller's own delete). Returns whether it was there.</summary>
-    public bool Remove(string key)
+    /// <summary>
+    /// Removes an object (a watch DELETED event, or the caller's own delete). <paramref name="resourceVersion"/> is the
+    /// version it was deleted at when known (a DELETED event's object); older upserts of the key are ignored afterwards.
+    /// Returns whether it was there.
+    /// </summary>
+    public bool Remove(string key, string? resourceVersion = null)
     {
         CacheEvent<T>? change;
         lock (_gate)
         {
             change = RemoveLocked(key);
+            var deletedAt = resourceVersion ?? change?.Old?.Metadata.ResourceVersion;
+            if (deletedAt is not null)
+            {
+                Tombstone(key, deletedAt);
+            }
         }
 
         Notify(change);
@@ -211,6 +226,10 @@ internal sealed class ResourceCache<T>
                 if (RemoveLocked(key) is { } change)
                 {
                     changes.Add(change);
+                    if (listResourceVersion is not null)
+                    {
+                        Tombstone(key, listResourceVersion);
+                    }
                 }
             }
         }
@@ -243,6 +262,16 @@ internal sealed class ResourceCache<T>
     private CacheEvent<T>? UpsertLocked(T obj)
     {
         var key = ObjectKey.Of(obj);
+        if (_tombstones.TryGetValue(key, out var deletedAt))
+        {
+            if (!IsNewer(obj.Metadata.ResourceVersion, deletedAt))
+            {
+                return null;
+            }
+
+            _tombstones.Remove(key);
+        }
+
         if (_items.TryGetValue(key, out var old))
         {
             if (!IsNewer(obj.Metadata.ResourceVersion, old.Metadata.ResourceVersion))
@@ -267,6 +296,23 @@ internal sealed class ResourceCache<T>
 
         Unindex(key, old);
         return new CacheEvent<T>(WatchEventType.Deleted, old, null);
+    }
+
+    private void Tombstone(string key, string resourceVersion)
+    {
+        if (_tombstones.TryAdd(key, resourceVersion))
+        {
+            _tombstoneOrder.Enqueue(key);
+        }
+        else
+        {
+            _tombstones[key] = resourceVersion;
+        }
+
+        while (_tombstoneOrder.Count > MaxTombstones)
+        {
+            _tombstones.Remove(_tombstoneOrder.Dequeue());
+        }
     }
 
     private void Index(string key, T obj)

@@ -9,13 +9,21 @@ internal sealed record ResourceType(string Group, string Version, string Plural,
 {
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 
-    /// <summary>Reads <see cref="KubernetesEntityAttribute"/> from the model type (pods, leases and our CRD types carry it).</summary>
-    public static ResourceType For<T>(bool namespaced = true)
+    private static readonly HashSet<string> ClusterScopedKinds = new(StringComparer.Ordinal)
+    {
+        "Node", "Namespace", "PersistentVolume", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "StorageClass", "PriorityClass",
+    };
+
+    /// <summary>
+    /// Reads <see cref="KubernetesEntityAttribute"/> from the model type (pods, leases and our CRD types carry it).
+    /// Nodes, namespaces and the other well-known cluster-scoped kinds are known; say so for others.
+    /// </summary>
+    public static ResourceType For<T>(bool? namespaced = null)
         where T : IKubernetesObject
     {
         var entity = typeof(T).GetCustomAttribute<KubernetesEntityAttribute>()
             ?? throw new InvalidOperationException($"{typeof(T).Name} has no [KubernetesEntity] attribute; pass a ResourceType explicitly.");
-        return new ResourceType(entity.Group ?? string.Empty, entity.ApiVersion, entity.PluralName, entity.Kind, namespaced);
+        return new ResourceType(entity.Group ?? string.Empty, entity.ApiVersion, entity.PluralName, entity.Kind, namespaced ?? !ClusterScopedKinds.Contains(entity.Kind));
     }
 
     /// <summary>The collection path relative to the API root: <c>api/v1/namespaces/ns/pods</c> or <c>apis/g/v/plural</c>.</summary>

@@ -19,6 +19,8 @@ public sealed class ResourceApiTests
     {
         ResourceType.For<V1Pod>().Should().Be(new ResourceType("", "v1", "pods", "Pod"));
         ResourceType.For<V1Lease>().ApiVersion.Should().Be("coordination.k8s.io/v1");
+        ResourceType.For<V1Node>().Namespaced.Should().BeFalse();
+        ResourceType.For<V1Node>().CollectionPath("ignored").Should().Be("api/v1/nodes");
     }
 
     [Fact]

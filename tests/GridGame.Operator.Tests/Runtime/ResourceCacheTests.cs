@@ -31,6 +31,27 @@ public sealed class ResourceCacheTests
     }
 
     [Fact]
+    public void A_late_answer_to_an_own_write_cannot_bring_back_a_deleted_object()
+    {
+        _cache.Upsert(PodBuilder.Pod("a", rv: "8"));
+        _cache.Remove("default/a", resourceVersion: "10");
+
+        _cache.Upsert(PodBuilder.Pod("a", rv: "9")).Should().BeFalse("the patch answered before the delete");
+        _cache.Get("default/a").Should().BeNull();
+        _cache.Upsert(PodBuilder.Pod("a", rv: "11")).Should().BeTrue("a new object of the same name");
+    }
+
+    [Fact]
+    public void Removing_without_a_version_remembers_the_cached_one()
+    {
+        _cache.Upsert(PodBuilder.Pod("a", rv: "8"));
+        _cache.Remove("default/a");
+
+        _cache.Upsert(PodBuilder.Pod("a", rv: "8")).Should().BeFalse();
+        _cache.Upsert(PodBuilder.Pod("a", rv: "12")).Should().BeTrue("still there with finalizers, say");
+    }
+
+    [Fact]
     public void Indexes_follow_label_and_owner_changes()
     {
         _cache.Upsert(PodBuilder.Pod("a", rv: "1", fleet: "arena", ownerUid: "u1"));

@@ -1,0 +1,89 @@
+using System.Net;
+using GridGame.Operator.Hosting;
+using GridGame.Operator.Runtime;
+using k8s;
+using k8s.Models;
+
+namespace GridGame.Operator.Tests.Runtime;
+
+public sealed class OperatorHostClusterTests : IAsyncLifetime
+{
+    private LocalApi _api = null!;
+
+    public async Task InitializeAsync() => _api = await LocalApi.StartAsync();
+
+    public async Task DisposeAsync() => await _api.DisposeAsync();
+
+    [Fact]
+    public async Task Readyz_fails_while_a_cache_cannot_sync_and_healthz_stays_up()
+    {
+        var missing = new WatchingController(new ResourceType("example.com", "v1", "nothings", "Nothing"));
+        await using var host = await OperatorHost.StartAsync(OperatorHostTests.TestOptions(), _api.Server.ClientConfiguration(), CancellationToken.None, [missing]);
+        using var http = new HttpClient { BaseAddress = host.HttpUri, Timeout = TimeSpan.FromSeconds(5) };
+
+        var ready = await http.GetAsync("readyz");
+        ready.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        (await ready.Content.ReadAsStringAsync()).Should().Contain("not synced");
+        (await http.GetAsync("healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
+        host.Ready.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Readyz_turns_true_once_the_caches_have_synced()
+    {
+        await using var host = await OperatorHost.StartAsync(OperatorHostTests.TestOptions(), _api.Server.ClientConfiguration(), CancellationToken.None, [new CountingController()]);
+        using var http = new HttpClient { BaseAddress = host.HttpUri, Timeout = TimeSpan.FromSeconds(5) };
+
+        await Poll.UntilAsync(async () => (await http.GetAsync("readyz")).StatusCode == HttpStatusCode.OK);
+        host.Ready.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Metrics_report_reconciles_queues_watch_restarts_and_api_requests()
+    {
+        var controller = new CountingController();
+        await using var host = await OperatorHost.StartAsync(OperatorHostTests.TestOptions(), _api.Server.ClientConfiguration(), CancellationToken.None, [controller]);
+        using var http = new HttpClient { BaseAddress = host.HttpUri, Timeout = TimeSpan.FromSeconds(5) };
+        await Poll.UntilAsync(() => host.Ready);
+        await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "m" } }, "default");
+        await Poll.UntilAsync(() => controller.Keys.Contains("default/m"));
+        _api.Server.DropWatches();
+
+        string metrics = string.Empty;
+        await Poll.UntilAsync(async () => (metrics = await http.GetStringAsync("metrics")).Contains("gridgame_operator_watch_restarts_total{resource=\"configmaps\",reason=\"timeout\"}", StringComparison.Ordinal));
+
+        metrics.Should().Contain("gridgame_operator_reconcile_duration_seconds_count{controller=\"counting\",result=\"done\"}")
+            .And.Contain("gridgame_operator_workqueue_depth{controller=\"counting\"}")
+            .And.Contain("gridgame_operator_workqueue_latency_seconds_count{controller=\"counting\"}")
+            .And.Contain("gridgame_operator_api_request_duration_seconds_count{verb=\"get\",code=\"200\"}")
+            .And.Contain("gridgame_operator_api_request_duration_seconds_count{verb=\"watch\",code=\"200\"}");
+    }
+
+    [Fact]
+    public async Task Only_the_configured_namespaces_are_watched()
+    {
+        var controller = new CountingController();
+        var options = OperatorHostTests.TestOptions() with { Namespaces = ["default", "kube-public"] };
+        await using var host = await OperatorHost.StartAsync(options, _api.Server.ClientConfiguration(), CancellationToken.None, [controller]);
+        await Poll.UntilAsync(() => host.Ready);
+
+        foreach (var ns in new[] { "default", "kube-public", "kube-system" })
+        {
+            await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "n" } }, ns);
+        }
+
+        await Poll.UntilAsync(() => controller.Keys.Contains("default/n") && controller.Keys.Contains("kube-public/n"));
+        var informer = host.Informers.Get<V1ConfigMap>();
+        informer.Cache.Get("kube-system/n").Should().BeNull();
+        controller.Keys.Should().NotContain("kube-system/n");
+    }
+
+    private sealed class WatchingController(ResourceType type) : IController
+    {
+        public string Name => "watching";
+
+        public void Setup(ControllerSetup setup) => setup.For<V1ConfigMap>(type);
+
+        public Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken) => Task.FromResult(ReconcileResult.Done);
+    }
+}

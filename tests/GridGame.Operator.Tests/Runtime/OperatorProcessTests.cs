@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using GridGame.Operator.Hosting;
+using GridGame.Operator.Runtime;
+using k8s;
+
+namespace GridGame.Operator.Tests.Runtime;
+
+/// <summary>The real <c>gridgame-operator run</c> process against LocalCluster: signals, lease, endpoints, JSON logs.</summary>
+public sealed class OperatorProcessTests : IAsyncLifetime
+{
+    private const string LeaseName = "gridgame-operator-process";
+    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
+    private readonly List<Process> _processes = [];
+
+    private System.Text.StringBuilder Errors { get; } = new();
+    private LocalApi _api = null!;
+    private string _kubeconfig = null!;
+
+    public async Task InitializeAsync()
+    {
+        _api = await LocalApi.StartAsync();
+        // Not LocalApiServer.WriteKubeconfig: its empty `user: {}` makes KubernetesClient 21.0.8 refuse the file
+        // ("does not have appropriate auth credentials"); a context without a user is accepted by both clients.
+        _kubeconfig = Path.Combine(Path.GetTempPath(), $"gg-runtime-{Guid.NewGuid():N}.kubeconfig");
+        await File.WriteAllTextAsync(_kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: local
+              cluster:
+                server: {_api.Server.BaseAddress.ToString().TrimEnd('/')}
+            contexts:
+            - name: local
+              context:
+                cluster: local
+            current-context: local
+            """);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+
+            process.Dispose();
+        }
+
+        await _api.DisposeAsync();
+        File.Delete(_kubeconfig);
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_the_process_within_its_timeout_and_releases_the_lease()
+    {
+        var (process, port, output) = Start("proc-a");
+        await Poll.UntilAsync(async () => (await HolderAsync())?.StartsWith("proc-a_", StringComparison.Ordinal) == true || process.HasExited, "the only replica leads", TimeSpan.FromSeconds(30));
+        process.HasExited.Should().BeFalse(output + "\n" + Errors);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
+        (await http.GetStringAsync("healthz")).Should().Be("ok");
+        (await http.GetStringAsync("metrics")).Should().Contain("gridgame_operator_leader 1");
+
+        var stopping = Stopwatch.StartNew();
+        Signal(process, "TERM");
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+
+        process.ExitCode.Should().Be(0);
+        stopping.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5), "--shutdown-timeout 5s");
+        (await HolderAsync()).Should().BeEmpty("a graceful stop releases the lease");
+        var logs = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        logs.Should().NotBeEmpty();
+        logs.Should().AllSatisfy(line => JsonDocument.Parse(line).RootElement.GetProperty("Message").GetString().Should().NotBeNull());
+        logs.Should().Contain(line => line.Contains("\"EventId\":1403", StringComparison.Ordinal), "it logged that it stopped");
+    }
+
+    [Fact]
+    public async Task After_a_SIGKILL_a_standby_operator_leads_within_the_lease_duration()
+    {
+        var (process, _, _) = Start("proc-b");
+        await Poll.UntilAsync(async () => (await HolderAsync())?.StartsWith("proc-b_", StringComparison.Ordinal) == true, "the process leads", TimeSpan.FromSeconds(30));
+        var options = OperatorHostTests.TestOptions(leaderElection: true) with
+        {
+            LeaderElection = new LeaderElectionOptions
+            {
+                LeaseName = LeaseName, LeaseNamespace = "default", Identity = $"standby_{Guid.NewGuid():N}",
+                LeaseDuration = LeaseDuration, RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromMilliseconds(250),
+            },
+        };
+        await using var standby = await OperatorHost.StartAsync(options, _api.Server.ClientConfiguration(), CancellationToken.None, controllers: []);
+
+        var killed = Stopwatch.StartNew();
+        process.Kill();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(() => standby.IsLeader, timeout: LeaseDuration * 3);
+
+        killed.Elapsed.Should().BeGreaterThan(LeaseDuration * 0.5).And.BeLessThan(LeaseDuration + TimeSpan.FromSeconds(1.5));
+    }
+
+    private (Process Process, int Port, System.Text.StringBuilder Output) Start(string podName)
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "gridgame-operator.dll"), "run",
+            "--kubeconfig", _kubeconfig, "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--http-address", "127.0.0.1",
+            "--leader-election-name", LeaseName, "--leader-election-namespace", "default",
+            "--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "250ms", "--shutdown-timeout", "5s",
+        })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["POD_NAME"] = podName;
+        info.Environment.Remove("POD_NAMESPACE");
+        var output = new System.Text.StringBuilder();
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (output)
+                {
+                    output.Append(e.Data).Append('\n');
+                }
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (output)
+                {
+                    Errors.Append(e.Data).Append('\n');
+                }
+            }
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+        return (process, port, output);
+    }
+
+    private static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit(5000).Should().BeTrue();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private async Task<string?> HolderAsync()
+    {
+        try
+        {
+            return (await _api.Client.CoordinationV1.ReadNamespacedLeaseAsync(LeaseName, "default")).Spec.HolderIdentity;
+        }
+        catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+}
