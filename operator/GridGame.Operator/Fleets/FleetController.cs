@@ -102,7 +102,9 @@ internal sealed partial class FleetController : IController
         if (deletion is null && spec.Autoscaling is { } autoscaling)
         {
             var allocated = observed.Count(p => !p.Terminating && p.State == ServerState.Allocated && p.Revision == revision);
-            var pending = _sessions.Cache.ByIndex(SessionsByFleet, key).Count(IsDemand);
+            // A session whose server is reserved but whose status is not written yet is counted once, as Allocated.
+            var reserved = pods.Select(PodObservation.Session).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var pending = _sessions.Cache.ByIndex(SessionsByFleet, key).Count(s => IsDemand(s) && !reserved.Contains(s.Metadata.Name));
             var policy = BufferPolicyOf(autoscaling);
             scaling = BufferAutoscaler.Decide(policy, new AutoscalerInput(replicas, allocated, pending, now), _autoscaler.GetValueOrDefault(key, AutoscalerState.Empty));
             _autoscaler[key] = scaling.State;

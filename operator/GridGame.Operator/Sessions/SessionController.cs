@@ -90,6 +90,7 @@ internal sealed partial class SessionController : IController
         fleet = fleet is null ? null : GameFleetDefaults.Apply(KubernetesJson.Deserialize<GameFleet>(KubernetesJson.Serialize(fleet)));
         var observation = Observe(session, fleet, now);
         var decision = SessionPlanner.Decide(observation);
+        Log.Decided(_logger, ns, session.Metadata.Name, decision.Step.ToString(), decision.Reason ?? "", decision.Server ?? "");
         Metrics.Pending(_sessions.Cache.List().Count(IsPending));
 
         switch (decision.Step)
@@ -173,14 +174,16 @@ internal sealed partial class SessionController : IController
     {
         var ns = session.Metadata.NamespaceProperty;
         var revision = fleet.Status?.ActiveRevision is { Length: > 0 } active ? active : RevisionHash.Of(fleet.Spec);
-        var servers = _pods.Cache.ByIndex(CacheIndexes.Fleet, fleet.Metadata.Name)
-            .Where(p => p.Metadata.NamespaceProperty == ns && p.Metadata.OwnerReferences?.Any(o => o.Uid == fleet.Metadata.Uid) == true)
-            .ToList();
+        var servers = _pods.Cache.ByIndex(CacheIndexes.Owner, fleet.Metadata.Uid);
         var byName = servers.ToDictionary(p => p.Metadata.Name, StringComparer.Ordinal);
         var candidates = AllocationPicker.Candidates(
             servers.Select(PodObservation.ToAllocatable), revision, new LabelSelectorMatcher(session.Spec.Selector), fleet.Spec.Scheduling ?? SchedulingStrategy.Packed);
 
         var attempts = 0;
+        if (candidates.Count == 0)
+        {
+            Log.NoCapacity(_logger, ns, session.Metadata.Name, 0, revision, servers.Count);
+        }
         foreach (var candidate in candidates)
         {
             if (attempts >= MaxAttempts)
@@ -431,6 +434,12 @@ internal sealed partial class SessionController : IController
 
         [LoggerMessage(2004, LogLevel.Information, "Server {Namespace}/{Pod} released: its session {Session} is gone")]
         public static partial void OrphanReleased(ILogger logger, string @namespace, string pod, string session);
+
+        [LoggerMessage(2006, LogLevel.Debug, "Session {Namespace}/{Session}: {Step} {Reason} {Server}")]
+        public static partial void Decided(ILogger logger, string @namespace, string session, string step, string reason, string server);
+
+        [LoggerMessage(2007, LogLevel.Debug, "Session {Namespace}/{Session}: no server among {Candidates} candidates of revision {Revision} ({Servers} servers)")]
+        public static partial void NoCapacity(ILogger logger, string @namespace, string session, int candidates, string revision, int servers);
 
         [LoggerMessage(2005, LogLevel.Information, "Session {Namespace}/{Session} deleted after its time to live")]
         public static partial void Expired(ILogger logger, string @namespace, string session);
