@@ -97,7 +97,7 @@ internal sealed class LocalMode : IAsyncDisposable
 
         if (options.Sample)
         {
-            await ApplySampleFleetAsync(client, cancellationToken).ConfigureAwait(false);
+            await ApplySampleFleetAsync(client, Path.GetDirectoryName(Kubeconfig)!, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync("fleet default/arena (config/samples/gamefleet.yaml)").ConfigureAwait(false);
         }
 
@@ -118,11 +118,12 @@ internal sealed class LocalMode : IAsyncDisposable
 
     /// <summary>
     /// The sample fleet as a newcomer would apply it, plus what local play needs: dev tokens on, so the lobby can
-    /// hand players a token, and a signing key of this run's own (never a fixed one).
+    /// hand players a token, a signing key of this run's own (never a fixed one), and the history database's place.
     /// </summary>
-    private static async Task ApplySampleFleetAsync(Kubernetes client, CancellationToken cancellationToken)
+    private static async Task ApplySampleFleetAsync(Kubernetes client, string stateDirectory, CancellationToken cancellationToken)
     {
         var fleet = SampleFleet.Load();
+        var history = Path.Combine(stateDirectory, "history.db");
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
         {
@@ -134,6 +135,8 @@ internal sealed class LocalMode : IAsyncDisposable
         {
             container.Env ??= [];
             container.Env.Add(new V1EnvVar { Name = "Auth__DevTokens", Value = "true" });
+            // One history database for every local server, beside the kubeconfig, so finished games can be looked up.
+            container.Env.Add(new V1EnvVar { Name = "ConnectionStrings__Sqlite", Value = $"Data Source={history}" });
             container.Env.Add(new V1EnvVar
             {
                 Name = "Auth__SigningKey",

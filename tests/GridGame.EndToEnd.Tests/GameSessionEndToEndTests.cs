@@ -1,0 +1,152 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using GridGame.Crds;
+using k8s;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Data.Sqlite;
+
+namespace GridGame.EndToEnd.Tests;
+
+/// <summary>
+/// The whole system as a newcomer runs it: `gridgame-operator local`, kubectl, real game-server processes and two
+/// real SignalR clients playing one game to the end.
+/// </summary>
+[Collection(LocalModeCollection.Name)]
+public sealed class GameSessionEndToEndTests(LocalModeFixture fixture)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
+    private LocalModeProcess Local => fixture.Local;
+
+    [Fact]
+    public async Task The_sample_fleet_becomes_ready()
+    {
+        var ready = await Eventually.ReturnsAsync(async () =>
+        {
+            var n = await Local.KubectlAsync("get", "gamefleet", "arena", "-o", "jsonpath={.status.readyReplicas}");
+            return int.TryParse(n, out var count) && count >= 2 ? (int?)count : null;
+        }, Bound, "two Ready servers in fleet arena");
+
+        ready.Should().BeGreaterThanOrEqualTo(2);
+        var table = await Local.KubectlAsync("get", "gamefleets");
+        table.Should().Contain("arena").And.Contain("DESIRED").And.Contain("READY");
+    }
+
+    [Fact]
+    public async Task A_session_created_with_kubectl_is_allocated_played_to_the_end_recorded_and_its_server_recycled()
+    {
+        var created = await Local.KubectlAsync("""
+            apiVersion: gridgame.io/v1
+            kind: GameSession
+            metadata: { generateName: e2e-, namespace: default }
+            spec:
+              fleetName: arena
+              players: [alice, bob]
+              game: { boardSize: 3, minPlayers: 2 }
+            """, "create", "-f", "-", "-o", "name");
+        var name = created.Trim().Split('/')[1];
+
+        await Local.KubectlAsync("wait", $"gamesession/{name}", "--for=jsonpath={.status.phase}=Allocated", "--timeout=90s");
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Local.Kubeconfig));
+        var session = await GetSessionAsync(client, name);
+        var status = session.Status!;
+        status.Address.Should().Be("127.0.0.1");
+        status.Port.Should().BeInRange(7000, 8000);
+        status.Url.Should().Be($"http://{status.Address}:{status.Port}/hubs/game?session={name}");
+        var server = status.ServerName!;
+
+        await using var alice = await PlayerAsync(status, "alice");
+        await using var bob = await PlayerAsync(status, "bob");
+        await alice.Connection.InvokeAsync("JoinGame", name);
+        await bob.Connection.InvokeAsync("JoinGame", name);
+
+        // Nine cells: alice takes five, bob four, so alice wins 5-4.
+        for (var cell = 0; cell < 9; cell++)
+        {
+            await (cell % 2 == 0 ? alice : bob).ClaimAsync(cell / 3, cell % 3);
+        }
+
+        var over = await alice.GameOver.Task.WaitAsync(Bound);
+        over.GetProperty("winners").EnumerateArray().Select(w => w.GetString()).Should().Equal("alice");
+        (await bob.GameOver.Task.WaitAsync(Bound)).GetProperty("reason").GetString().Should().NotBeNullOrEmpty();
+
+        var finished = await Eventually.ReturnsAsync(async () =>
+        {
+            var s = await GetSessionAsync(client, name);
+            return s.Status?.Phase == SessionPhase.Finished ? s : null;
+        }, Bound, $"session {name} Finished");
+        finished.Status!.Winner.Should().Be("alice");
+        finished.Status.Players!.ToDictionary(p => p.Id!, p => p.Score).Should()
+            .BeEquivalentTo(new Dictionary<string, int?> { ["alice"] = 5, ["bob"] = 4 });
+        (await Local.KubectlAsync("get", "gamesession", name)).Should().Contain("Finished").And.Contain("alice");
+
+        // The finished game's server is released and the fleet makes a fresh one in its place.
+        await Eventually.TrueAsync(async () =>
+        {
+            var pods = await Local.KubectlAsync("get", "pods", "-l", $"{WellKnown.FleetLabel}=arena", "-o", "jsonpath={.items[*].metadata.name}");
+            return !pods.Split(' ').Contains(server);
+        }, Bound, $"server {server} is released");
+        await Eventually.TrueAsync(async () =>
+        {
+            var ready = await Local.KubectlAsync("get", "gamefleet", "arena", "-o", "jsonpath={.status.readyReplicas}");
+            return int.TryParse(ready, out var n) && n >= 2;
+        }, Bound, "the fleet is back to two Ready servers");
+
+        // History: the game, its claims and its result are in the database the servers share.
+        await using var db = new SqliteConnection($"Data Source={Path.Combine(Local.StateDirectory, "history.db")};Mode=ReadOnly");
+        await db.OpenAsync();
+        var claims = await Eventually.ReturnsAsync(async () =>
+        {
+            await using var count = db.CreateCommand();
+            count.CommandText = "select count(*) from claims where game_id = $id";
+            count.Parameters.AddWithValue("$id", name);
+            var n = Convert.ToInt32(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+            return n == 9 ? (int?)n : null;
+        }, Bound, "nine claims in the history");
+        claims.Should().Be(9);
+        await using var winner = db.CreateCommand();
+        winner.CommandText = "select player_id from results where game_id = $id and winner";
+        winner.Parameters.AddWithValue("$id", name);
+        (await winner.ExecuteScalarAsync()).Should().Be("alice");
+    }
+
+    private static async Task<GameSession> GetSessionAsync(Kubernetes client, string name) =>
+        await client.CustomObjects.GetNamespacedCustomObjectAsync<GameSession>(GridGameApi.Group, GridGameApi.Version, "default", GameSession.KubePluralName, name);
+
+    private static async Task<Player> PlayerAsync(GameSessionStatus status, string id)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{status.Address}:{status.Port}/") };
+        var token = (await http.GetFromJsonAsync<JsonElement>($"dev/token?player={id}")).GetProperty("token").GetString()!;
+        var connection = new HubConnectionBuilder()
+            .WithUrl(status.Url!, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .Build();
+        var player = new Player(connection);
+        connection.On<JsonElement>("GameOver", e => player.GameOver.TrySetResult(e));
+        await connection.StartAsync();
+        return player;
+    }
+
+    private sealed class Player(HubConnection connection) : IAsyncDisposable
+    {
+        public HubConnection Connection { get; } = connection;
+
+        public TaskCompletionSource<JsonElement> GameOver { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Claims a cell, trying again while the server says the claim cooldown has not passed.</summary>
+        public Task ClaimAsync(int row, int col) => Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                await Connection.InvokeAsync("ClaimCell", row, col);
+                return true;
+            }
+            catch (HubException ex) when (ex.Message.Contains("too fast", StringComparison.OrdinalIgnoreCase)
+                || ex.Message.Contains("not started", StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+        }, Bound, $"claim ({row},{col})");
+
+        public ValueTask DisposeAsync() => Connection.DisposeAsync();
+    }
+}

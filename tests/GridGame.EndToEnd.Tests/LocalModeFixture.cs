@@ -1,0 +1,61 @@
+namespace GridGame.EndToEnd.Tests;
+
+/// <summary>One local-mode run shared by the tests of <see cref="LocalModeCollection"/> (starting it takes seconds).</summary>
+public sealed class LocalModeFixture : IAsyncLifetime
+{
+    private LocalModeProcess? _local;
+
+    public LocalModeProcess Local => _local ?? throw new InvalidOperationException("not started");
+
+    public async Task InitializeAsync() => _local = await LocalModeProcess.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_local is not null)
+        {
+            await _local.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class LocalModeCollection : ICollectionFixture<LocalModeFixture>
+{
+    public const string Name = "local mode";
+}
+
+/// <summary>Polls a condition with a bound; tests never sleep to wait.</summary>
+internal static class Eventually
+{
+    public static async Task<T> ReturnsAsync<T>(Func<Task<T?>> probe, TimeSpan within, string what)
+    {
+        var deadline = DateTime.UtcNow + within;
+        var delay = TimeSpan.FromMilliseconds(50);
+        Exception? last = null;
+        while (true)
+        {
+            try
+            {
+                if (await probe() is { } value)
+                {
+                    return value;
+                }
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or k8s.Autorest.HttpOperationException)
+            {
+                last = ex;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{what}: not within {within}" + (last is null ? "" : $" (last error: {last.Message})"));
+            }
+
+            await Task.Delay(delay);
+            delay = TimeSpan.FromMilliseconds(Math.Min(500, delay.TotalMilliseconds * 2));
+        }
+    }
+
+    public static Task TrueAsync(Func<Task<bool>> probe, TimeSpan within, string what) =>
+        ReturnsAsync<object>(async () => await probe() ? new object() : null, within, what);
+}
