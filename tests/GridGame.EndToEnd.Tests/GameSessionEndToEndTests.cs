@@ -35,7 +35,7 @@ public sealed class GameSessionEndToEndTests(LocalModeFixture fixture)
     [Fact]
     public async Task A_session_created_with_kubectl_is_allocated_played_to_the_end_recorded_and_its_server_recycled()
     {
-        var created = await Local.KubectlAsync("""
+        var created = await Local.KubectlWithInputAsync("""
             apiVersion: gridgame.io/v1
             kind: GameSession
             metadata: { generateName: e2e-, namespace: default }

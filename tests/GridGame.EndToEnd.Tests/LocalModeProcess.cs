@@ -103,7 +103,7 @@ public sealed class LocalModeProcess : IAsyncDisposable
     /// <summary>Runs the real kubectl against this cluster.</summary>
     public Task<string> KubectlAsync(params string[] args) => Kubectl.RunAsync(Kubeconfig, null, args);
 
-    public Task<string> KubectlAsync(string stdin, params string[] args) => Kubectl.RunAsync(Kubeconfig, stdin, args);
+    public Task<string> KubectlWithInputAsync(string stdin, params string[] args) => Kubectl.RunAsync(Kubeconfig, stdin, args);
 
     /// <summary>Sends SIGTERM, as Ctrl-C or a service manager would, and waits for a clean exit.</summary>
     public async Task<int> StopAsync(TimeSpan timeout)
@@ -185,7 +185,7 @@ public sealed class LocalModeProcess : IAsyncDisposable
 /// <summary>Where the build put the programs under test (same configuration as this test assembly).</summary>
 internal static class Built
 {
-    private static readonly string Configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+    private static readonly string Configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 
     public static string Root { get; } = FindRoot();
 

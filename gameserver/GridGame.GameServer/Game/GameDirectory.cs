@@ -25,6 +25,8 @@ internal sealed class GameDirectory(
     private readonly ConcurrentDictionary<string, LiveGame> _games = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _opening = new(1, 1);
     private readonly IReadOnlyList<IGameObserver> _observers = [.. observers];
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<LiveGame>> _waiting = new(StringComparer.Ordinal);
+    private static readonly TimeSpan JoinWaitForAgent = TimeSpan.FromSeconds(5);
 
     public bool Standalone => options.Value.Standalone ?? true;
 
@@ -71,7 +73,31 @@ internal sealed class GameDirectory(
         {
             return recovered;
         }
-        return Standalone ? await OpenAsync(session, options.Value.Game, [], cancellationToken).ConfigureAwait(false) : null;
+        return Standalone
+            ? await OpenAsync(session, options.Value.Game, [], cancellationToken).ConfigureAwait(false)
+            : await WaitForOpenAsync(session, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// In Kubernetes a matchmaker learns a session's address as soon as the operator binds it, and a player may
+    /// join before the agent's watch has delivered that session here: give the agent a moment rather than refuse.
+    /// </summary>
+    private async Task<LiveGame?> WaitForOpenAsync(string session, CancellationToken cancellationToken)
+    {
+        var opened = _waiting.GetOrAdd(session, _ => new TaskCompletionSource<LiveGame>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_games.TryGetValue(session, out var open))
+        {
+            return open;
+        }
+        try
+        {
+            return await opened.Task.WaitAsync(JoinWaitForAgent, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _waiting.TryRemove(session, out _);
+            return null;
+        }
     }
 
     /// <summary>Loads a stored game into memory, as after a restart; null when the store has none.</summary>
@@ -142,6 +168,10 @@ internal sealed class GameDirectory(
     {
         var game = new LiveGame(rules, store, hub, time, metrics, _observers, logger);
         _games[rules.Id] = game;
+        if (_waiting.TryRemove(rules.Id, out var waiting))
+        {
+            waiting.TrySetResult(game);
+        }
         if (rules.Phase != GamePhase.Finished)
         {
             metrics.GamesActive.Inc();
