@@ -34,6 +34,8 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
         var asTable = Tables.Wants(context.Request.Headers.Accept.ToString());
         var includeObject = query["includeObject"].ToString();
 
+        // The timeout runs from the request, before the watch registers (so a test clock advanced once it is registered counts).
+        using var timeoutCts = new CancellationTokenSource(timeout, time);
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-cache, private";
@@ -65,7 +67,6 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
             return;
         }
 
-        using var timeoutCts = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, timeoutCts.Token, serverWatchToken());
         var ct = linked.Token;
         var headersSent = new System.Runtime.CompilerServices.StrongBox<bool>();
