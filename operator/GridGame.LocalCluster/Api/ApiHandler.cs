@@ -73,14 +73,13 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         }
         var api = ApiPath.Parse(path) ?? throw ApiException.ResourceNotFound();
         var type = store.FindType(api.Group, api.Version, api.Resource) ?? throw ApiException.ResourceNotFound();
-        if (type.Namespaced != (api.Namespace is not null) && (api.Name is not null || request.Method != "GET"))
+        if (!type.Namespaced && api.Namespace is not null)
         {
-            if (!type.Namespaced)
-            {
-                throw ApiException.ResourceNotFound();
-            }
-            // a namespaced resource named without a namespace: only list/watch across namespaces is served
-            throw ApiException.ResourceNotFound();
+            throw ApiException.ResourceNotFound(); // a cluster-scoped resource has no namespaced paths
+        }
+        if (type.Namespaced && api.Namespace is null && (api.Name is not null || request.Method != "GET"))
+        {
+            throw ApiException.ResourceNotFound(); // without a namespace only list and watch across namespaces are served
         }
         var query = request.Query;
         var dryRun = DryRun(query["dryRun"]);
