@@ -206,6 +206,11 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         if (query["continue"] is { Count: > 0 } cont && cont[0] is { Length: > 0 } token)
         {
             (continueRv, startAfter) = ContinueToken.Decode(token);
+            if (continueRv < store.HistoryFloor)
+            {
+                // As upstream once etcd compacted the list's revision: the client must start the list again.
+                throw ApiException.Gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
+            }
         }
         var (items, rv) = store.List(type.StorageKey, ns, startAfter);
         var selected = new List<StoredObject>();

@@ -51,6 +51,18 @@ public sealed class ClusterStore
 
     internal long CurrentResourceVersion => _resourceVersion;
 
+    /// <summary>The oldest resourceVersion still covered by the watch history (older continue tokens and watches get 410).</summary>
+    internal long HistoryFloor
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _historyFloor;
+            }
+        }
+    }
+
     internal ResourceType? FindType(string group, string version, string resource)
     {
         var types = _types;
