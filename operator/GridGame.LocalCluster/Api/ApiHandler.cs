@@ -201,6 +201,10 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         var labels = LabelSelector.Parse(query["labelSelector"]);
         var fields = FieldSelector.Parse(query["fieldSelector"], type.SelectableFields, type.Kind);
         var limit = long.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) && l > 0 ? l : long.MaxValue;
+        if (query["resourceVersion"] == "0" && query["continue"].Count == 0)
+        {
+            limit = long.MaxValue; // served "from the watch cache": upstream ignores limit for resourceVersion=0
+        }
         string? startAfter = null;
         long? continueRv = null;
         if (query["continue"] is { Count: > 0 } cont && cont[0] is { Length: > 0 } token)
