@@ -7,7 +7,7 @@ using GridGame.LocalCluster.Storage;
 namespace GridGame.LocalCluster.Api;
 
 /// <summary>Options of a delete: propagation, grace period and preconditions (from the body or the query).</summary>
-internal sealed record DeleteOptions(string? PropagationPolicy, long? GracePeriodSeconds, string? PreconditionUid, string? PreconditionResourceVersion);
+internal sealed record DeleteOptions(string? PropagationPolicy, long? GracePeriodSeconds, string? PreconditionUid, string? PreconditionResourceVersion, bool DryRun = false);
 
 /// <summary>
 /// The API server's write semantics over the store: create/update/delete with metadata rules, status subresource
@@ -85,7 +85,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             {
                 throw ApiException.AlreadyExists(type.Plural, type.Group, name);
             }
-            return store.Put(type, obj);
+            return Commit(type, obj);
         }
     }
 
@@ -170,7 +170,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             {
                 return RemoveNow(type, obj);
             }
-            return store.Put(type, obj);
+            return Commit(type, obj);
         }
     }
 
@@ -205,7 +205,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             {
                 finalizers.Add(OrphanFinalizer);
             }
-            if (type.IsCore("namespaces"))
+            if (type.IsCore("namespaces") && !_dryRun)
             {
                 return (DeleteNamespace(type, obj, wasDeleting), false);
             }
@@ -230,8 +230,12 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             {
                 meta["deletionGracePeriodSeconds"] = 0;
             }
-            var stored = store.Put(type, obj);
+            var stored = Commit(type, obj);
             var uid = (string?)meta["uid"] ?? "";
+            if (_dryRun)
+            {
+                return (stored, false);
+            }
             if (finalizers.Contains(OrphanFinalizer))
             {
                 OrphanDependents(uid);
@@ -601,8 +605,43 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     private static bool IsGracefulPodPending(ResourceType type, JsonObject obj) =>
         type.IsCore("pods") && JsonNumber.Long(ObjectMeta.Meta(obj)["deletionGracePeriodSeconds"]) is > 0 && !string.IsNullOrEmpty((string?)obj["spec"]?["nodeName"]);
 
+    /// <summary>Runs an operation as a dry run (<c>dryRun=All</c>): every check is made, nothing is stored.</summary>
+    public T Run<T>(bool dryRun, Func<T> operation)
+    {
+        lock (store.Gate)
+        {
+            _dryRun = dryRun;
+            try
+            {
+                return operation();
+            }
+            finally
+            {
+                _dryRun = false;
+            }
+        }
+    }
+
+    private bool _dryRun;
+
+    private StoredObject Commit(ResourceType type, JsonObject obj)
+    {
+        if (!_dryRun)
+        {
+            return store.Put(type, obj);
+        }
+        var current = store.Get(type.StorageKey, type.Namespaced ? ObjectMeta.Str(obj, "namespace") : "", ObjectMeta.Str(obj, "name"));
+        var rv = current?.ResourceVersion ?? 0;
+        ObjectMeta.Meta(obj)["resourceVersion"] = rv == 0 ? null : rv.ToString(CultureInfo.InvariantCulture);
+        return new StoredObject(obj, rv);
+    }
+
     private StoredObject RemoveNow(ResourceType type, JsonObject lastState)
     {
+        if (_dryRun)
+        {
+            return new StoredObject(lastState, store.CurrentResourceVersion);
+        }
         var meta = ObjectMeta.Meta(lastState);
         var removed = store.Remove(type, type.Namespaced ? (string?)meta["namespace"] ?? "" : "", (string?)meta["name"] ?? "", lastState);
         if (removed is null)

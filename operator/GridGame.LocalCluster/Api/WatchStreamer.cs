@@ -34,6 +34,8 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
         var asTable = Tables.Wants(context.Request.Headers.Accept.ToString());
         var includeObject = query["includeObject"].ToString();
 
+        // The timeout runs from the request, before the watch registers (so a test clock advanced once it is registered counts).
+        using var timeoutCts = new CancellationTokenSource(timeout, time);
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-cache, private";
@@ -65,7 +67,6 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
             return;
         }
 
-        using var timeoutCts = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, timeoutCts.Token, serverWatchToken());
         var ct = linked.Token;
         var headersSent = new System.Runtime.CompilerServices.StrongBox<bool>();
@@ -208,10 +209,19 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
     private static readonly byte[] Middle = "\",\"object\":"u8.ToArray();
     private static readonly byte[] Suffix = "}\n"u8.ToArray();
 
+    private static readonly Dictionary<string, byte[]> TypeBytes = new(StringComparer.Ordinal)
+    {
+        ["ADDED"] = "ADDED"u8.ToArray(),
+        ["MODIFIED"] = "MODIFIED"u8.ToArray(),
+        ["DELETED"] = "DELETED"u8.ToArray(),
+        ["BOOKMARK"] = "BOOKMARK"u8.ToArray(),
+        ["ERROR"] = "ERROR"u8.ToArray(),
+    };
+
     private static void Append(MemoryStream batch, string type, byte[] obj)
     {
         batch.Write(Prefix);
-        batch.Write(Encoding.UTF8.GetBytes(type));
+        batch.Write(TypeBytes.TryGetValue(type, out var bytes) ? bytes : Encoding.UTF8.GetBytes(type));
         batch.Write(Middle);
         batch.Write(obj);
         batch.Write(Suffix);

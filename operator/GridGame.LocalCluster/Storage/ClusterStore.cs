@@ -51,6 +51,18 @@ public sealed class ClusterStore
 
     internal long CurrentResourceVersion => _resourceVersion;
 
+    /// <summary>The oldest resourceVersion still covered by the watch history (older continue tokens and watches get 410).</summary>
+    internal long HistoryFloor
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _historyFloor;
+            }
+        }
+    }
+
     internal ResourceType? FindType(string group, string version, string resource)
     {
         var types = _types;
@@ -176,6 +188,7 @@ public sealed class ClusterStore
             if (type.Group == "apiextensions.k8s.io")
             {
                 RebuildTypes();
+                CloseWatchersOfRemovedTypes();
             }
             return stored;
         }
@@ -357,6 +370,19 @@ public sealed class ClusterStore
                 {
                     list.RemoveAt(i);
                 }
+            }
+        }
+    }
+
+    /// <summary>A resource that is no longer served (its CRD is gone) ends its watches, as upstream.</summary>
+    private void CloseWatchersOfRemovedTypes()
+    {
+        foreach (var (storageKey, list) in _watchers)
+        {
+            if (list.Count > 0 && !_types.Values.Any(t => t.StorageKey == storageKey))
+            {
+                list.ForEach(w => w.Close());
+                list.Clear();
             }
         }
     }
