@@ -81,7 +81,7 @@ public sealed class LocalNodes : IAsyncDisposable
 
     internal EventRecorder Events { get; }
 
-    private ResourceFeed<V1Pod, V1PodList> Pods { get; }
+    internal ResourceFeed<V1Pod, V1PodList> Pods { get; }
 
     private ResourceFeed<V1Node, V1NodeList> Nodes { get; }
 

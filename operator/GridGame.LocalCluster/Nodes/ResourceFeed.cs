@@ -23,6 +23,11 @@ internal sealed class ResourceFeed<T, TList>(
     private readonly Dictionary<string, T> _cache = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private int _lists;
+
+    /// <summary>How many times the feed has listed (1 + relists after 410 Gone).</summary>
+    public int Lists => Volatile.Read(ref _lists);
+
     /// <summary>Completes once the first list has been delivered to the handler.</summary>
     public Task Synced => _synced.Task;
 
@@ -80,6 +85,7 @@ internal sealed class ResourceFeed<T, TList>(
     private async Task<string?> RelistAsync(CancellationToken cancellationToken)
     {
         var response = await list(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _lists);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in response.Items)
         {

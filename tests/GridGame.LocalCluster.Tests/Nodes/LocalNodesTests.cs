@@ -86,3 +86,40 @@ public sealed class LocalNodesRestartTests
         adopted.Metadata.ResourceVersion.Should().Be(before.Metadata.ResourceVersion, "a running pod is adopted as it is");
     }
 }
+
+public sealed class LocalNodesWatchRecoveryTests
+{
+    [Fact]
+    public async Task Dropped_watches_are_resumed_and_pods_keep_running()
+    {
+        await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions { Client = c });
+        await cluster.CreatePodAsync(Scheduling.Build.Pod("before"));
+        await cluster.PodWhenAsync("before", Cluster.IsReady);
+
+        cluster.Api.Server.DropWatches();
+        await cluster.CreatePodAsync(Scheduling.Build.Pod("after"));
+
+        await cluster.PodWhenAsync("after", Cluster.IsReady);
+    }
+
+    [Fact]
+    public async Task An_expired_resource_version_makes_the_feeds_relist()
+    {
+        await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions { Client = c });
+        await cluster.CreatePodAsync(Scheduling.Build.Pod("before"));
+        await cluster.PodWhenAsync("before", Cluster.IsReady);
+        cluster.Nodes.Pods.Lists.Should().Be(1);
+        // Writes the pod watch does not see move the cluster past the feed's last resourceVersion.
+        foreach (var i in Enumerable.Range(0, 3))
+        {
+            await cluster.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"cm-{i}" } }, "default");
+        }
+
+        cluster.Api.Server.CompactHistory();
+        cluster.Api.Server.DropWatches();
+        await cluster.CreatePodAsync(Scheduling.Build.Pod("after"));
+
+        await cluster.PodWhenAsync("after", Cluster.IsReady);
+        cluster.Nodes.Pods.Lists.Should().BeGreaterThan(1, "a resume from a compacted resourceVersion gets 410 and relists");
+    }
+}
