@@ -220,7 +220,8 @@ internal sealed class SimulatedKubelet(
         var n = _nextIp.GetValueOrDefault(node);
         _nextIp[node] = n + 1;
         var nodeIndex = nodeAddresses.Keys.Order(StringComparer.Ordinal).ToList().IndexOf(node);
-        return string.Create(CultureInfo.InvariantCulture, $"10.{244 + (nodeIndex / 256)}.{nodeIndex % 256}.{(n % 250) + 2}");
+        // A /16 per node (10.64.0.0/16 for the first), so addresses stay unique through many pod generations.
+        return string.Create(CultureInfo.InvariantCulture, $"10.{64 + (nodeIndex % 192)}.{n / 254 % 256}.{(n % 254) + 1}");
     }
 
     private async Task WorkAsync(CancellationToken cancellationToken)
