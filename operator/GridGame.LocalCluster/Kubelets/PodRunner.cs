@@ -188,7 +188,9 @@ internal sealed class PodRunner : IDisposable
                 Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
                 await File.AppendAllTextAsync(logPath, string.Create(CultureInfo.InvariantCulture,
                     $"--- {DateTime.UtcNow:O} starting container {c.Spec.Name} (restart {c.RestartCount}): {string.Join(' ', argv)}\n"), stopping).ConfigureAwait(false);
-                process = await _kubelet.Launcher.StartAsync(argv, env, logPath, c.Spec.WorkingDir).ConfigureAwait(false);
+                var workingDirectory = c.Spec.WorkingDir ?? _kubelet.WorkingDirectory(Pod.Metadata.NamespaceProperty ?? "default", Pod.Metadata.Name);
+                Directory.CreateDirectory(workingDirectory);
+                process = await _kubelet.Launcher.StartAsync(argv, env, logPath, workingDirectory).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or InvalidOperationException)
             {

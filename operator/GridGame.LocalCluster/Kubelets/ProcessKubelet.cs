@@ -24,6 +24,7 @@ internal sealed class ProcessKubelet : IAsyncDisposable
     private readonly List<Task> _terminations = [];
     private readonly HashSet<string> _terminating = new(StringComparer.Ordinal);
     private readonly string _logDirectory;
+    private readonly string _stateDirectory;
     private bool _disposed;
 
     public ProcessKubelet(IKubernetes client, IReadOnlyDictionary<string, string> nodeAddresses, LocalNodesOptions options, EventRecorder events, ILogger logger)
@@ -35,6 +36,7 @@ internal sealed class ProcessKubelet : IAsyncDisposable
         Logger = logger;
         Time = options.TimeProvider;
         var state = options.StateDirectory ?? Path.Combine(Path.GetTempPath(), "gridgame-localcluster", $"run-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        _stateDirectory = state;
         _logDirectory = Path.Combine(state, "logs");
         Directory.CreateDirectory(_logDirectory);
         Launcher = new ProcessLauncher(RegistryDirectory);
@@ -86,6 +88,9 @@ internal sealed class ProcessKubelet : IAsyncDisposable
     }
 
     public string LogPath(string ns, string pod, string container) => Path.Combine(_logDirectory, $"{ns}_{pod}", container + ".log");
+
+    /// <summary>A pod's working directory (its containers' cwd unless they name a workingDir), like a container's writable layer.</summary>
+    public string WorkingDirectory(string ns, string pod) => Path.Combine(_stateDirectory, "pods", $"{ns}_{pod}");
 
     public void OnPod(V1Pod? old, V1Pod? pod)
     {
