@@ -16,7 +16,8 @@ namespace GridGame.LocalCluster.Kubelets;
 internal sealed class ProcessKubelet : IAsyncDisposable
 {
     /// <summary>Shared by every LocalCluster on the machine, so one started after a crash can reap what the crashed one left.</summary>
-    public static readonly string RegistryDirectory = Path.Combine(Path.GetTempPath(), "gridgame-localcluster", "pids");
+    // The name carries the file-name format; versions with another format never read (or reap) each other's entries.
+    public static readonly string RegistryDirectory = Path.Combine(Path.GetTempPath(), "gridgame-localcluster", "pids-v2");
 
     private readonly IReadOnlyDictionary<string, string> _nodeAddresses;
     private readonly Lock _lock = new();
