@@ -64,6 +64,7 @@ public sealed class LocalNodes : IAsyncDisposable
             (old, node) => _scheduler?.OnNode(old, node),
             podLogger);
         HeartbeatInterval = options.HeartbeatInterval;
+        NodeStatusInterval = options.NodeStatusInterval;
     }
 
     /// <summary>Names of the registered nodes.</summary>
@@ -87,6 +88,8 @@ public sealed class LocalNodes : IAsyncDisposable
 
     private TimeSpan HeartbeatInterval { get; }
 
+    private TimeSpan NodeStatusInterval { get; }
+
     /// <summary>Registers the nodes, starts the scheduler and kubelet, and returns once they have listed the cluster.</summary>
     public static async Task<LocalNodes> StartAsync(LocalNodesOptions options, CancellationToken cancellationToken = default)
     {
@@ -100,7 +103,7 @@ public sealed class LocalNodes : IAsyncDisposable
             }
             await nodes.Registrar.RegisterAsync(cancellationToken).ConfigureAwait(false);
             var stop = nodes._stop.Token;
-            nodes._loops.Add(Task.Run(() => nodes.Registrar.HeartbeatAsync(nodes.HeartbeatInterval, stop), CancellationToken.None));
+            nodes._loops.Add(Task.Run(() => nodes.Registrar.HeartbeatAsync(nodes.HeartbeatInterval, nodes.NodeStatusInterval, stop), CancellationToken.None));
             nodes._loops.Add(Task.Run(() => nodes.Events.RunAsync(stop), CancellationToken.None));
             nodes._loops.Add(Task.Run(() => nodes.Nodes.RunAsync(stop), CancellationToken.None));
             nodes._loops.Add(Task.Run(() => nodes.Pods.RunAsync(stop), CancellationToken.None));

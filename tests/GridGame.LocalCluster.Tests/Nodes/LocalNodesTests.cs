@@ -38,13 +38,13 @@ public sealed class LocalNodesTests
     }
 
     [Fact]
-    public async Task Heartbeats_renew_the_node_lease_and_ready_condition()
+    public async Task Heartbeats_renew_the_lease_often_and_post_the_ready_condition_every_status_interval()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions { Client = c, TimeProvider = time });
         var lease = await cluster.Client.CoordinationV1.ReadNamespacedLeaseAsync("local-node-0", "kube-node-lease");
         lease.Spec.HolderIdentity.Should().Be("local-node-0");
-        var first = lease.Spec.RenewTime;
+        var first = lease.Spec.RenewTime!.Value;
 
         time.Advance(TimeSpan.FromSeconds(10));
 
@@ -53,13 +53,22 @@ public sealed class LocalNodesTests
             var l = await cluster.Client.CoordinationV1.ReadNamespacedLeaseAsync("local-node-0", "kube-node-lease");
             return l.Spec.RenewTime > first ? l : null;
         });
-        renewed.Spec.RenewTime.Should().Be(first!.Value.AddSeconds(10));
+        renewed.Spec.RenewTime.Should().Be(first.AddSeconds(10));
+        (await cluster.Client.CoreV1.ReadNodeAsync("local-node-0")).Status.Conditions.Single(c => c.Type == "Ready").LastHeartbeatTime
+            .Should().Be(first, "an unchanged node status is posted only every NodeStatusInterval");
+
+        for (var i = 0; i < 29; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(10));
+        }
+
         var node = await Eventually.GetAsync(async () =>
         {
             var n = await cluster.Client.CoreV1.ReadNodeAsync("local-node-0");
             return n.Status.Conditions.Single(c => c.Type == "Ready").LastHeartbeatTime > first ? n : null;
         });
-        node.Status.Conditions.Single(c => c.Type == "Ready").Status.Should().Be("True");
+        node.Status.Conditions.Single(c => c.Type == "Ready").Should().Match<k8s.Models.V1NodeCondition>(c =>
+            c.Status == "True" && c.LastHeartbeatTime == first.AddMinutes(5) && c.LastTransitionTime == first);
     }
 }
 
