@@ -225,7 +225,7 @@ internal sealed class ProcessKubelet : IAsyncDisposable
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {
         }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException)
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
         {
             Logger.LogWarning(e, "Could not remove terminated pod {Namespace}/{Pod}", pod.Metadata.NamespaceProperty, pod.Metadata.Name);
         }

@@ -116,7 +116,7 @@ internal sealed class NodeRegistrar(IKubernetes client, IReadOnlyList<LocalNodeS
                         var patch = KubernetesJson.Serialize(new V1Node { Status = new V1NodeStatus { Conditions = [NodeFactory.ReadyCondition(now, readySince)] } });
                         await client.CoreV1.PatchNodeStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), spec.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
                     }
-                    catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException)
+                    catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
                     {
                         logger.LogWarning(e, "Heartbeat of node {Node} failed", spec.Name);
                     }

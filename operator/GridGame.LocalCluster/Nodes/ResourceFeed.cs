@@ -65,7 +65,8 @@ internal sealed class ResourceFeed<T, TList>(
             {
                 version = null;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or KubernetesException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested
+                && e is HttpOperationException or HttpRequestException or IOException or KubernetesException or OperationCanceledException or System.Text.Json.JsonException)
             {
                 failures++;
                 logger.LogDebug(e, "{Feed} watch failed ({Failures} in a row); retrying", name, failures);
