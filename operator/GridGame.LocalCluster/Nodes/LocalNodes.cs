@@ -46,7 +46,19 @@ public sealed class LocalNodes : IAsyncDisposable
         var podLogger = loggers.CreateLogger("GridGame.LocalCluster.Nodes.PodFeed");
         Pods = new ResourceFeed<V1Pod, V1PodList>(
             "pods",
-            ct => _client.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: ct),
+            async ct =>
+            {
+                // Pages of 500, as informers list: one consistent snapshot at the first page's resourceVersion.
+                var first = await _client.CoreV1.ListPodForAllNamespacesAsync(limit: PageSize, cancellationToken: ct).ConfigureAwait(false);
+                var items = new List<V1Pod>(first.Items);
+                for (var next = first.Metadata?.ContinueProperty; !string.IsNullOrEmpty(next);)
+                {
+                    var page = await _client.CoreV1.ListPodForAllNamespacesAsync(continueParameter: next, limit: PageSize, cancellationToken: ct).ConfigureAwait(false);
+                    items.AddRange(page.Items);
+                    next = page.Metadata?.ContinueProperty;
+                }
+                return new V1PodList { Items = items, Metadata = new V1ListMeta { ResourceVersion = first.Metadata?.ResourceVersion } };
+            },
             (rv, onError, ct) => _client.CoreV1.WatchListPodForAllNamespacesAsync(
                 allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: 240, onError: onError, cancellationToken: ct),
             (old, pod) =>
@@ -66,6 +78,8 @@ public sealed class LocalNodes : IAsyncDisposable
         HeartbeatInterval = options.HeartbeatInterval;
         NodeStatusInterval = options.NodeStatusInterval;
     }
+
+    private const int PageSize = 500;
 
     /// <summary>Names of the registered nodes.</summary>
     public IReadOnlyList<string> NodeNames => [.. Specs.Select(s => s.Name)];

@@ -24,6 +24,10 @@ internal sealed class ResourceFeed<T, TList>(
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private int _lists;
+    private int _count;
+
+    /// <summary>How many objects the feed knows (approximate while it is applying a change).</summary>
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>How many times the feed has listed (1 + relists after 410 Gone).</summary>
     public int Lists => Volatile.Read(ref _lists);
@@ -127,6 +131,7 @@ internal sealed class ResourceFeed<T, TList>(
 
     private void Deliver(T? old, T? current)
     {
+        Volatile.Write(ref _count, _cache.Count);
         try
         {
             handler(old, current);

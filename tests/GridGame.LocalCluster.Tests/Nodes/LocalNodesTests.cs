@@ -87,12 +87,41 @@ public sealed class LocalNodesRestartTests
         var before = await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default");
 
         await using var second = await LocalNodes.StartAsync(options);
+        second.Pods.Count.Should().Be(1050, "the initial list spans three pages of 500");
         await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod("after"), "default");
 
         await Eventually.GetAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("after", "default")) ? "" : null);
         (await api.Client.CoreV1.ListNodeAsync()).Items.Should().HaveCount(2);
         var adopted = await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default");
         adopted.Metadata.ResourceVersion.Should().Be(before.Metadata.ResourceVersion, "a running pod is adopted as it is");
+    }
+}
+
+public sealed class LocalNodesAdoptionTests
+{
+    [Fact]
+    public async Task A_restart_over_more_pods_than_one_list_page_adopts_them_all_unchanged()
+    {
+        await using var api = await ApiServer.StartAsync();
+        var options = new LocalNodesOptions { Client = api.Server.ClientConfiguration(), NodeCount = 10 };
+        await using (var first = await LocalNodes.StartAsync(options))
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, 1050), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+                async (i, ct) => await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod($"p-{i}"), "default", cancellationToken: ct));
+            await Eventually.GetAsync(async () => (await api.Client.CoreV1.ListNamespacedPodAsync("default")).Items.Count(Cluster.IsReady) == 1050 ? "" : null,
+                TimeSpan.FromMinutes(2));
+        }
+        var before = (await api.Client.CoreV1.ListNamespacedPodAsync("default")).Metadata.ResourceVersion;
+
+        await using var second = await LocalNodes.StartAsync(options);
+        second.Pods.Count.Should().Be(1050, "the initial list spans three pages of 500");
+        await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod("after"), "default");
+        await Eventually.GetAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("after", "default")) ? "" : null);
+
+        var pods = (await api.Client.CoreV1.ListNamespacedPodAsync("default")).Items;
+        pods.Where(p => p.Metadata.Name != "after").Should().OnlyContain(p => long.Parse(p.Metadata.ResourceVersion) <= long.Parse(before),
+            "every pod of the earlier run was seen through the paged list and adopted without a write");
+        pods.Should().HaveCount(1051);
     }
 }
 
