@@ -220,7 +220,8 @@ internal sealed class SimulatedKubelet(
         var n = _nextIp.GetValueOrDefault(node);
         _nextIp[node] = n + 1;
         var nodeIndex = nodeAddresses.Keys.Order(StringComparer.Ordinal).ToList().IndexOf(node);
-        return string.Create(CultureInfo.InvariantCulture, $"10.{244 + (nodeIndex / 256)}.{nodeIndex % 256}.{(n % 250) + 2}");
+        // A /16 per node (10.64.0.0/16 for the first), so addresses stay unique through many pod generations.
+        return string.Create(CultureInfo.InvariantCulture, $"10.{64 + (nodeIndex % 192)}.{n / 254 % 256}.{(n % 254) + 1}");
     }
 
     private async Task WorkAsync(CancellationToken cancellationToken)
@@ -244,7 +245,7 @@ internal sealed class SimulatedKubelet(
                 {
                     // Gone, or replaced by a new pod of the same name: nothing left to do for this one.
                 }
-                catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
                 {
                     logger.LogWarning(e, "Simulated kubelet could not update {Pod}", sim.Key);
                 }

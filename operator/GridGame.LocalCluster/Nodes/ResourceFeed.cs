@@ -23,6 +23,15 @@ internal sealed class ResourceFeed<T, TList>(
     private readonly Dictionary<string, T> _cache = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private int _lists;
+    private int _count;
+
+    /// <summary>How many objects the feed knows (approximate while it is applying a change).</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>How many times the feed has listed (1 + relists after 410 Gone).</summary>
+    public int Lists => Volatile.Read(ref _lists);
+
     /// <summary>Completes once the first list has been delivered to the handler.</summary>
     public Task Synced => _synced.Task;
 
@@ -60,7 +69,8 @@ internal sealed class ResourceFeed<T, TList>(
             {
                 version = null;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or KubernetesException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested
+                && e is HttpOperationException or HttpRequestException or IOException or KubernetesException or OperationCanceledException or System.Text.Json.JsonException)
             {
                 failures++;
                 logger.LogDebug(e, "{Feed} watch failed ({Failures} in a row); retrying", name, failures);
@@ -80,6 +90,7 @@ internal sealed class ResourceFeed<T, TList>(
     private async Task<string?> RelistAsync(CancellationToken cancellationToken)
     {
         var response = await list(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _lists);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in response.Items)
         {
@@ -120,6 +131,7 @@ internal sealed class ResourceFeed<T, TList>(
 
     private void Deliver(T? old, T? current)
     {
+        Volatile.Write(ref _count, _cache.Count);
         try
         {
             handler(old, current);

@@ -20,7 +20,7 @@ public sealed class SimulatedKubeletTests
         pod.Status.Phase.Should().Be("Running");
         pod.Spec.NodeName.Should().StartWith("local-node-");
         pod.Status.HostIP.Should().StartWith("10.0.0.");
-        pod.Status.PodIP.Should().StartWith("10.244.");
+        pod.Status.PodIP.Should().MatchRegex(@"^10\.(64|65)\.0\.1$");
         pod.Status.ContainerStatuses.Should().ContainSingle().Which.Should().Match<V1ContainerStatus>(
             s => s.Name == "main" && s.Ready && s.State.Running != null && s.RestartCount == 0);
         pod.Status.Conditions.Select(c => c.Type).Should().Contain(["PodScheduled", "Initialized", "ContainersReady", "Ready"]);
