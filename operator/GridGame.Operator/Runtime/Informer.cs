@@ -58,6 +58,7 @@ internal sealed class Informer<T> : IInformer
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _unsynced;
     private int _listCount;
+    private int _watchCount;
     private string? _lastResourceVersion;
 
     public Informer(
@@ -83,6 +84,9 @@ internal sealed class Informer<T> : IInformer
 
     /// <summary>Lists done since start (the first, and every relist after a 410); for tests and logs.</summary>
     public int ListCount => Volatile.Read(ref _listCount);
+
+    /// <summary>Watches opened since start (each with its idle watchdog already armed); for tests.</summary>
+    public int WatchCount => Volatile.Read(ref _watchCount);
 
     /// <summary>The resourceVersion the informer would resume from (the last list, event or bookmark it saw).</summary>
     public string? LastResourceVersion => Volatile.Read(ref _lastResourceVersion);
@@ -195,6 +199,7 @@ internal sealed class Informer<T> : IInformer
         using var idle = new CancellationTokenSource(_options.IdleTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         var timeoutSeconds = Math.Max(1, (int)_options.WatchTimeout.TotalSeconds);
+        Interlocked.Increment(ref _watchCount);
         try
         {
             await foreach (var e in _api.WatchAsync<T>(Type, @namespace, resourceVersion, timeoutSeconds, linked.Token).ConfigureAwait(false))

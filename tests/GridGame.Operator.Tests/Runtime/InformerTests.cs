@@ -117,7 +117,7 @@ public sealed class InformerTests : IAsyncLifetime
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var informer = await StartAsync(new InformerOptions { IdleTimeout = TimeSpan.FromMinutes(1) }, time: time);
-        informer.HasSynced.Should().BeTrue();
+        await Poll.UntilAsync(() => informer.WatchCount == 1, "the watchdog is armed on the fake clock only once the watch starts");
         time.Advance(TimeSpan.FromSeconds(59));
         _observer.Reasons.Should().BeEmpty();
         time.Advance(TimeSpan.FromSeconds(2));
