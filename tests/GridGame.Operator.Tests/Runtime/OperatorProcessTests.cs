@@ -65,7 +65,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
         process.HasExited.Should().BeFalse(output + "\n" + Errors);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
         (await http.GetStringAsync("healthz")).Should().Be("ok");
-        (await http.GetStringAsync("metrics")).Should().Contain("gridgame_operator_leader 1");
+        await Poll.UntilAsync(async () => (await http.GetStringAsync("metrics")).Contains("gridgame_operator_leader 1", StringComparison.Ordinal), "the leader gauge follows the lease");
 
         var stopping = Stopwatch.StartNew();
         Signal(process, "TERM");
