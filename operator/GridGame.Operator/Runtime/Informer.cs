@@ -180,7 +180,11 @@ internal sealed class Informer<T> : IInformer
         do
         {
             var page = await _api.ListPageAsync<T>(Type, @namespace, _options.PageSize, continueToken, cancellationToken).ConfigureAwait(false);
-            items.AddRange(page.Items);
+            foreach (var item in page.Items)
+            {
+                items.Add(WithTypeMeta(item));
+            }
+
             resourceVersion = page.ResourceVersion;
             continueToken = page.Continue;
         }
@@ -222,7 +226,7 @@ internal sealed class Informer<T> : IInformer
                         Cache.Remove(ObjectKey.Of(e.Object!), e.Object!.Metadata.ResourceVersion);
                         break;
                     default:
-                        Cache.Upsert(e.Object!);
+                        Cache.Upsert(WithTypeMeta(e.Object!));
                         break;
                 }
 
@@ -240,6 +244,22 @@ internal sealed class Informer<T> : IInformer
         }
 
         return (resourceVersion, "timeout", events);
+    }
+
+    /// <summary>List items come without apiVersion and kind (as from a real API server); Events and owner references need them.</summary>
+    private T WithTypeMeta(T obj)
+    {
+        if (string.IsNullOrEmpty(obj.ApiVersion))
+        {
+            obj.ApiVersion = Type.ApiVersion;
+        }
+
+        if (string.IsNullOrEmpty(obj.Kind))
+        {
+            obj.Kind = Type.Kind;
+        }
+
+        return obj;
     }
 
     private TimeSpan Backoff(int failures)

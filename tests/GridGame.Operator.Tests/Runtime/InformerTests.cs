@@ -34,6 +34,7 @@ public sealed class InformerTests : IAsyncLifetime
         await _api.CreatePodAsync("elsewhere", ns: "kube-system");
         var informer = await StartAsync(new InformerOptions { PageSize = 3 }, namespaces: ["default"]);
         informer.Cache.Keys().Should().HaveCount(7, "three pages of a list of seven, and nothing from kube-system");
+        informer.Cache.List().Should().AllSatisfy(p => (p.ApiVersion, p.Kind).Should().Be(("v1", "Pod")));
 
         await _api.CreatePodAsync("late");
         await _api.Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"gridgame.io/fleet":"arena"}}}""", V1Patch.PatchType.MergePatch), "p1", "default");
