@@ -59,13 +59,16 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             report.Insert(0, "GRIDGAME_TEST_REDIS was not set: the Redis rows are missing.\n\n");
         }
 
+        var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        var aims = new StringBuilder();
         foreach (var messagePack in new[] { false, true })
         {
             var protocol = messagePack ? "MessagePack" : "JSON";
+            Result echoPeak;
             await using (var server = await BenchServer.StartAsync(new Dictionary<string, string?>()))
             {
-                var peak = await RunLoadAsync(server, echo: true, messagePack, seconds, rate: null, cancellationToken);
-                report.Append(Row("echo (ceiling)", protocol, "peak", peak));
+                echoPeak = await RunLoadAsync(server, echo: true, messagePack, seconds, rate: null, cancellationToken);
+                report.Append(Row("echo (ceiling)", protocol, "peak", echoPeak));
             }
             foreach (var (name, settings) in stores)
             {
@@ -75,11 +78,17 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 await using var halfServer = await BenchServer.StartAsync(settings);
                 var half = await RunLoadAsync(halfServer, echo: false, messagePack, seconds, rate: peak.PerSecond / 2, cancellationToken);
                 report.Append(Row(name, protocol, "half of peak", half));
+                aims.Append(CultureInfo.InvariantCulture,
+                    $"- {name}, {protocol}: claims at {100 * peak.PerSecond / echoPeak.PerSecond:F0}% of the echo rate (aim ≥ 50%); p99 at half of peak {half.P99:F1} ms (aim ≤ 20 ms).\n");
                 Console.WriteLine($"{name} {protocol}: peak {peak.PerSecond:F0}/s, half p99 {half.P99:F2} ms");
             }
         }
 
-        report.Append('\n').Append(await IdleMemoryAsync(idle, cancellationToken));
+        report.Append(CultureInfo.InvariantCulture, $"\nLoad average when the run began: {load} (the machine's 2 cores are shared with other builds and tests). ")
+            .Append("A claim is answered and announced to the 10 players of its game (11 messages out), an echo only answered (1 message), ")
+            .Append("and the clients that read all of them run on the same cores.\n\n")
+            .Append(aims)
+            .Append('\n').Append(await IdleMemoryAsync(idle, cancellationToken));
         report.Append("\nCommand: `eval \"$(scripts/test-services.sh start)\"; dotnet run -c Release --project tests/GridGame.Benchmarks -- gameserver [seconds] [idle connections]`\n");
         return report.ToString();
     }
