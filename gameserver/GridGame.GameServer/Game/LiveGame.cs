@@ -42,6 +42,8 @@ internal sealed class LiveGame : IDisposable
 
     public GamePhase Phase => _rules.Phase;
 
+    public DateTimeOffset? FinishedAt => _rules.FinishedAt;
+
     /// <summary>Adds (or re-adds) the player; returns their snapshot and the connection this one replaces, if any.</summary>
     public async Task<(BoardSnapshot Snapshot, HubCallerContext? Replaced)> JoinAsync(string player, HubCallerContext connection, CancellationToken cancellationToken)
     {

@@ -16,6 +16,7 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
 {
     public const string HistoryGroup = "history";
     private const int MaxStreamsPerRead = 64;
+    private static readonly TimeSpan FinishedGameTtl = TimeSpan.FromHours(1);
     private readonly string _gamesKey = prefix + ":games";
     private readonly string _historyKey = prefix + ":history";
 
@@ -157,7 +158,12 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
             await db.StreamAcknowledgeAsync(keys.Events, HistoryGroup, [.. game.Select(e => (RedisValue)e.Receipt)]).WaitAsync(cancellationToken).ConfigureAwait(false);
             if (game.Any(e => e.Type == GameEventType.Finished))
             {
+                // The history has all of this game now: it leaves Redis an hour later.
                 await db.SetRemoveAsync(_historyKey, game.Key).WaitAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var key in new[] { keys.Meta, keys.Board, keys.Scores, keys.Last, keys.Events })
+                {
+                    await db.KeyExpireAsync(key, FinishedGameTtl).WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
     }
