@@ -22,7 +22,10 @@ internal static class GameServerHost
         {
             o.Standalone ??= string.IsNullOrEmpty(podName);
             o.ServerName ??= string.IsNullOrEmpty(podName) ? Environment.MachineName : podName;
-        });
+        })
+            .Validate(o => o.Game.Validate() is null, "GridGame:Game is not a playable game: check boardSize (1-64), minPlayers, maxPlayers, durationSeconds, claimCooldownMs")
+            .Validate(o => o.MaxMessageBytes >= 256 && o.RateLimit.Burst >= 1 && o.RateLimit.PerSecond > 0, "GridGame:MaxMessageBytes must be at least 256 and GridGame:RateLimit positive")
+            .ValidateOnStart();
         configure?.Invoke(builder);
 
         var options = builder.Configuration.GetSection(GameServerOptions.Section).Get<GameServerOptions>() ?? new GameServerOptions();

@@ -376,6 +376,14 @@ public sealed class GameHubTests
         (await server.Http.GetAsync(new Uri("/dev/token?player=carol", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task A_server_configured_with_an_impossible_board_does_not_start()
+    {
+        var start = () => RunningServer.StartAsync(new Dictionary<string, string?> { ["GridGame:Game:BoardSize"] = "0" });
+
+        await start.Should().ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*boardSize*");
+    }
+
     private static string ForgedToken() => GameAuth.CreateToken(
         new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(new byte[32]), "alice", DateTimeOffset.UtcNow);
 }
