@@ -44,15 +44,19 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             .Append("then an open loop at half the measured peak. One server, clients in the same process, 2 shared cores.\n\n")
             .Append("| hub / store | protocol | load | calls/s | p50 ms | p99 ms |\n| --- | --- | --- | ---: | ---: | ---: |\n");
 
-        var stores = new List<(string Name, Dictionary<string, string?> Settings)> { ("game / in-memory", new()) };
+        // Every server gets fresh state (its own Redis prefix and database), so no run recovers the games of the one before.
+        var stores = new List<(string Name, Func<Task<Dictionary<string, string?>>> Settings)> { ("game / in-memory", () => Task.FromResult(new Dictionary<string, string?>())) };
         if (!string.IsNullOrEmpty(redis))
         {
-            var settings = new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = redis, ["GridGame:RedisPrefix"] = "bench" + Guid.NewGuid().ToString("N")[..8] };
-            if (!string.IsNullOrEmpty(postgres))
+            stores.Add((string.IsNullOrEmpty(postgres) ? "game / Redis (+SQLite history)" : "game / Redis (+PostgreSQL history)", async () =>
             {
-                settings["ConnectionStrings:Postgres"] = await CreateDatabaseAsync(postgres);
-            }
-            stores.Add((string.IsNullOrEmpty(postgres) ? "game / Redis (+SQLite history)" : "game / Redis (+PostgreSQL history)", settings));
+                var settings = new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = redis, ["GridGame:RedisPrefix"] = "bench" + Guid.NewGuid().ToString("N")[..8] };
+                if (!string.IsNullOrEmpty(postgres))
+                {
+                    settings["ConnectionStrings:Postgres"] = await CreateDatabaseAsync(postgres);
+                }
+                return settings;
+            }));
         }
         else
         {
@@ -72,10 +76,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             }
             foreach (var (name, settings) in stores)
             {
-                await using var server = await BenchServer.StartAsync(settings);
+                await using var server = await BenchServer.StartAsync(await settings());
                 var peak = await RunLoadAsync(server, echo: false, messagePack, seconds, rate: null, cancellationToken);
                 report.Append(Row(name, protocol, "peak", peak));
-                await using var halfServer = await BenchServer.StartAsync(settings);
+                await using var halfServer = await BenchServer.StartAsync(await settings());
                 var half = await RunLoadAsync(halfServer, echo: false, messagePack, seconds, rate: peak.PerSecond / 2, cancellationToken);
                 report.Append(Row(name, protocol, "half of peak", half));
                 aims.Append(CultureInfo.InvariantCulture,

@@ -137,6 +137,27 @@ public sealed class RedisGameStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_a_dead_server_was_handed_are_taken_over_by_another()
+    {
+        var prefix = TestServices.RedisPrefix();
+        var store = new RedisGameStore(_redis, prefix, orphanAfter: TimeSpan.FromMilliseconds(1));
+        var rules = new GameRules("orphan", new GameSettings(), null, T0);
+        await store.CreateAsync(rules.ToState(), Opened("orphan"), CancellationToken.None);
+        var handedToTheDeadServer = await store.ReadForHistoryAsync("server-that-died", 100, CancellationToken.None);
+
+        var takenOver = new List<GameEvent>();
+        for (var i = 0; i < 30 && takenOver.Count == 0; i++)
+        {
+            takenOver.AddRange(await store.ReadForHistoryAsync("survivor", 100, CancellationToken.None));
+        }
+
+        handedToTheDeadServer.Should().ContainSingle();
+        takenOver.Select(e => (e.GameId, e.Seq, e.Type)).Should().Equal(("orphan", 0L, GameEventType.Opened));
+        await store.AcknowledgeAsync(takenOver, CancellationToken.None);
+        (await store.HistoryLagAsync(CancellationToken.None)).Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_game_survives_a_restart_of_redis()
     {
         await using var privateRedis = await PrivateRedis.StartAsync();
