@@ -27,6 +27,12 @@ internal sealed class GameServerOptions
     /// <summary>This server's name: the pod name, else the machine name.</summary>
     public string? ServerName { get; set; }
 
+    /// <summary>How long a finished game stays on the server (its players can still see it); then its name can be reused.</summary>
+    public int FinishedRetentionSeconds { get; set; } = 300;
+
+    /// <summary>The prefix of every Redis key of this server's games (servers sharing a Redis share the prefix).</summary>
+    public string RedisPrefix { get; set; } = "gg";
+
     /// <summary>How many history events are written per database transaction.</summary>
     public int HistoryBatchSize { get; set; } = 500;
 

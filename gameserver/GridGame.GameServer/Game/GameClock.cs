@@ -1,7 +1,12 @@
+using Microsoft.Extensions.Options;
+
 namespace GridGame.GameServer.Game;
 
-/// <summary>Ends games whose time is up (checked every second), and recovers the store's unfinished games at start.</summary>
-internal sealed class GameClock(GameDirectory directory, TimeProvider time, ILogger<GameClock> logger) : BackgroundService
+/// <summary>
+/// Ends games whose time is up (checked every second), forgets finished games after
+/// <c>GridGame:FinishedRetentionSeconds</c>, and recovers the store's unfinished games at start.
+/// </summary>
+internal sealed class GameClock(GameDirectory directory, TimeProvider time, IOptions<GameServerOptions> options, ILogger<GameClock> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,8 +27,14 @@ internal sealed class GameClock(GameDirectory directory, TimeProvider time, ILog
 
     public async Task TickAllAsync(CancellationToken cancellationToken)
     {
+        var forgetBefore = time.GetUtcNow().AddSeconds(-options.Value.FinishedRetentionSeconds);
         foreach (var game in directory.Games)
         {
+            if (game.FinishedAt is { } finished && finished < forgetBefore)
+            {
+                directory.Close(game.Id);
+                continue;
+            }
             try
             {
                 await game.TickAsync(cancellationToken);

@@ -42,6 +42,8 @@ internal sealed class LiveGame : IDisposable
 
     public GamePhase Phase => _rules.Phase;
 
+    public DateTimeOffset? FinishedAt => _rules.FinishedAt;
+
     /// <summary>Adds (or re-adds) the player; returns their snapshot and the connection this one replaces, if any.</summary>
     public async Task<(BoardSnapshot Snapshot, HubCallerContext? Replaced)> JoinAsync(string player, HubCallerContext connection, CancellationToken cancellationToken)
     {
@@ -115,7 +117,8 @@ internal sealed class LiveGame : IDisposable
                 throw new HubException(refusal.Message());
             }
             var claim = new GameEvent(Id, _rules.Seq + 1, GameEventType.Claimed, player, row, col, now);
-            var stored = await _store.ClaimAsync(claim, _rules.Settings.BoardSize, cancellationToken);
+            // Not cancellable once sent: a claim applied in the store but abandoned here would leave the two apart.
+            var stored = await _store.ClaimAsync(claim, _rules.Settings.BoardSize, CancellationToken.None);
             if (stored.Status != StoreClaimStatus.Claimed)
             {
                 // Only another writer of the same game (a second server, by mistake) gets here.
@@ -255,7 +258,7 @@ internal sealed class LiveGame : IDisposable
         var finished = new GameEvent(Id, _rules.Seq, GameEventType.Finished, null, 0, 0, _rules.FinishedAt!.Value, JsonSerializer.Serialize(result));
         if (before is null)
         {
-            await _store.RecordAsync(finished, _rules.ToState(), cancellationToken);
+            await _store.RecordAsync(finished, _rules.ToState(), CancellationToken.None);
         }
         else
         {
@@ -278,7 +281,7 @@ internal sealed class LiveGame : IDisposable
             var after = _rules.ToState();
             foreach (var gameEvent in events)
             {
-                await _store.RecordAsync(gameEvent, after, cancellationToken);
+                await _store.RecordAsync(gameEvent, after, CancellationToken.None);
             }
         }
         catch

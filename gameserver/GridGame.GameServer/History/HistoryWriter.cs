@@ -80,6 +80,8 @@ internal sealed class HistoryWriter(IDbContextFactory<HistoryDbContext> factory,
     /// <summary>Claims are most of the history: they go in as multi-row inserts, 200 rows a statement.</summary>
     private static async Task InsertClaimsAsync(DatabaseFacade db, List<GameEvent> claims, CancellationToken ct)
     {
+        // In key order, so two writers of overlapping batches (a batch taken over from another server) cannot deadlock.
+        claims.Sort((a, b) => string.CompareOrdinal(a.GameId, b.GameId) is var byGame and not 0 ? byGame : a.Seq.CompareTo(b.Seq));
         foreach (var chunk in claims.Chunk(200))
         {
             var sql = new StringBuilder("INSERT INTO claims (game_id, seq, player_id, \"row\", \"col\", claimed_at) VALUES ");

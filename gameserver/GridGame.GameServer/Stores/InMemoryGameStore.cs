@@ -96,6 +96,11 @@ internal sealed class InMemoryGameStore : IGameStore
                 if (done.Remove(node.Value))
                 {
                     _unacknowledged.Remove(node);
+                    if (node.Value.Type == GameEventType.Finished)
+                    {
+                        // The history has all of this game: forget it (the directory keeps it for its retention).
+                        _games.Remove(node.Value.GameId);
+                    }
                 }
                 node = next;
             }

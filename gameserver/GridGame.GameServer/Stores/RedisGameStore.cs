@@ -12,10 +12,12 @@ namespace GridGame.GameServer.Stores;
 /// <c>gg:history</c> games whose events may not all be in the history yet. The prefix <c>gg</c> is
 /// <c>GridGame:RedisPrefix</c>.
 /// </summary>
-internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix = "gg") : IGameStore
+internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix = "gg", TimeSpan? orphanAfter = null) : IGameStore
 {
     public const string HistoryGroup = "history";
     private const int MaxStreamsPerRead = 64;
+    private static readonly TimeSpan FinishedGameTtl = TimeSpan.FromHours(1);
+    private long _idleReads;
     private readonly string _gamesKey = prefix + ":games";
     private readonly string _historyKey = prefix + ":history";
 
@@ -145,7 +147,29 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
         var perStream = Math.Max(1, max / games.Length);
         // First what was handed to this consumer before and never acknowledged (a failed write), then new entries.
         var pending = await ReadAsync(games, "0-0", consumer, perStream, cancellationToken).ConfigureAwait(false);
-        return pending.Count > 0 ? pending : await ReadAsync(games, StreamPosition.NewMessages, consumer, perStream, cancellationToken).ConfigureAwait(false);
+        if (pending.Count > 0)
+        {
+            return pending;
+        }
+        var fresh = await ReadAsync(games, StreamPosition.NewMessages, consumer, perStream, cancellationToken).ConfigureAwait(false);
+        if (fresh.Count > 0 || Interlocked.Increment(ref _idleReads) % 25 != 0)
+        {
+            return fresh;
+        }
+        // Now and then, when idle: take over entries another consumer (a server that died) was handed and never acknowledged.
+        return await AutoClaimAsync(games, consumer, perStream, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<List<GameEvent>> AutoClaimAsync(RedisValue[] games, string consumer, int perStream, CancellationToken cancellationToken)
+    {
+        var events = new List<GameEvent>();
+        foreach (var game in games)
+        {
+            var result = await Db.StreamAutoClaimAsync(Key(game!).Events, HistoryGroup, consumer, (long)(orphanAfter ?? TimeSpan.FromMinutes(1)).TotalMilliseconds, "0-0", perStream)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+            events.AddRange(result.ClaimedEntries.Where(e => !e.IsNull).Select(entry => ToEvent(game!, entry)));
+        }
+        return events;
     }
 
     public async Task AcknowledgeAsync(IReadOnlyList<GameEvent> events, CancellationToken cancellationToken)
@@ -157,7 +181,12 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
             await db.StreamAcknowledgeAsync(keys.Events, HistoryGroup, [.. game.Select(e => (RedisValue)e.Receipt)]).WaitAsync(cancellationToken).ConfigureAwait(false);
             if (game.Any(e => e.Type == GameEventType.Finished))
             {
+                // The history has all of this game now: it leaves Redis an hour later.
                 await db.SetRemoveAsync(_historyKey, game.Key).WaitAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var key in new[] { keys.Meta, keys.Board, keys.Scores, keys.Last, keys.Events })
+                {
+                    await db.KeyExpireAsync(key, FinishedGameTtl).WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
     }

@@ -249,6 +249,31 @@ public sealed class GameHubTests
     }
 
     [Fact]
+    public async Task A_finished_game_is_forgotten_after_its_retention_and_its_name_can_be_played_again()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await RunningServer.StartAsync(
+            new Dictionary<string, string?> { ["GridGame:Game:BoardSize"] = "1", ["GridGame:FinishedRetentionSeconds"] = "300" },
+            services => services.AddSingleton<TimeProvider>(time));
+        await using var alice = await server.ConnectAsync("alice");
+        await alice.JoinAsync("again-and-again");
+        await alice.ClaimAsync(0, 0);
+        await alice.WaitForAsync<GameOver>();
+
+        time.Advance(TimeSpan.FromSeconds(300));
+        server.Directory.Find("again-and-again").Should().NotBeNull();
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        await TestServices.EventuallyAsync(() => Task.FromResult(server.Directory.Find("again-and-again") is null), "the finished game is forgotten");
+        // The store forgets it once the history has it; until then a join still finds it over (and the clock forgets it again).
+        await TestServices.EventuallyAsync(async () =>
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return (await alice.JoinAsync("again-and-again")).Phase == "Playing";
+        }, "the name starts a new game");
+    }
+
+    [Fact]
     public async Task The_game_ends_when_every_player_has_left()
     {
         await using var server = await RunningServer.StartAsync();
@@ -349,6 +374,14 @@ public sealed class GameHubTests
         await using var server = await RunningServer.StartAsync(new Dictionary<string, string?> { ["Auth:DevTokens"] = "false" });
 
         (await server.Http.GetAsync(new Uri("/dev/token?player=carol", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_server_configured_with_an_impossible_board_does_not_start()
+    {
+        var start = () => RunningServer.StartAsync(new Dictionary<string, string?> { ["GridGame:Game:BoardSize"] = "0" });
+
+        await start.Should().ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*boardSize*");
     }
 
     private static string ForgedToken() => GameAuth.CreateToken(

@@ -69,7 +69,19 @@ internal sealed class RunningServer : IAsyncDisposable
             services?.Invoke(builder.Services);
         });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await app.StartAsync(timeout.Token);
+        try
+        {
+            await app.StartAsync(timeout.Token);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            if (sqliteFile is not null)
+            {
+                File.Delete(sqliteFile);
+            }
+            throw;
+        }
         return new RunningServer(app, sqliteFile);
     }
 

@@ -62,19 +62,27 @@ internal static class TestServices
         return output;
     }
 
-    /// <summary>Polls until the condition holds, failing after the bound.</summary>
+    /// <summary>Polls until the condition holds (an exception counts as not yet), failing after the bound.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 20)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        Exception? last = null;
         while (DateTime.UtcNow < deadline)
         {
-            if (await condition())
+            try
             {
-                return;
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                last = ex; // not yet (a table not created yet, a server still starting)
             }
             await Task.Delay(25);
         }
-        throw new TimeoutException($"not within {seconds}s: {what}");
+        throw new TimeoutException($"not within {seconds}s: {what}", last);
     }
 
     private static string Required(string name) =>

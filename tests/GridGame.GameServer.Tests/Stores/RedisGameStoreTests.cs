@@ -114,6 +114,50 @@ public sealed class RedisGameStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_finished_game_expires_once_the_history_has_it()
+    {
+        var id = "done-" + Guid.NewGuid().ToString("N")[..8];
+        var rules = new GameRules(id, new GameSettings { BoardSize = 1 }, null, T0);
+        await _store.CreateAsync(rules.ToState(), Opened(id), CancellationToken.None);
+        rules.ApplyJoin("p0", T0);
+        await _store.RecordAsync(new GameEvent(id, 2, GameEventType.Started, null, 0, 0, T0), rules.ToState(), CancellationToken.None);
+        await _store.ClaimAsync(Claim(id, 3, "p0", 0, 0), 1, CancellationToken.None);
+        rules.ApplyClaim("p0", 0, 0, T0);
+        await _store.RecordAsync(new GameEvent(id, 4, GameEventType.Finished, null, 0, 0, T0), rules.ToState(), CancellationToken.None);
+        (await _store.ListUnfinishedAsync(CancellationToken.None)).Should().BeEmpty();
+
+        await _store.AcknowledgeAsync(await _store.ReadForHistoryAsync("writer", 100, CancellationToken.None), CancellationToken.None);
+
+        var keys = _redis.GetServer(_redis.GetEndPoints()[0]).Keys(pattern: $"*{{{id}}}*").ToList();
+        keys.Should().HaveCount(5);
+        foreach (var key in keys)
+        {
+            (await _redis.GetDatabase().KeyTimeToLiveAsync(key)).Should().BeCloseTo(TimeSpan.FromHours(1), TimeSpan.FromMinutes(1));
+        }
+    }
+
+    [Fact]
+    public async Task Events_a_dead_server_was_handed_are_taken_over_by_another()
+    {
+        var prefix = TestServices.RedisPrefix();
+        var store = new RedisGameStore(_redis, prefix, orphanAfter: TimeSpan.FromMilliseconds(1));
+        var rules = new GameRules("orphan", new GameSettings(), null, T0);
+        await store.CreateAsync(rules.ToState(), Opened("orphan"), CancellationToken.None);
+        var handedToTheDeadServer = await store.ReadForHistoryAsync("server-that-died", 100, CancellationToken.None);
+
+        var takenOver = new List<GameEvent>();
+        for (var i = 0; i < 30 && takenOver.Count == 0; i++)
+        {
+            takenOver.AddRange(await store.ReadForHistoryAsync("survivor", 100, CancellationToken.None));
+        }
+
+        handedToTheDeadServer.Should().ContainSingle();
+        takenOver.Select(e => (e.GameId, e.Seq, e.Type)).Should().Equal(("orphan", 0L, GameEventType.Opened));
+        await store.AcknowledgeAsync(takenOver, CancellationToken.None);
+        (await store.HistoryLagAsync(CancellationToken.None)).Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_game_survives_a_restart_of_redis()
     {
         await using var privateRedis = await PrivateRedis.StartAsync();

@@ -1,0 +1,355 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using GridGame.GameServer;
+using GridGame.GameServer.Hubs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+
+namespace GridGame.Benchmarks;
+
+/// <summary>
+/// Claim throughput and round-trip latency for 100 games × 10 players on one game server (in-memory and Redis
+/// stores, JSON and MessagePack), beside a trivial echo hub on the same server (the ceiling), and the server's memory
+/// per idle connection. Clients and server share this machine; the server runs in this process for throughput and
+/// in a process of its own for memory.
+/// </summary>
+internal sealed class GameServerBenchmark : IBenchmarkSuite
+{
+    private const string SigningKey = "benchmark-signing-key-that-is-long-enough-for-hs256";
+    private const int Games = 100;
+    private const int PlayersPerGame = 10;
+    private const int BoardSize = 64;
+
+    public string Name => "gameserver";
+
+    public string Description => "claims/s and p50/p99 claim round trip, 100 games x 10 players; echo ceiling; memory per idle connection";
+
+    public async Task<string> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 8;
+        var idle = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5000;
+        var redis = Environment.GetEnvironmentVariable("GRIDGAME_TEST_REDIS");
+        var postgres = Environment.GetEnvironmentVariable("GRIDGAME_TEST_POSTGRES");
+        var report = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"{Games} games × {PlayersPerGame} players ({Games * PlayersPerGame} connections), each player claiming its own cells back to back (closed loop) for {seconds} s; ")
+            .Append("then an open loop at half the measured peak. One server, clients in the same process, 2 shared cores.\n\n")
+            .Append("| hub / store | protocol | load | calls/s | p50 ms | p99 ms |\n| --- | --- | --- | ---: | ---: | ---: |\n");
+
+        // Every server gets fresh state (its own Redis prefix and database), so no run recovers the games of the one before.
+        var stores = new List<(string Name, Func<Task<Dictionary<string, string?>>> Settings)> { ("game / in-memory", () => Task.FromResult(new Dictionary<string, string?>())) };
+        if (!string.IsNullOrEmpty(redis))
+        {
+            stores.Add((string.IsNullOrEmpty(postgres) ? "game / Redis (+SQLite history)" : "game / Redis (+PostgreSQL history)", async () =>
+            {
+                var settings = new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = redis, ["GridGame:RedisPrefix"] = "bench" + Guid.NewGuid().ToString("N")[..8] };
+                if (!string.IsNullOrEmpty(postgres))
+                {
+                    settings["ConnectionStrings:Postgres"] = await CreateDatabaseAsync(postgres);
+                }
+                return settings;
+            }));
+        }
+        else
+        {
+            report.Insert(0, "GRIDGAME_TEST_REDIS was not set: the Redis rows are missing.\n\n");
+        }
+
+        var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        var aims = new StringBuilder();
+        foreach (var messagePack in new[] { false, true })
+        {
+            var protocol = messagePack ? "MessagePack" : "JSON";
+            Result echoPeak;
+            await using (var server = await BenchServer.StartAsync(new Dictionary<string, string?>()))
+            {
+                echoPeak = await RunLoadAsync(server, echo: true, messagePack, seconds, rate: null, cancellationToken);
+                report.Append(Row("echo (ceiling)", protocol, "peak", echoPeak));
+            }
+            foreach (var (name, settings) in stores)
+            {
+                await using var server = await BenchServer.StartAsync(await settings());
+                var peak = await RunLoadAsync(server, echo: false, messagePack, seconds, rate: null, cancellationToken);
+                report.Append(Row(name, protocol, "peak", peak));
+                await using var halfServer = await BenchServer.StartAsync(await settings());
+                var half = await RunLoadAsync(halfServer, echo: false, messagePack, seconds, rate: peak.PerSecond / 2, cancellationToken);
+                report.Append(Row(name, protocol, "half of peak", half));
+                aims.Append(CultureInfo.InvariantCulture,
+                    $"- {name}, {protocol}: claims at {100 * peak.PerSecond / echoPeak.PerSecond:F0}% of the echo rate (aim ≥ 50%); p99 at half of peak {half.P99:F1} ms (aim ≤ 20 ms).\n");
+                Console.WriteLine($"{name} {protocol}: peak {peak.PerSecond:F0}/s, half p99 {half.P99:F2} ms");
+            }
+        }
+
+        report.Append(CultureInfo.InvariantCulture, $"\nLoad average when the run began: {load} (the machine's 2 cores are shared with other builds and tests). ")
+            .Append("A claim is answered and announced to the 10 players of its game (11 messages out), an echo only answered (1 message), ")
+            .Append("and the clients that read all of them run on the same cores.\n\n")
+            .Append(aims)
+            .Append('\n').Append(await IdleMemoryAsync(idle, cancellationToken));
+        report.Append("\nCommand: `eval \"$(scripts/test-services.sh start)\"; dotnet run -c Release --project tests/GridGame.Benchmarks -- gameserver [seconds] [idle connections]`\n");
+        return report.ToString();
+    }
+
+    private static string Row(string name, string protocol, string load, Result r) =>
+        string.Create(CultureInfo.InvariantCulture, $"| {name} | {protocol} | {load} | {r.PerSecond:F0} | {r.P50:F2} | {r.P99:F2} |\n");
+
+    /// <summary>Connects every player, joins the games, then measures claims (or echoes) for the given time.</summary>
+    private static async Task<Result> RunLoadAsync(BenchServer server, bool echo, bool messagePack, int seconds, double? rate, CancellationToken cancellationToken)
+    {
+        var players = new List<(HubConnection Connection, int Game, int Index)>();
+        try
+        {
+            var session = "bench-" + Guid.NewGuid().ToString("N")[..6];
+            for (var g = 0; g < Games; g++)
+            {
+                for (var p = 0; p < PlayersPerGame; p++)
+                {
+                    players.Add((Connect(server, echo ? "/hubs/echo" : GameHub.Path, $"p{p}", messagePack), g, p));
+                }
+            }
+            foreach (var batch in players.Chunk(50))
+            {
+                await Task.WhenAll(batch.Select(p => p.Connection.StartAsync(cancellationToken)));
+            }
+            if (!echo)
+            {
+                foreach (var batch in players.Chunk(50))
+                {
+                    await Task.WhenAll(batch.Select(p => p.Connection.InvokeAsync<BoardSnapshot>("JoinGame", $"{session}-{p.Game}", cancellationToken)));
+                }
+            }
+
+            var stopAt = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+            var perPlayerInterval = rate is { } r ? TimeSpan.FromSeconds(players.Count / r) : TimeSpan.Zero;
+            var started = Stopwatch.GetTimestamp();
+            var latencies = await Task.WhenAll(players.Select(p => Task.Run(async () =>
+            {
+                var samples = new List<double>(1024);
+                var cell = p.Index;
+                var next = Stopwatch.GetTimestamp() + (long)(Random.Shared.NextDouble() * perPlayerInterval.TotalSeconds * Stopwatch.Frequency);
+                while (Stopwatch.GetTimestamp() < stopAt && cell < BoardSize * BoardSize)
+                {
+                    if (perPlayerInterval > TimeSpan.Zero)
+                    {
+                        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+                        if (wait > TimeSpan.Zero)
+                        {
+                            await Task.Delay(wait, cancellationToken);
+                        }
+                        next += (long)(perPlayerInterval.TotalSeconds * Stopwatch.Frequency);
+                    }
+                    var t0 = Stopwatch.GetTimestamp();
+                    if (echo)
+                    {
+                        await p.Connection.InvokeAsync<int>("Echo", cell / BoardSize, cell % BoardSize, cancellationToken);
+                    }
+                    else
+                    {
+                        await p.Connection.InvokeAsync<CellClaimed>("ClaimCell", cell / BoardSize, cell % BoardSize, cancellationToken);
+                    }
+                    samples.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    cell += PlayersPerGame;
+                }
+                return samples;
+            }, cancellationToken)));
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var all = latencies.SelectMany(l => l).Order().ToArray();
+            return new Result(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99));
+        }
+        finally
+        {
+            foreach (var batch in players.Chunk(100))
+            {
+                await Task.WhenAll(batch.Select(p => p.Connection.DisposeAsync().AsTask()));
+            }
+        }
+    }
+
+    /// <summary>Starts the game server as a process of its own and measures its resident memory before and after opening idle connections.</summary>
+    private static async Task<string> IdleMemoryAsync(int count, CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        var dll = Path.Combine(AppContext.BaseDirectory, "GridGame.GameServer.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--environment", "Production" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["Auth__SigningKey"] = SigningKey;
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["ConnectionStrings__Sqlite"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"gg-bench-{port}.db")}";
+        using var process = Process.Start(info)!;
+        _ = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        _ = process.StandardError.ReadToEndAsync(cancellationToken);
+        var connections = new List<HubConnection>();
+        try
+        {
+            using var http = new HttpClient();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (true)
+            {
+                try
+                {
+                    if ((await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/health"), cancellationToken)) == "ok")
+                    {
+                        break;
+                    }
+                }
+                catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100, cancellationToken);
+                }
+            }
+            // Warm the server up (JIT, SignalR, pools) with a few connections before the baseline.
+            var server = new BenchServer(null, $"http://127.0.0.1:{port}");
+            var warm = Enumerable.Range(0, 20).Select(i => Connect(server, GameHub.Path, $"warm{i}", false)).ToList();
+            await Task.WhenAll(warm.Select(c => c.StartAsync(cancellationToken)));
+            await Task.WhenAll(warm.Select(c => c.DisposeAsync().AsTask()));
+            await Task.Delay(1000, cancellationToken);
+            var before = ResidentBytes(process.Id);
+            var opened = 0;
+            string? stoppedBy = null;
+            for (var i = 0; i < count; i += 100)
+            {
+                var batch = Enumerable.Range(i, Math.Min(100, count - i)).Select(n => Connect(server, GameHub.Path, $"idle{n}", false)).ToList();
+                connections.AddRange(batch);
+                try
+                {
+                    await Task.WhenAll(batch.Select(c => c.StartAsync(cancellationToken)));
+                    opened += batch.Count;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException or System.Net.WebSockets.WebSocketException)
+                {
+                    stoppedBy = ex.Message;
+                    opened += batch.Count(c => c.State == HubConnectionState.Connected);
+                    break;
+                }
+            }
+            await Task.Delay(2000, cancellationToken);
+            var after = ResidentBytes(process.Id);
+            var per = opened == 0 ? 0 : (after - before) / (double)opened;
+            var text = string.Create(CultureInfo.InvariantCulture,
+                $"Memory per idle connection: {opened} idle JSON connections (WebSocket, authenticated, not in a game) to a game server in its own process: resident memory {before / 1048576.0:F0} MiB → {after / 1048576.0:F0} MiB, **{per / 1024:F1} KiB per connection** (RSS delta; includes Kestrel, SignalR and GC headroom).\n");
+            return stoppedBy is null ? text : text + $"Stopped early at {opened} connections: {stoppedBy}\n";
+        }
+        finally
+        {
+            foreach (var batch in connections.Chunk(200))
+            {
+                await Task.WhenAll(batch.Select(c => c.DisposeAsync().AsTask()));
+            }
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+        }
+    }
+
+    private static long ResidentBytes(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        return 0;
+    }
+
+    private static HubConnection Connect(BenchServer server, string path, string player, bool messagePack)
+    {
+        var token = GameAuth.CreateToken(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)), player, DateTimeOffset.UtcNow);
+        var builder = new HubConnectionBuilder().WithUrl(server.BaseUrl + path, o =>
+        {
+            o.AccessTokenProvider = () => Task.FromResult<string?>(token);
+            o.SkipNegotiation = true;
+            o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+        });
+        if (messagePack)
+        {
+            builder.AddMessagePackProtocol();
+        }
+        var connection = builder.Build();
+        connection.ServerTimeout = TimeSpan.FromMinutes(2);
+        return connection;
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<string> CreateDatabaseAsync(string connectionString)
+    {
+        var name = "gg_bench_" + Guid.NewGuid().ToString("N")[..8];
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await command.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(connectionString) { Database = name }.ConnectionString;
+    }
+
+    private readonly record struct Result(double PerSecond, double P50, double P99);
+
+    /// <summary>The game server in this process, with the echo hub mapped beside the game hub.</summary>
+    private sealed class BenchServer(WebApplication? app, string baseUrl) : IAsyncDisposable
+    {
+        public string BaseUrl { get; } = baseUrl;
+
+        public static async Task<BenchServer> StartAsync(Dictionary<string, string?> settings)
+        {
+            var config = new Dictionary<string, string?>
+            {
+                ["Auth:SigningKey"] = SigningKey,
+                ["GridGame:Game:BoardSize"] = BoardSize.ToString(CultureInfo.InvariantCulture),
+                ["GridGame:Game:MinPlayers"] = "1",
+                ["GridGame:Game:MaxPlayers"] = PlayersPerGame.ToString(CultureInfo.InvariantCulture),
+                ["GridGame:Game:ClaimCooldownMs"] = "0",
+                ["GridGame:Game:DurationSeconds"] = "3600",
+                ["GridGame:RateLimit:Burst"] = "1000000",
+                ["GridGame:RateLimit:PerSecond"] = "1000000",
+                ["GridGame:DrainSeconds"] = "0",
+                ["ConnectionStrings:Sqlite"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"gg-bench-{Guid.NewGuid():N}.db")}",
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            foreach (var (key, value) in settings)
+            {
+                config[key] = value;
+            }
+            var app = GameServerHost.Build(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(config);
+                builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            });
+            app.MapHub<EchoHub>("/hubs/echo");
+            await app.StartAsync();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new BenchServer(app, address);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (app is not null)
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+    }
+}
+
+/// <summary>The ceiling: a hub that answers at once, on the same server, pipeline and auth as the game hub.</summary>
+internal sealed class EchoHub : Hub
+{
+    public int Echo(int row, int col) => (row * 1000) + col;
+}
