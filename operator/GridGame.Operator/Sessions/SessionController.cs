@@ -46,6 +46,10 @@ internal sealed partial class SessionController : IController
     {
         _setup = setup;
         _logger = setup.Logger;
+        if (setup.MetricsRegistry is { } registry)
+        {
+            Metrics = new SessionMetrics(registry);
+        }
         _sessions = setup.For<GameSession>();
         _sessions.Cache.AddIndex(FleetController.SessionsByFleet, s => s.Spec?.FleetName is { } fleet ? [ObjectKey.Of(s.Metadata.NamespaceProperty, fleet)] : []);
         _pods = setup.Watches<V1Pod>(SessionsOf);
