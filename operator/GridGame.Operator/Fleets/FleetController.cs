@@ -58,6 +58,7 @@ internal sealed partial class FleetController : IController
         {
             _autoscaler.TryRemove(key, out _);
             _crashLoops.TryRemove(key, out _);
+            _lastStatusWrite.TryRemove(key, out _);
             _setup.Expectations.Forget(key);
             return ReconcileResult.Done;
         }
@@ -150,9 +151,9 @@ internal sealed partial class FleetController : IController
         }
 
         var backingOff = CrashLoopBackoff.IsCrashLooping(_crashLoops.GetValueOrDefault(key), revision);
-        await WriteStatusAsync(fleet, revision, replicas, plan, scaling, backingOff, created < plan.Create, now, cancellationToken).ConfigureAwait(false);
+        var statusDeferred = await WriteStatusAsync(fleet, revision, replicas, plan, scaling, backingOff, created < plan.Create, now, cancellationToken).ConfigureAwait(false);
 
-        var recheck = Earliest(plan.RecheckAt, scaling?.RecheckAt);
+        var recheck = Earliest(Earliest(plan.RecheckAt, scaling?.RecheckAt), statusDeferred);
         var blockedUntil = CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(key), revision);
         if (deletion is null && blockedUntil > now)
         {
@@ -288,9 +289,11 @@ internal sealed partial class FleetController : IController
         await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = WriteConcurrency, CancellationToken = cancellationToken }, async (target, ct) =>
         {
             var pod = pods[target.Name];
-            // Conditional on what we saw: the state label (JSON Patch test) or, for a pod without one, its resourceVersion.
+            // Draining is conditional on the state label we saw (JSON Patch test).
+            // A Starting pod cannot have been allocated (allocation tests for state Ready), so labelling it Ready needs
+            // no precondition; pinning its resourceVersion would only collide with the kubelet's status updates.
             var patch = from is null
-                ? new V1Patch(new { metadata = new { resourceVersion = pod.Metadata.ResourceVersion, labels = new Dictionary<string, string> { [WellKnown.StateLabel] = to } } }, V1Patch.PatchType.MergePatch)
+                ? new V1Patch(new { metadata = new { labels = new Dictionary<string, string> { [WellKnown.StateLabel] = to } } }, V1Patch.PatchType.MergePatch)
                 : new V1Patch(new object[]
                 {
                     new { op = "test", path = StateLabelPath, value = from },
