@@ -71,14 +71,19 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
         var headersSent = new System.Runtime.CompilerServices.StrongBox<bool>();
         try
         {
+            using var batch = new MemoryStream();
             foreach (var o in initial)
             {
                 if (Matches(o, labels, fields))
                 {
-                    await WriteEventAsync(body, "ADDED", Render(type, o, asTable, includeObject, headersSent), ct).ConfigureAwait(false);
+                    Append(batch, "ADDED", Render(type, o, asTable, includeObject, headersSent));
+                    if (batch.Length > 64 * 1024)
+                    {
+                        await SendAsync(body, batch, ct).ConfigureAwait(false);
+                    }
                 }
             }
-            await body.FlushAsync(ct).ConfigureAwait(false);
+            await SendAsync(body, batch, ct).ConfigureAwait(false);
             var nextBookmark = time.GetUtcNow() + bookmarkInterval;
             while (!ct.IsCancellationRequested)
             {
@@ -113,21 +118,21 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
                 }
                 if (available)
                 {
-                    while (watcher.Reader.TryRead(out var e))
+                    while (batch.Length < 256 * 1024 && watcher.Reader.TryRead(out var e))
                     {
                         var (kind, obj) = Translate(e, labels, fields);
                         if (kind is not null)
                         {
-                            await WriteEventAsync(body, kind, Render(type, obj!, asTable, includeObject, headersSent), ct).ConfigureAwait(false);
+                            Append(batch, kind, Render(type, obj!, asTable, includeObject, headersSent));
                         }
                     }
                 }
                 if (bookmarks && time.GetUtcNow() >= nextBookmark)
                 {
-                    await WriteEventAsync(body, "BOOKMARK", Bookmark(type, store.ResourceVersion), ct).ConfigureAwait(false);
+                    Append(batch, "BOOKMARK", Bookmark(type, store.ResourceVersion));
                     nextBookmark = time.GetUtcNow() + bookmarkInterval;
                 }
-                await body.FlushAsync(ct).ConfigureAwait(false);
+                await SendAsync(body, batch, ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested && !requestAborted.IsCancellationRequested)
@@ -198,6 +203,26 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
     private static readonly byte[] Prefix = "{\"type\":\""u8.ToArray();
     private static readonly byte[] Middle = "\",\"object\":"u8.ToArray();
     private static readonly byte[] Suffix = "}\n"u8.ToArray();
+
+    private static void Append(MemoryStream batch, string type, byte[] obj)
+    {
+        batch.Write(Prefix);
+        batch.Write(Encoding.UTF8.GetBytes(type));
+        batch.Write(Middle);
+        batch.Write(obj);
+        batch.Write(Suffix);
+    }
+
+    /// <summary>One write and one flush per batch of events: the client sees them together, the server pays once.</summary>
+    private static async Task SendAsync(Stream body, MemoryStream batch, CancellationToken ct)
+    {
+        if (batch.Length > 0)
+        {
+            await body.WriteAsync(batch.GetBuffer().AsMemory(0, (int)batch.Length), ct).ConfigureAwait(false);
+            batch.SetLength(0);
+        }
+        await body.FlushAsync(ct).ConfigureAwait(false);
+    }
 
     private static async Task WriteEventAsync(Stream body, string type, byte[] obj, CancellationToken ct)
     {

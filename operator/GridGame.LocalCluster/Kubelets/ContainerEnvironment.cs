@@ -3,7 +3,7 @@ using k8s.Models;
 
 namespace GridGame.LocalCluster.Kubelets;
 
-/// <summary>Where a container's declared ports are actually served on 127.0.0.1 (containerPort → local port).</summary>
+/// <summary>Where a container's declared ports are actually served on its node's loopback address (containerPort → local port).</summary>
 internal sealed record PortMap(IReadOnlyDictionary<int, int> ByContainerPort, IReadOnlyDictionary<string, int> ByName, int Primary)
 {
     /// <summary>hostPort when given, else a free port; a container with no ports still gets one free port for PORT.</summary>
@@ -131,7 +131,7 @@ internal static class ContainerEnvironment
         }
         var port = ports.Primary.ToString(CultureInfo.InvariantCulture);
         env["PORT"] = port;
-        env["ASPNETCORE_URLS"] = "http://127.0.0.1:" + port;
+        env["ASPNETCORE_URLS"] = $"http://{podIP}:{port}";
         if (kubeconfig is not null)
         {
             env["KUBECONFIG"] = kubeconfig;

@@ -26,6 +26,7 @@ internal sealed class PodRunner : IDisposable
     private readonly DateTime _startTime;
     private List<V1PodCondition>? _conditions;
     private Task? _stopped;
+    private TimeSpan _stopGrace;
 
     public PodRunner(ProcessKubelet kubelet, V1Pod pod, string hostIP)
     {
@@ -33,25 +34,32 @@ internal sealed class PodRunner : IDisposable
         Pod = pod;
         HostIP = hostIP;
         _startTime = kubelet.Time.GetUtcNow().UtcDateTime;
-        _containers = [.. pod.Spec.Containers.Select(c => new Container(c, PortMap.For(c, FreePort)))];
+        _containers = [.. pod.Spec.Containers.Select(c => new Container(c, PortMap.For(c, () => FreePort(hostIP))))];
     }
 
     public V1Pod Pod { get; set; }
-
 
     public string HostIP { get; }
 
     public string Key => $"{Pod.Metadata.NamespaceProperty ?? "default"}/{Pod.Metadata.Name}";
 
-    /// <summary>Process ids of the containers' current processes (0 while not running).</summary>
+    /// <summary>Process ids of the containers' running processes.</summary>
     public IReadOnlyList<int> Pids
     {
         get
         {
-            lock (_lock)
+            var pids = new List<int>();
+            foreach (var c in _containers)
             {
-                return [.. _containers.Select(c => c.Pid)];
+                lock (c)
+                {
+                    if (c.Pid > 0 && c.Exited is { IsCompleted: false })
+                    {
+                        pids.Add(c.Pid);
+                    }
+                }
             }
+            return pids;
         }
     }
 
@@ -72,12 +80,21 @@ internal sealed class PodRunner : IDisposable
     {
         lock (_lock)
         {
-            return _stopped ??= StopCoreAsync(grace);
+            if (_stopped is null)
+            {
+                _stopGrace = grace;
+                _stopped = Task.Run(() => StopCoreAsync(grace));
+            }
+            return _stopped;
         }
     }
 
     private async Task StopCoreAsync(TimeSpan grace)
     {
+        foreach (var c in _containers.Where(c => c.Pid > 0 && c.Exited is { IsCompleted: false }))
+        {
+            Event("Normal", "Killing", $"Stopping container {c.Spec.Name}");
+        }
         await _stopping.CancelAsync().ConfigureAwait(false);
         List<Container> running;
         lock (_lock)
@@ -91,36 +108,57 @@ internal sealed class PodRunner : IDisposable
         }
         catch (TimeoutException)
         {
-            _kubelet.Logger.LogWarning("Pod {Pod} did not stop in time", Key);
+            _kubelet.Logger.LogWarning("Pod {Pod} did not stop in time; killing what is left", Key);
+            foreach (var c in _containers)
+            {
+                lock (c)
+                {
+                    if (c.Exited is { IsCompleted: false })
+                    {
+                        ProcessLauncher.Signal(c.Pid, ProcessLauncher.SigKill);
+                    }
+                }
+            }
         }
     }
 
     private static async Task TerminateAsync(Container c, TimeSpan grace)
     {
-        Process? process;
+        int pid;
+        Task? exited;
         lock (c)
         {
-            process = c.Process;
+            pid = c.Process is null ? 0 : c.Pid;
+            exited = c.Exited;
         }
-        if (process is null || process.HasExited)
+        if (pid == 0 || exited is null || exited.IsCompleted)
         {
             return;
         }
-        ProcessLauncher.Signal(process.Id, ProcessLauncher.SigTerm);
+        ProcessLauncher.Signal(pid, ProcessLauncher.SigTerm);
         try
         {
-            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(grace).ConfigureAwait(false);
+            await exited.WaitAsync(grace).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
         }
         // The group may still hold children even when the leader has gone.
-        ProcessLauncher.Signal(process.Id, ProcessLauncher.SigKill);
-        await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        ProcessLauncher.Signal(pid, ProcessLauncher.SigKill);
+        try
+        {
+            await exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
     }
 
     /// <summary>Call after <see cref="StopAsync"/> has completed.</summary>
     public void Dispose() => _stopping.Dispose();
+
+    private void Event(string type, string reason, string message) =>
+        _kubelet.Events.Record(Pod, "kubelet", Pod.Spec.NodeName, type, reason, message);
 
     private void MarkDirty() => _dirty.Writer.TryWrite(true);
 
@@ -166,9 +204,11 @@ internal sealed class PodRunner : IDisposable
                 break;
             }
             var startedAt = _kubelet.Time.GetUtcNow().UtcDateTime;
+            var exitedTask = process.WaitForExitAsync(CancellationToken.None);
             lock (c)
             {
                 c.Process = process;
+                c.Exited = exitedTask;
                 c.Pid = process.Id;
                 c.Env = env;
                 c.State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = startedAt } };
@@ -176,9 +216,15 @@ internal sealed class PodRunner : IDisposable
                 c.Ready = c.Spec.ReadinessProbe is null && c.Started;
             }
             MarkDirty();
+            Event("Normal", "Started", $"Started container {c.Spec.Name}");
+            if (stopping.IsCancellationRequested)
+            {
+                // Stopped while this process was starting: StopAsync did not see it, so terminate it here.
+                _ = TerminateAsync(c, _stopGrace);
+            }
             using var probes = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            var probing = ProbeAsync(c, process, probes.Token);
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            var probing = ProbeAsync(c, process, exitedTask, probes.Token);
+            await exitedTask.ConfigureAwait(false);
             await probes.CancelAsync().ConfigureAwait(false);
             await probing.ConfigureAwait(false);
             var finishedAt = _kubelet.Time.GetUtcNow().UtcDateTime;
@@ -220,6 +266,7 @@ internal sealed class PodRunner : IDisposable
             backoff = PodLifecycle.NextBackoff(backoff, ranFor, options.RestartBackoff, options.MaxRestartBackoff);
             if (delay > TimeSpan.Zero)
             {
+                Event("Warning", "BackOff", $"Back-off restarting failed container {c.Spec.Name} in pod {Pod.Metadata.Name}");
                 SetWaiting(c, "CrashLoopBackOff", string.Create(CultureInfo.InvariantCulture,
                     $"back-off {delay.TotalSeconds:0.###}s restarting failed container={c.Spec.Name} pod={Pod.Metadata.Name}_{Pod.Metadata.NamespaceProperty}({Pod.Metadata.Uid})"));
             }
@@ -259,7 +306,7 @@ internal sealed class PodRunner : IDisposable
         {
             return (null, null, "stopping", "ContainerCreating");
         }
-        var (env, envError) = ContainerEnvironment.Build(Pod, c.Spec, "127.0.0.1", HostIP, c.Ports, _kubelet.Options.KubeconfigPath, data);
+        var (env, envError) = ContainerEnvironment.Build(Pod, c.Spec, HostIP, HostIP, c.Ports, _kubelet.Options.KubeconfigPath, data);
         if (env is null)
         {
             return (null, null, envError, "CreateContainerConfigError");
@@ -277,7 +324,7 @@ internal sealed class PodRunner : IDisposable
         return argv is null ? (null, null, argvError, "ErrImageNeverPull") : (argv, env, null, null);
     }
 
-    private async Task ProbeAsync(Container c, Process process, CancellationToken cancellationToken)
+    private async Task ProbeAsync(Container c, Process process, Task exited, CancellationToken cancellationToken)
     {
         var spec = c.Spec;
         var env = c.Env ?? new Dictionary<string, string>();
@@ -289,7 +336,7 @@ internal sealed class PodRunner : IDisposable
                 await DelayAsync(TimeSpan.FromSeconds(startup.InitialDelaySeconds ?? 0), cancellationToken).ConfigureAwait(false);
                 while (!cancellationToken.IsCancellationRequested)
                 {
-                    var ok = await ProbeRunner.ProbeAsync(startup, c.Ports, env, cancellationToken).ConfigureAwait(false);
+                    var ok = await ProbeRunner.ProbeAsync(startup, HostIP, c.Ports, env, cancellationToken).ConfigureAwait(false);
                     if (cancellationToken.IsCancellationRequested)
                     {
                         return;
@@ -308,7 +355,9 @@ internal sealed class PodRunner : IDisposable
                     if (counter.FailuresWhileFailing >= (startup.FailureThreshold ?? 3))
                     {
                         _kubelet.Logger.LogInformation("Container {Container} of {Pod} failed its startup probe; restarting", spec.Name, Key);
-                        await KillForRestartAsync(process).ConfigureAwait(false);
+                        Event("Warning", "Unhealthy", "Startup probe failed");
+                        Event("Normal", "Killing", $"Container {spec.Name} failed startup probe, will be restarted");
+                        await KillForRestartAsync(process.Id, exited).ConfigureAwait(false);
                         return;
                     }
                     await DelayAsync(Period(startup), cancellationToken).ConfigureAwait(false);
@@ -321,7 +370,7 @@ internal sealed class PodRunner : IDisposable
             }
             if (spec.LivenessProbe is { } liveness)
             {
-                loops.Add(LivenessAsync(c, process, liveness, cancellationToken));
+                loops.Add(LivenessAsync(c, process.Id, exited, liveness, cancellationToken));
             }
             await Task.WhenAll(loops).ConfigureAwait(false);
         }
@@ -336,7 +385,7 @@ internal sealed class PodRunner : IDisposable
         await DelayAsync(TimeSpan.FromSeconds(probe.InitialDelaySeconds ?? 0), cancellationToken).ConfigureAwait(false);
         while (!cancellationToken.IsCancellationRequested)
         {
-            var ok = await ProbeRunner.ProbeAsync(probe, c.Ports, c.Env!, cancellationToken).ConfigureAwait(false);
+            var ok = await ProbeRunner.ProbeAsync(probe, HostIP, c.Ports, c.Env!, cancellationToken).ConfigureAwait(false);
             if (cancellationToken.IsCancellationRequested)
             {
                 return;
@@ -353,13 +402,13 @@ internal sealed class PodRunner : IDisposable
         }
     }
 
-    private async Task LivenessAsync(Container c, Process process, V1Probe probe, CancellationToken cancellationToken)
+    private async Task LivenessAsync(Container c, int pid, Task exited, V1Probe probe, CancellationToken cancellationToken)
     {
         var counter = ProbeCounter.For(probe, initial: true);
         await DelayAsync(TimeSpan.FromSeconds(probe.InitialDelaySeconds ?? 0), cancellationToken).ConfigureAwait(false);
         while (!cancellationToken.IsCancellationRequested)
         {
-            var ok = await ProbeRunner.ProbeAsync(probe, c.Ports, c.Env!, cancellationToken).ConfigureAwait(false);
+            var ok = await ProbeRunner.ProbeAsync(probe, HostIP, c.Ports, c.Env!, cancellationToken).ConfigureAwait(false);
             if (cancellationToken.IsCancellationRequested)
             {
                 return;
@@ -367,23 +416,25 @@ internal sealed class PodRunner : IDisposable
             if (counter.Record(ok) && !counter.Passing)
             {
                 _kubelet.Logger.LogInformation("Container {Container} of {Pod} failed liveness probe, will be restarted", c.Spec.Name, Key);
-                await KillForRestartAsync(process).ConfigureAwait(false);
+                Event("Warning", "Unhealthy", "Liveness probe failed");
+                Event("Normal", "Killing", $"Container {c.Spec.Name} failed liveness probe, will be restarted");
+                await KillForRestartAsync(pid, exited).ConfigureAwait(false);
                 return;
             }
             await DelayAsync(Period(probe), cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task KillForRestartAsync(Process process)
+    private async Task KillForRestartAsync(int pid, Task exited)
     {
-        ProcessLauncher.Signal(process.Id, ProcessLauncher.SigTerm);
+        ProcessLauncher.Signal(pid, ProcessLauncher.SigTerm);
         try
         {
-            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(Grace).ConfigureAwait(false);
+            await exited.WaitAsync(Grace).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            ProcessLauncher.Signal(process.Id, ProcessLauncher.SigKill);
+            ProcessLauncher.Signal(pid, ProcessLauncher.SigKill);
         }
     }
 
@@ -468,8 +519,8 @@ internal sealed class PodRunner : IDisposable
                 Phase = phase,
                 HostIP = HostIP,
                 HostIPs = [new V1HostIP { Ip = HostIP }],
-                PodIP = "127.0.0.1",
-                PodIPs = [new V1PodIP { Ip = "127.0.0.1" }],
+                PodIP = HostIP,
+                PodIPs = [new V1PodIP { Ip = HostIP }],
                 StartTime = _startTime,
                 QosClass = "BestEffort",
                 Conditions = _conditions,
@@ -478,9 +529,10 @@ internal sealed class PodRunner : IDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>The pod shares its node's address (host networking), so a free port is one free on that address.</summary>
+    private static int FreePort(string address)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(IPAddress.Parse(address), 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
@@ -492,6 +544,8 @@ internal sealed class PodRunner : IDisposable
         public PortMap Ports { get; } = ports;
 
         public Process? Process { get; set; }
+
+        public Task? Exited { get; set; }
 
         public int Pid { get; set; }
 

@@ -12,7 +12,7 @@ internal static class ProbeRunner
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
-    public static async Task<bool> ProbeAsync(V1Probe probe, PortMap ports, IReadOnlyDictionary<string, string> env, CancellationToken cancellationToken)
+    public static async Task<bool> ProbeAsync(V1Probe probe, string podIP, PortMap ports, IReadOnlyDictionary<string, string> env, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, probe.TimeoutSeconds ?? 1)));
@@ -20,7 +20,7 @@ internal static class ProbeRunner
         {
             if (probe.HttpGet is { } get)
             {
-                var host = string.IsNullOrEmpty(get.Host) ? "127.0.0.1" : get.Host;
+                var host = string.IsNullOrEmpty(get.Host) ? podIP : get.Host;
                 var scheme = (get.Scheme ?? "HTTP").ToLowerInvariant();
                 var path = string.IsNullOrEmpty(get.Path) ? "/" : get.Path;
                 using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{scheme}://{host}:{ports.Resolve(get.Port)}{(path.StartsWith('/') ? path : "/" + path)}"));
@@ -35,7 +35,7 @@ internal static class ProbeRunner
             if (probe.TcpSocket is { } tcp)
             {
                 using var socket = new TcpClient();
-                await socket.ConnectAsync(string.IsNullOrEmpty(tcp.Host) ? "127.0.0.1" : tcp.Host, ports.Resolve(tcp.Port), timeout.Token).ConfigureAwait(false);
+                await socket.ConnectAsync(string.IsNullOrEmpty(tcp.Host) ? podIP : tcp.Host, ports.Resolve(tcp.Port), timeout.Token).ConfigureAwait(false);
                 return true;
             }
             if (probe.Exec is { Command: { Count: > 0 } command })

@@ -26,8 +26,9 @@ internal sealed class ProcessKubelet : IAsyncDisposable
     private readonly string _logDirectory;
     private bool _disposed;
 
-    public ProcessKubelet(IKubernetes client, IReadOnlyDictionary<string, string> nodeAddresses, LocalNodesOptions options, ILogger logger)
+    public ProcessKubelet(IKubernetes client, IReadOnlyDictionary<string, string> nodeAddresses, LocalNodesOptions options, EventRecorder events, ILogger logger)
     {
+        Events = events;
         Client = client;
         _nodeAddresses = nodeAddresses;
         Options = options;
@@ -44,6 +45,8 @@ internal sealed class ProcessKubelet : IAsyncDisposable
     public LocalNodesOptions Options { get; }
 
     public ILogger Logger { get; }
+
+    public EventRecorder Events { get; }
 
     public TimeProvider Time { get; }
 

@@ -10,8 +10,11 @@ namespace GridGame.LocalCluster.Kubelets;
 /// <c>setsid setpriv --pdeathsig KILL -- sh -c 'exec "$@" &gt;&gt;LOG 2&gt;&amp;1'</c>: its own session and process
 /// group (so a signal reaches everything it spawned), SIGKILLed by the kernel if its parent dies. The parent is a
 /// dedicated thread that lives as long as the launcher, because the death signal follows the forking thread, and
-/// thread-pool threads come and go. Every group is also recorded in a registry file named after its owner; a
-/// later launcher reaps the groups of owners that are gone (grandchildren that the death signal cannot reach).
+/// thread-pool threads come and go. The death signal reaches only the container's own process, not what it
+/// spawned, so every group is also recorded in a registry file named after its owner, and a watchdog (a shell in
+/// its own session, reading a pipe from this process) kills the owner's recorded groups as soon as the pipe
+/// closes — which the kernel does when this process dies, however it dies. A later launcher also reaps the
+/// groups of owners that are gone, should a watchdog itself have been killed.
 /// </summary>
 internal sealed class ProcessLauncher : IDisposable
 {
@@ -22,19 +25,23 @@ internal sealed class ProcessLauncher : IDisposable
     private readonly Thread _thread;
     private readonly string _registry;
     private readonly string _owner;
+    private readonly Process? _watchdog;
 
     public ProcessLauncher(string registryDirectory)
     {
         _registry = registryDirectory;
         Directory.CreateDirectory(_registry);
-        _owner = Identity(Environment.ProcessId) ?? Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        // pid-starttime of this process, plus an instance id: several launchers may live in one process (tests),
+        // and each watchdog must kill only its own launcher's groups.
+        _owner = (Identity(Environment.ProcessId) ?? Environment.ProcessId.ToString(CultureInfo.InvariantCulture)) + "-" + Guid.NewGuid().ToString("N")[..8];
         _thread = new Thread(Spawn) { IsBackground = true, Name = "LocalCluster process launcher" };
         _thread.Start();
+        _watchdog = StartWatchdog(_registry, _owner);
     }
 
     /// <summary>The prefix that puts a command in its own process group and ties it to its parent's life.</summary>
     public static IReadOnlyList<string> Wrapper(string logPath) =>
-        ["setsid", "setpriv", "--pdeathsig", "KILL", "--", "/bin/sh", "-c", "f=$1; shift; exec \"$@\" >>\"$f\" 2>&1", "sh", logPath];
+        ["setsid", "setpriv", "--pdeathsig", "KILL", "--", "/bin/sh", "-c", "f=$1; shift; exec \"$@\" </dev/null >>\"$f\" 2>&1", "sh", logPath];
 
     /// <summary>Starts argv with exactly <paramref name="env"/> (plus PATH/HOME from this process when absent), output appended to the log.</summary>
     public Task<Process> StartAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> env, string logPath, string? workingDirectory)
@@ -83,15 +90,14 @@ internal sealed class ProcessLauncher : IDisposable
         var reaped = 0;
         foreach (var file in Directory.EnumerateFiles(_registry))
         {
-            // {ownerPid}-{ownerStart}.{childPid}.{childStart}
+            // {ownerPid}-{ownerStart}-{instance}.{childPid}.{childStart}
             var parts = Path.GetFileName(file).Split('.');
-            if (parts.Length != 3)
+            var owner = parts[0].Split('-');
+            if (parts.Length != 3 || owner.Length < 2 || !int.TryParse(owner[0], CultureInfo.InvariantCulture, out var ownerPid))
             {
                 continue;
             }
-            var owner = parts[0];
-            var ownerPid = int.Parse(owner.Split('-')[0], CultureInfo.InvariantCulture);
-            if (Identity(ownerPid) == owner)
+            if (Identity(ownerPid) == $"{owner[0]}-{owner[1]}")
             {
                 continue; // its LocalCluster is alive
             }
@@ -111,6 +117,43 @@ internal sealed class ProcessLauncher : IDisposable
         _requests.CompleteAdding();
         _thread.Join(TimeSpan.FromSeconds(5));
         _requests.Dispose();
+        if (_watchdog is not null)
+        {
+            // Closing the pipe is the watchdog's signal: it kills whatever is still recorded (normally nothing) and exits.
+            _watchdog.StandardInput.Close();
+            _watchdog.WaitForExit(TimeSpan.FromSeconds(5));
+            _watchdog.Dispose();
+        }
+    }
+
+    /// <summary>The watchdog's process id (tests).</summary>
+    internal int WatchdogPid => _watchdog?.Id ?? 0;
+
+    private static Process? StartWatchdog(string registry, string owner)
+    {
+        const string Script = """
+            read _
+            cd "$1" || exit 0
+            for f in "$2".*; do
+              [ -e "$f" ] || continue
+              p=${f#"$2".}; p=${p%%.*}
+              kill -s KILL -- "-$p" 2>/dev/null; kill -s KILL "$p" 2>/dev/null
+              rm -f "$f"
+            done
+            """;
+        var info = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardInput = true };
+        foreach (var a in (string[])["/bin/sh", "-c", Script, "sh", registry, owner])
+        {
+            info.ArgumentList.Add(a);
+        }
+        try
+        {
+            return Process.Start(info);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // no setsid: the death signal and the reaper on the next start remain
+        }
     }
 
     /// <summary>pid-starttime, stable for the life of a process and never reused together.</summary>

@@ -135,6 +135,24 @@ internal sealed class SimulatedKubelet(
             }
         });
 
+    /// <summary>Test hook: a node goes down (its pods turn unready, as the node lifecycle controller marks them) or comes back.</summary>
+    public void SetNodeReady(string node, bool ready)
+    {
+        List<SimulatedPod> changed;
+        lock (_lock)
+        {
+            changed = [.. _pods.Values.Where(p => p.Pod.Spec?.NodeName == node && p.Started && !p.Failed && !p.CrashLooping)];
+            foreach (var sim in changed)
+            {
+                sim.Ready = ready;
+            }
+        }
+        foreach (var sim in changed)
+        {
+            _work.Writer.TryWrite((sim, false));
+        }
+    }
+
     public void Dispose()
     {
         lock (_lock)
@@ -202,7 +220,8 @@ internal sealed class SimulatedKubelet(
         var n = _nextIp.GetValueOrDefault(node);
         _nextIp[node] = n + 1;
         var nodeIndex = nodeAddresses.Keys.Order(StringComparer.Ordinal).ToList().IndexOf(node);
-        return string.Create(CultureInfo.InvariantCulture, $"10.{244 + (nodeIndex / 256)}.{nodeIndex % 256}.{(n % 250) + 2}");
+        // A /16 per node (10.64.0.0/16 for the first), so addresses stay unique through many pod generations.
+        return string.Create(CultureInfo.InvariantCulture, $"10.{64 + (nodeIndex % 192)}.{n / 254 % 256}.{(n % 254) + 1}");
     }
 
     private async Task WorkAsync(CancellationToken cancellationToken)

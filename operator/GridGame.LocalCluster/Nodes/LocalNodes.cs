@@ -28,9 +28,10 @@ public sealed class LocalNodes : IAsyncDisposable
         Kind = options.Kind;
         Specs = NodeFactory.Specs(options, options.Kind == KubeletKind.Simulated);
         Registrar = new NodeRegistrar(_client, Specs, options.Kind, options.TimeProvider, loggers.CreateLogger<NodeRegistrar>());
+        Events = new EventRecorder(_client, options.TimeProvider, loggers.CreateLogger<EventRecorder>());
         if (options.Scheduler)
         {
-            _scheduler = new SchedulerLoop(_client, options.TimeProvider, loggers.CreateLogger<SchedulerLoop>());
+            _scheduler = new SchedulerLoop(_client, options.TimeProvider, Events, loggers.CreateLogger<SchedulerLoop>());
         }
         var addresses = Specs.ToDictionary(s => s.Name, s => s.InternalIP, StringComparer.Ordinal);
         if (options.Kind == KubeletKind.Simulated)
@@ -40,7 +41,7 @@ public sealed class LocalNodes : IAsyncDisposable
         }
         else
         {
-            _process = new ProcessKubelet(_client, addresses, options, loggers.CreateLogger<ProcessKubelet>());
+            _process = new ProcessKubelet(_client, addresses, options, Events, loggers.CreateLogger<ProcessKubelet>());
         }
         var podLogger = loggers.CreateLogger("GridGame.LocalCluster.Nodes.PodFeed");
         Pods = new ResourceFeed<V1Pod, V1PodList>(
@@ -78,7 +79,9 @@ public sealed class LocalNodes : IAsyncDisposable
 
     private NodeRegistrar Registrar { get; }
 
-    private ResourceFeed<V1Pod, V1PodList> Pods { get; }
+    internal EventRecorder Events { get; }
+
+    internal ResourceFeed<V1Pod, V1PodList> Pods { get; }
 
     private ResourceFeed<V1Node, V1NodeList> Nodes { get; }
 
@@ -98,6 +101,7 @@ public sealed class LocalNodes : IAsyncDisposable
             await nodes.Registrar.RegisterAsync(cancellationToken).ConfigureAwait(false);
             var stop = nodes._stop.Token;
             nodes._loops.Add(Task.Run(() => nodes.Registrar.HeartbeatAsync(nodes.HeartbeatInterval, stop), CancellationToken.None));
+            nodes._loops.Add(Task.Run(() => nodes.Events.RunAsync(stop), CancellationToken.None));
             nodes._loops.Add(Task.Run(() => nodes.Nodes.RunAsync(stop), CancellationToken.None));
             nodes._loops.Add(Task.Run(() => nodes.Pods.RunAsync(stop), CancellationToken.None));
             if (nodes._scheduler is not null)
@@ -126,6 +130,17 @@ public sealed class LocalNodes : IAsyncDisposable
 
     /// <summary>Simulated kubelet: the pod turns unready (false) or ready again (true).</summary>
     public void SetPodReady(string ns, string name, bool ready) => Simulated.SetReady(ns, name, ready);
+
+    /// <summary>
+    /// Simulated kubelet: takes a node down (heartbeats stop, its Ready condition goes Unknown, its pods turn unready
+    /// and the scheduler avoids it) or brings it back.
+    /// </summary>
+    public async Task SetNodeReadyAsync(string node, bool ready, CancellationToken cancellationToken = default)
+    {
+        var kubelet = Simulated;
+        await Registrar.SetReadyAsync(node, ready, cancellationToken).ConfigureAwait(false);
+        kubelet.SetNodeReady(node, ready);
+    }
 
     /// <summary>Process kubelet: the log file of a container (stdout and stderr, all restarts appended).</summary>
     public string ContainerLogPath(string ns, string pod, string container) => Process.LogPath(ns, pod, container);

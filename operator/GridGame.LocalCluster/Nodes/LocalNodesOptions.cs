@@ -8,11 +8,11 @@ public enum KubeletKind
     /// <summary>Pods become Running/Ready without a process: for scale tests and benchmarks.</summary>
     Simulated,
 
-    /// <summary>Each container runs as a local process listening on 127.0.0.1.</summary>
+    /// <summary>Each container runs as a local process listening on its node's loopback address (127.0.0.N).</summary>
     Process,
 }
 
-/// <summary>One fake node: its name, labels, capacity and addresses.</summary>
+/// <summary>One fake node: its name, labels, capacity and addresses (for process nodes, give each its own 127.0.0.N).</summary>
 public sealed record LocalNodeSpec(string Name)
 {
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();

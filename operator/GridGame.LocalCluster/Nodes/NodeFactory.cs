@@ -17,10 +17,11 @@ internal static class NodeFactory
         return Enumerable.Range(0, Math.Max(1, options.NodeCount))
             .Select(i => new LocalNodeSpec(options.NodeNamePrefix + i.ToString(CultureInfo.InvariantCulture))
             {
-                // Simulated nodes get distinct documentation-range addresses so tests can tell nodes apart;
-                // process nodes all live on this machine.
-                InternalIP = simulated ? $"10.0.{i / 250}.{(i % 250) + 1}" : "127.0.0.1",
-                ExternalIP = simulated ? $"203.0.{113 + (i / 250)}.{(i % 250) + 1}" : "127.0.0.1",
+                // Simulated nodes get distinct documentation-range addresses so tests can tell nodes apart.
+                // Process nodes all live on this machine, each on its own loopback address (Linux routes all of
+                // 127/8 to lo), so two pods with the same hostPort on different nodes do not collide.
+                InternalIP = simulated ? $"10.0.{i / 250}.{(i % 250) + 1}" : $"127.0.{i / 254}.{(i % 254) + 1}",
+                ExternalIP = simulated ? $"203.0.{113 + (i / 250)}.{(i % 250) + 1}" : $"127.0.{i / 254}.{(i % 254) + 1}",
             })
             .ToList();
     }

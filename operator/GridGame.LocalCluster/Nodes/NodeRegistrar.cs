@@ -9,6 +9,51 @@ namespace GridGame.LocalCluster.Nodes;
 /// <summary>Registers the fake nodes and keeps them Ready: a Lease in kube-node-lease and the node's Ready condition, renewed every heartbeat.</summary>
 internal sealed class NodeRegistrar(IKubernetes client, IReadOnlyList<LocalNodeSpec> specs, KubeletKind kind, TimeProvider time, ILogger logger)
 {
+    private readonly HashSet<string> _down = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    /// <summary>Stops (or resumes) a node's heartbeats and reports its Ready condition Unknown (or True) at once.</summary>
+    public async Task SetReadyAsync(string node, bool ready, CancellationToken cancellationToken)
+    {
+        if (!specs.Any(s => s.Name == node))
+        {
+            throw new ArgumentException($"no node {node}", nameof(node));
+        }
+        lock (_lock)
+        {
+            if (ready)
+            {
+                _down.Remove(node);
+            }
+            else
+            {
+                _down.Add(node);
+            }
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        var condition = ready
+            ? NodeFactory.ReadyCondition(now, now)
+            : new V1NodeCondition
+            {
+                Type = "Ready",
+                Status = "Unknown",
+                Reason = "NodeStatusUnknown",
+                Message = "Kubelet stopped posting node status.",
+                LastHeartbeatTime = now,
+                LastTransitionTime = now,
+            };
+        var patch = KubernetesJson.Serialize(new V1Node { Status = new V1NodeStatus { Conditions = [condition] } });
+        await client.CoreV1.PatchNodeStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), node, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool IsDown(string node)
+    {
+        lock (_lock)
+        {
+            return _down.Contains(node);
+        }
+    }
+
     public async Task RegisterAsync(CancellationToken cancellationToken)
     {
         await EnsureNamespaceAsync(NodeFactory.LeaseNamespace, cancellationToken).ConfigureAwait(false);
@@ -49,7 +94,7 @@ internal sealed class NodeRegistrar(IKubernetes client, IReadOnlyList<LocalNodeS
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 var now = time.GetUtcNow().UtcDateTime;
-                foreach (var spec in specs)
+                foreach (var spec in specs.Where(s => !IsDown(s.Name)))
                 {
                     try
                     {

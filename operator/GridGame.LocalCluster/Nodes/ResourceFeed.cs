@@ -23,6 +23,11 @@ internal sealed class ResourceFeed<T, TList>(
     private readonly Dictionary<string, T> _cache = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private int _lists;
+
+    /// <summary>How many times the feed has listed (1 + relists after 410 Gone).</summary>
+    public int Lists => Volatile.Read(ref _lists);
+
     /// <summary>Completes once the first list has been delivered to the handler.</summary>
     public Task Synced => _synced.Task;
 
@@ -80,6 +85,7 @@ internal sealed class ResourceFeed<T, TList>(
     private async Task<string?> RelistAsync(CancellationToken cancellationToken)
     {
         var response = await list(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _lists);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in response.Items)
         {
@@ -87,13 +93,13 @@ internal sealed class ResourceFeed<T, TList>(
             seen.Add(key);
             _cache.TryGetValue(key, out var old);
             _cache[key] = item;
-            handler(old, item);
+            Deliver(old, item);
         }
         foreach (var gone in _cache.Keys.Where(k => !seen.Contains(k)).ToList())
         {
             var old = _cache[gone];
             _cache.Remove(gone);
-            handler(old, null);
+            Deliver(old, null);
         }
         return response.Metadata?.ResourceVersion ?? "0";
     }
@@ -107,14 +113,28 @@ internal sealed class ResourceFeed<T, TList>(
             case WatchEventType.Modified:
                 _cache.TryGetValue(key, out var old);
                 _cache[key] = item;
-                handler(old, item);
+                Deliver(old, item);
                 break;
             case WatchEventType.Deleted:
                 _cache.Remove(key, out var removed);
-                handler(removed ?? item, null);
+                Deliver(removed ?? item, null);
                 break;
             default:
                 break;
+        }
+    }
+
+    private void Deliver(T? old, T? current)
+    {
+        try
+        {
+            handler(old, current);
+        }
+#pragma warning disable CA1031 // one bad object must not stop the feed for everyone
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            logger.LogError(e, "{Feed} handler failed for {Object}", name, (current ?? old)?.Metadata.Name);
         }
     }
 

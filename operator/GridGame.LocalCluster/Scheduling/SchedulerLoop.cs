@@ -13,7 +13,7 @@ namespace GridGame.LocalCluster.Scheduling;
 /// <c>spec.nodeName</c> if the server lacks it) and marks pods it cannot place <c>PodScheduled=False/Unschedulable</c>.
 /// A pod it has just bound is assumed on its node until the watch confirms it, as the real scheduler's cache does.
 /// </summary>
-internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, ILogger logger) : IDisposable
+internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, Nodes.EventRecorder events, ILogger logger) : IDisposable
 {
     public const string SchedulerName = "default-scheduler";
     private const int MaxInFlight = 16;
@@ -184,6 +184,7 @@ internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, ILogg
                         Target = new V1ObjectReference { ApiVersion = "v1", Kind = "Node", Name = node },
                     };
                     await client.CoreV1.CreateNamespacedPodBindingAsync(binding, name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    events.Record(pod, SchedulerName, null, "Normal", "Scheduled", $"Successfully assigned {ns}/{name} to {node}");
                     return;
                 }
                 catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.MethodNotAllowed
@@ -195,6 +196,7 @@ internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, ILogg
             }
             var patch = KubernetesJson.Serialize(new V1Pod { Spec = new V1PodSpec { NodeName = node } });
             await client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            events.Record(pod, SchedulerName, null, "Normal", "Scheduled", $"Successfully assigned {ns}/{name} to {node}");
         }
         catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
         {
@@ -205,8 +207,9 @@ internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, ILogg
             lock (_lock)
             {
                 // Forget the assumption; the watch says what really happened (bound elsewhere, deleted, or still pending).
+                // A 4xx (gone, already bound, being deleted) is settled by the watch; only a failed transport is retried here.
                 if (_assumed.Remove(pod.Metadata.Uid) && _podsByNode.TryGetValue(node, out var pods) && pods.Remove(pod.Metadata.Uid)
-                    && e is HttpOperationException { Response.StatusCode: not HttpStatusCode.NotFound })
+                    && e is not HttpOperationException { Response.StatusCode: < HttpStatusCode.InternalServerError } && e is not OperationCanceledException)
                 {
                     _pending[pod.Metadata.Uid] = pod;
                 }
@@ -244,6 +247,7 @@ internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, ILogg
             await client.CoreV1.PatchNamespacedPodStatusAsync(
                 new V1Patch(KubernetesJson.Serialize(status), V1Patch.PatchType.MergePatch),
                 pod.Metadata.Name, pod.Metadata.NamespaceProperty ?? "default", cancellationToken: cancellationToken).ConfigureAwait(false);
+            events.Record(pod, SchedulerName, null, "Warning", "FailedScheduling", message);
             logger.LogInformation("Pod {Namespace}/{Pod} is unschedulable: {Message}", pod.Metadata.NamespaceProperty, pod.Metadata.Name, message);
         }
         catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)

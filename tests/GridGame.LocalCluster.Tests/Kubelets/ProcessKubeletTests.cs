@@ -15,10 +15,11 @@ public sealed class ProcessKubeletTests : IDisposable
 {
     private const string Python = "/usr/bin/python3";
 
-    /// <summary>Serves /ready (503 until READY_FILE exists, if set) and /env (its environment as JSON) on 127.0.0.1:$PORT; SIGTERM stops it unless IGNORE_TERM.</summary>
+    /// <summary>Serves /ready (503 until READY_FILE exists, if set) and /env (its environment as JSON) where ASPNETCORE_URLS says; SIGTERM stops it unless IGNORE_TERM.</summary>
     private const string Server = """
         import http.server, json, os, signal, threading
         port = int(os.environ["PORT"])
+        host = os.environ["ASPNETCORE_URLS"].split("//")[1].rsplit(":", 1)[0]
         ready_file = os.environ.get("READY_FILE")
         class H(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
@@ -27,7 +28,7 @@ public sealed class ProcessKubeletTests : IDisposable
                 body = json.dumps(dict(os.environ)).encode() if self.path == "/env" else b"ok"
                 self.send_response(200); self.end_headers(); self.wfile.write(body)
             def log_message(self, *a): pass
-        srv = http.server.HTTPServer(("127.0.0.1", port), H)
+        srv = http.server.HTTPServer((host, port), H)
         def term(*_):
             print("got SIGTERM", flush=True)
             if not os.environ.get("IGNORE_TERM"):
@@ -52,10 +53,11 @@ public sealed class ProcessKubeletTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private Task<Cluster> StartAsync(TimeSpan? backoff = null, IReadOnlyDictionary<string, IReadOnlyList<string>>? images = null) =>
+    private Task<Cluster> StartAsync(TimeSpan? backoff = null, IReadOnlyDictionary<string, IReadOnlyList<string>>? images = null, int nodes = 1) =>
         Cluster.StartAsync(c => new LocalNodesOptions
         {
             Client = c,
+            NodeCount = nodes,
             Kind = KubeletKind.Process,
             KubeconfigPath = Path.Combine(_dir, "kubeconfig"),
             StateDirectory = _dir,
@@ -90,12 +92,12 @@ public sealed class ProcessKubeletTests : IDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private async Task<string> GetAsync(int port, string path) =>
+    private async Task<string> GetAsync(int port, string path, string host = "127.0.0.1") =>
         await Eventually.GetAsync(async () =>
         {
             try
             {
-                return await _http.GetStringAsync(new Uri($"http://127.0.0.1:{port}{path}"));
+                return await _http.GetStringAsync(new Uri($"http://{host}:{port}{path}"));
             }
             catch (HttpRequestException)
             {
@@ -140,6 +142,26 @@ public sealed class ProcessKubeletTests : IDisposable
         pod.Status.PodIP.Should().Be("127.0.0.1");
         pod.Status.HostIP.Should().Be("127.0.0.1");
         pod.Status.ContainerStatuses.Single().State.Running.Should().NotBeNull();
+    }
+
+    [Fact]
+    public async Task Pods_with_the_same_host_port_on_two_nodes_each_listen_on_their_node_address()
+    {
+        await using var cluster = await StartAsync(nodes: 2);
+        var port = FreePort();
+        await cluster.CreatePodAsync(HttpPod("twin-a", port, Field("POD_IP", "status.podIP")));
+        await cluster.CreatePodAsync(HttpPod("twin-b", port, Field("POD_IP", "status.podIP")));
+        var a = await cluster.PodWhenAsync("twin-a", Cluster.IsReady);
+        var b = await cluster.PodWhenAsync("twin-b", Cluster.IsReady);
+
+        new[] { a.Status.PodIP, b.Status.PodIP }.Should().BeEquivalentTo(["127.0.0.1", "127.0.0.2"]);
+        foreach (var pod in new[] { a, b })
+        {
+            var env = JsonSerializer.Deserialize<Dictionary<string, string>>(await GetAsync(port, "/env", pod.Status.PodIP))!;
+            env["HOSTNAME"].Should().Be(pod.Metadata.Name);
+            env["POD_IP"].Should().Be(pod.Status.PodIP);
+            env["ASPNETCORE_URLS"].Should().Be($"http://{pod.Status.PodIP}:{port}");
+        }
     }
 
     [Fact]
@@ -190,6 +212,9 @@ public sealed class ProcessKubeletTests : IDisposable
         gaps[1].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(300), "the second restart waits the initial back-off");
         gaps[2].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(600), "then it doubles");
         gaps[3].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(1200));
+        var events = (await cluster.Client.CoreV1.ListNamespacedEventAsync("default")).Items.Where(e => e.InvolvedObject.Name == "crash").ToList();
+        events.Should().Contain(e => e.Reason == "Started" && e.Source.Component == "kubelet" && e.Source.Host == "local-node-0")
+            .And.Contain(e => e.Reason == "BackOff" && e.Type == "Warning");
     }
 
     [Fact]

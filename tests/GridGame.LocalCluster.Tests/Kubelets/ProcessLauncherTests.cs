@@ -76,6 +76,23 @@ public sealed class ProcessLauncherTests : IDisposable
     }
 
     [Fact]
+    public async Task Disposing_a_launcher_stops_its_watchdog_without_touching_another_launchers_processes()
+    {
+        var registry = Path.Combine(_dir, "pids");
+        using var other = new ProcessLauncher(registry);
+        using var survivor = await other.StartAsync(["sleep", "300"], new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" }, Path.Combine(_dir, "s.log"), null);
+        var launcher = new ProcessLauncher(registry);
+        var watchdog = launcher.WatchdogPid;
+        ProcessLauncher.IsAlive(watchdog).Should().BeTrue();
+
+        launcher.Dispose();
+
+        (await EventuallyDeadAsync(watchdog)).Should().BeTrue();
+        ProcessLauncher.IsAlive(survivor.Id).Should().BeTrue("only the disposed launcher's groups are its watchdog's business");
+        ProcessLauncher.Signal(survivor.Id, ProcessLauncher.SigKill);
+    }
+
+    [Fact]
     public async Task A_later_launcher_reaps_the_groups_of_an_owner_that_is_gone_and_leaves_live_owners_alone()
     {
         var registry = Path.Combine(_dir, "pids");
@@ -86,8 +103,8 @@ public sealed class ProcessLauncherTests : IDisposable
         var orphanId = ProcessLauncher.Identity(orphan.Id)!;
         var self = ProcessLauncher.Identity(Environment.ProcessId)!;
         // One group recorded by an owner that no longer exists, one by this (live) process.
-        await File.WriteAllTextAsync(Path.Combine(registry, $"1-1.{orphanId.Replace('-', '.')}"), "");
-        await File.WriteAllTextAsync(Path.Combine(registry, $"{self}.{ProcessLauncher.Identity(adopted.Id)!.Replace('-', '.')}"), "");
+        await File.WriteAllTextAsync(Path.Combine(registry, $"1-1-aaaa.{orphanId.Replace('-', '.')}"), "");
+        await File.WriteAllTextAsync(Path.Combine(registry, $"{self}-bbbb.{ProcessLauncher.Identity(adopted.Id)!.Replace('-', '.')}"), "");
         try
         {
             using var launcher = new ProcessLauncher(registry);

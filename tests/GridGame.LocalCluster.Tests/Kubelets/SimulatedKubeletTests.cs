@@ -20,7 +20,7 @@ public sealed class SimulatedKubeletTests
         pod.Status.Phase.Should().Be("Running");
         pod.Spec.NodeName.Should().StartWith("local-node-");
         pod.Status.HostIP.Should().StartWith("10.0.0.");
-        pod.Status.PodIP.Should().StartWith("10.244.");
+        pod.Status.PodIP.Should().MatchRegex(@"^10\.(64|65)\.0\.1$");
         pod.Status.ContainerStatuses.Should().ContainSingle().Which.Should().Match<V1ContainerStatus>(
             s => s.Name == "main" && s.Ready && s.State.Running != null && s.RestartCount == 0);
         pod.Status.Conditions.Select(c => c.Type).Should().Contain(["PodScheduled", "Initialized", "ContainersReady", "Ready"]);
@@ -107,5 +107,27 @@ public sealed class SimulatedKubeletHookTests
         await cluster.Client.CoreV1.DeleteNamespacedPodAsync("d", "default");
 
         await cluster.PodGoneAsync("d", TimeSpan.FromSeconds(5));
+    }
+}
+
+public sealed class SimulatedNodeDownTests
+{
+    [Fact]
+    public async Task A_node_taken_down_turns_its_pods_unready_and_gets_no_new_pods_until_it_returns()
+    {
+        await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions { Client = c, NodeCount = 2 });
+        await cluster.CreatePodAsync(Pod("on-0").WithNodeSelector("kubernetes.io/hostname", "local-node-0"));
+        await cluster.PodWhenAsync("on-0", Cluster.IsReady);
+
+        await cluster.Nodes.SetNodeReadyAsync("local-node-0", false);
+
+        await cluster.PodWhenAsync("on-0", p => !Cluster.IsReady(p));
+        (await cluster.Client.CoreV1.ReadNodeAsync("local-node-0")).Status.Conditions.Single(c => c.Type == "Ready").Status.Should().Be("Unknown");
+        await cluster.CreatePodAsync(Pod("new"));
+        (await cluster.PodWhenAsync("new", p => p.Spec.NodeName is not null)).Spec.NodeName.Should().Be("local-node-1");
+
+        await cluster.Nodes.SetNodeReadyAsync("local-node-0", true);
+
+        await cluster.PodWhenAsync("on-0", Cluster.IsReady);
     }
 }

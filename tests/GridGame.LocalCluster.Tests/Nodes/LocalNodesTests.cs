@@ -19,8 +19,9 @@ public sealed class LocalNodesTests
         node.Metadata.Labels["kubernetes.io/hostname"].Should().Be("local-node-1");
         node.Status.Capacity["pods"].ToString().Should().Be("110");
         node.Status.Allocatable["cpu"].ToString().Should().Be("8");
-        node.Status.Addresses.Should().Contain(a => a.Type == "InternalIP" && a.Address == "127.0.0.1")
-            .And.Contain(a => a.Type == "ExternalIP" && a.Address == "127.0.0.1");
+        node.Status.Addresses.Should().Contain(a => a.Type == "InternalIP" && a.Address == "127.0.0.2", "each process node has its own loopback address")
+            .And.Contain(a => a.Type == "ExternalIP" && a.Address == "127.0.0.2");
+        nodes[0].Status.Addresses.Should().Contain(a => a.Type == "ExternalIP" && a.Address == "127.0.0.1");
         node.Status.Conditions.Should().ContainSingle(c => c.Type == "Ready" && c.Status == "True");
         cluster.Nodes.NodeNames.Should().Equal("local-node-0", "local-node-1", "local-node-2");
     }
@@ -59,5 +60,66 @@ public sealed class LocalNodesTests
             return n.Status.Conditions.Single(c => c.Type == "Ready").LastHeartbeatTime > first ? n : null;
         });
         node.Status.Conditions.Single(c => c.Type == "Ready").Status.Should().Be("True");
+    }
+}
+
+public sealed class LocalNodesRestartTests
+{
+    [Fact]
+    public async Task Restarted_local_nodes_adopt_running_pods_and_keep_scheduling()
+    {
+        await using var api = await ApiServer.StartAsync();
+        var options = new LocalNodesOptions { Client = api.Server.ClientConfiguration(), NodeCount = 2 };
+        await using (var first = await LocalNodes.StartAsync(options))
+        {
+            await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod("before"), "default");
+            await Eventually.GetAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default")) ? "" : null);
+        }
+        var before = await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default");
+
+        await using var second = await LocalNodes.StartAsync(options);
+        await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod("after"), "default");
+
+        await Eventually.GetAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("after", "default")) ? "" : null);
+        (await api.Client.CoreV1.ListNodeAsync()).Items.Should().HaveCount(2);
+        var adopted = await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default");
+        adopted.Metadata.ResourceVersion.Should().Be(before.Metadata.ResourceVersion, "a running pod is adopted as it is");
+    }
+}
+
+public sealed class LocalNodesWatchRecoveryTests
+{
+    [Fact]
+    public async Task Dropped_watches_are_resumed_and_pods_keep_running()
+    {
+        await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions { Client = c });
+        await cluster.CreatePodAsync(Scheduling.Build.Pod("before"));
+        await cluster.PodWhenAsync("before", Cluster.IsReady);
+
+        cluster.Api.Server.DropWatches();
+        await cluster.CreatePodAsync(Scheduling.Build.Pod("after"));
+
+        await cluster.PodWhenAsync("after", Cluster.IsReady);
+    }
+
+    [Fact]
+    public async Task An_expired_resource_version_makes_the_feeds_relist()
+    {
+        await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions { Client = c });
+        await cluster.CreatePodAsync(Scheduling.Build.Pod("before"));
+        await cluster.PodWhenAsync("before", Cluster.IsReady);
+        cluster.Nodes.Pods.Lists.Should().Be(1);
+        // Writes the pod watch does not see move the cluster past the feed's last resourceVersion.
+        foreach (var i in Enumerable.Range(0, 3))
+        {
+            await cluster.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"cm-{i}" } }, "default");
+        }
+
+        cluster.Api.Server.CompactHistory();
+        cluster.Api.Server.DropWatches();
+        await cluster.CreatePodAsync(Scheduling.Build.Pod("after"));
+
+        await cluster.PodWhenAsync("after", Cluster.IsReady);
+        cluster.Nodes.Pods.Lists.Should().BeGreaterThan(1, "a resume from a compacted resourceVersion gets 410 and relists");
     }
 }

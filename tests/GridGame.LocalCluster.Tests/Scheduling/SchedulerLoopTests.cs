@@ -117,3 +117,25 @@ public sealed class SchedulerLoopTests
         spreadNodes.GroupBy(n => n).Select(g => g.Count()).Should().Equal(2, 2, 2);
     }
 }
+
+public sealed class SchedulerEventTests
+{
+    [Fact]
+    public async Task Scheduling_and_failing_to_schedule_are_recorded_as_events()
+    {
+        await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions { Client = c });
+        await cluster.CreatePodAsync(Pod("placed"));
+        await cluster.CreatePodAsync(Pod("stuck").WithNodeSelector("region", "nowhere"));
+
+        var events = await Eventually.GetAsync(async () =>
+        {
+            var list = (await cluster.Client.CoreV1.ListNamespacedEventAsync("default")).Items;
+            return list.Count >= 2 ? list : null;
+        });
+
+        events.Should().Contain(e => e.InvolvedObject.Name == "placed" && e.Reason == "Scheduled" && e.Type == "Normal"
+            && e.Message == "Successfully assigned default/placed to local-node-0" && e.Source.Component == "default-scheduler");
+        events.Should().Contain(e => e.InvolvedObject.Name == "stuck" && e.Reason == "FailedScheduling" && e.Type == "Warning"
+            && e.Message.StartsWith("0/1 nodes are available", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using GridGame.LocalCluster.Kubelets;
+
+namespace GridGame.LocalCluster.Tests.Kubelets;
+
+/// <summary>
+/// LocalCluster with a process kubelet runs in a separate host program (a .NET file-based app referencing the
+/// LocalCluster project), starts a pod whose container spawns children, and is then SIGKILLed: nothing it started
+/// may survive it — not the container, not the container's own children.
+/// </summary>
+public sealed class KilledHostTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gg-host-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Nothing_a_killed_local_cluster_started_outlives_it()
+    {
+        var project = Path.Combine(RepoRoot(), "operator", "GridGame.LocalCluster", "GridGame.LocalCluster.csproj");
+        var host = Path.Combine(_dir, "host.cs");
+        await File.WriteAllTextAsync(host, $$"""
+            #:project {{project}}
+            #:property PublishAot=false
+            using GridGame.LocalCluster;
+            using GridGame.LocalCluster.Nodes;
+            using k8s;
+            using k8s.Models;
+            var api = await LocalApiServer.StartAsync(new LocalApiServerOptions());
+            var nodes = await LocalNodes.StartAsync(new LocalNodesOptions { Client = api.ClientConfiguration(), Kind = KubeletKind.Process, StateDirectory = "{{_dir}}" });
+            var client = new Kubernetes(api.ClientConfiguration());
+            var pod = new V1Pod { Metadata = new() { Name = "victim" }, Spec = new() { Containers = [new() { Name = "c", Image = "sh", Command = ["/bin/sh", "-c", "sleep 300 & sleep 300"] }] } };
+            pod = await client.CoreV1.CreateNamespacedPodAsync(pod, "default");
+            Console.WriteLine($"host {Environment.ProcessId} pod {pod.Metadata.Uid}");
+            await Task.Delay(-1);
+            """);
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir };
+        info.ArgumentList.Add("run");
+        info.ArgumentList.Add(host);
+        using var run = Process.Start(info)!;
+        try
+        {
+            var errors = run.StandardError.ReadToEndAsync();
+            string? line;
+            do
+            {
+                line = await run.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            }
+            while (line is not null && !line.StartsWith("host ", StringComparison.Ordinal));
+            line.Should().NotBeNull("the host should start: " + (run.HasExited ? await errors : ""));
+            var parts = line!.Split(' ');
+            var hostPid = int.Parse(parts[1]);
+            var uid = parts[3];
+            var started = await Eventually.GetAsync(() => Task.FromResult(ProcessesOf(uid) is { Count: >= 3 } p ? p : null), TimeSpan.FromSeconds(30), "for the container and its children");
+
+            ProcessLauncher.Signal(hostPid, ProcessLauncher.SigKill);
+
+            await Eventually.GetAsync(() => Task.FromResult(ProcessesOf(uid).Count == 0 ? "" : null), TimeSpan.FromSeconds(10),
+                $"for the container processes {string.Join(',', started)} to die with their host");
+        }
+        finally
+        {
+            if (!run.HasExited)
+            {
+                run.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    /// <summary>Processes whose environment marks them as containers of the pod with this uid.</summary>
+    private static List<int> ProcessesOf(string uid)
+    {
+        var marker = "GRIDGAME_LOCALCLUSTER_POD=" + uid;
+        var pids = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains(marker) && ProcessLauncher.IsAlive(pid))
+                {
+                    pids.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return pids;
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "GridGame.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("GridGame.sln not found above " + AppContext.BaseDirectory);
+    }
+}
