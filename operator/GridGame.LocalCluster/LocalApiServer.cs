@@ -65,7 +65,10 @@ public sealed class LocalApiServer : IAsyncDisposable
     /// <summary>A client configuration for <c>new k8s.Kubernetes(config)</c>.</summary>
     public k8s.KubernetesClientConfiguration ClientConfiguration() => new() { Host = BaseAddress.ToString().TrimEnd('/') };
 
-    /// <summary>Writes a kubeconfig that kubectl and KubernetesClient use unchanged; returns its path.</summary>
+    /// <summary>
+    /// Writes a kubeconfig that kubectl and KubernetesClient use unchanged; returns its path. The server does not
+    /// authenticate; the token is there because KubernetesClient refuses a user without credentials.
+    /// </summary>
     public string WriteKubeconfig(string path)
     {
         var full = Path.GetFullPath(path);
@@ -84,7 +87,8 @@ public sealed class LocalApiServer : IAsyncDisposable
                 server: {server}
             users:
             - name: gridgame-local
-              user: {"{}"}
+              user:
+                token: gridgame-local
             contexts:
             - name: gridgame-local
               context:

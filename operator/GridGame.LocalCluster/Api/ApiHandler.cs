@@ -73,16 +73,16 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         }
         var api = ApiPath.Parse(path) ?? throw ApiException.ResourceNotFound();
         var type = store.FindType(api.Group, api.Version, api.Resource) ?? throw ApiException.ResourceNotFound();
-        if (type.Namespaced != (api.Namespace is not null) && (api.Name is not null || request.Method != "GET"))
+        if (!type.Namespaced && api.Namespace is not null)
         {
-            if (!type.Namespaced)
-            {
-                throw ApiException.ResourceNotFound();
-            }
-            // a namespaced resource named without a namespace: only list/watch across namespaces is served
-            throw ApiException.ResourceNotFound();
+            throw ApiException.ResourceNotFound(); // a cluster-scoped resource has no namespaced paths
+        }
+        if (type.Namespaced && api.Namespace is null && (api.Name is not null || request.Method != "GET"))
+        {
+            throw ApiException.ResourceNotFound(); // without a namespace only list and watch across namespaces are served
         }
         var query = request.Query;
+        var dryRun = DryRun(query["dryRun"]);
         var watch = api.LegacyWatch || query["watch"] is { Count: > 0 } w && (w[0] is "true" or "1");
         var sub = api.Subresource;
         if (sub is not null && !IsServedSubresource(type, sub))
@@ -107,7 +107,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
             {
                 var body = await ReadObjectAsync(context).ConfigureAwait(false);
                 CheckKind(type, body);
-                await WriteObjectAsync(context, type, operations.Create(type, api.Namespace, body, query["fieldValidation"]), 201).ConfigureAwait(false);
+                await WriteObjectAsync(context, type, operations.Run(dryRun, () => operations.Create(type, api.Namespace, body, query["fieldValidation"])), 201).ConfigureAwait(false);
                 return;
             }
             case "POST" when sub == "binding":
@@ -127,16 +127,16 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
             {
                 var body = await ReadObjectAsync(context).ConfigureAwait(false);
                 CheckKind(type, body);
-                await WriteObjectAsync(context, type, operations.Update(type, api.Namespace, api.Name, body, sub, fieldValidation: query["fieldValidation"]), 200).ConfigureAwait(false);
+                await WriteObjectAsync(context, type, operations.Run(dryRun, () => operations.Update(type, api.Namespace, api.Name, body, sub, fieldValidation: query["fieldValidation"])), 200).ConfigureAwait(false);
                 return;
             }
             case "PATCH" when api.Name is not null:
-                await PatchAsync(context, type, api).ConfigureAwait(false);
+                await PatchAsync(context, type, api, dryRun).ConfigureAwait(false);
                 return;
             case "DELETE" when api.Name is not null:
             {
                 var options = await ReadDeleteOptionsAsync(context).ConfigureAwait(false);
-                var (obj, deleted) = operations.Delete(type, api.Namespace, api.Name, options);
+                var (obj, deleted) = operations.Run(dryRun || options.DryRun, () => operations.Delete(type, api.Namespace, api.Name, options));
                 if (deleted && !ReturnsDeletedObject(type))
                 {
                     await WriteJsonAsync(context, SuccessStatus(type, obj), 200).ConfigureAwait(false);
@@ -206,13 +206,18 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         if (query["continue"] is { Count: > 0 } cont && cont[0] is { Length: > 0 } token)
         {
             (continueRv, startAfter) = ContinueToken.Decode(token);
+            if (continueRv < store.HistoryFloor)
+            {
+                // As upstream once etcd compacted the list's revision: the client must start the list again.
+                throw ApiException.Gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
+            }
         }
         var (items, rv) = store.List(type.StorageKey, ns, startAfter);
         var selected = new List<StoredObject>();
         string? next = null;
         foreach (var o in items)
         {
-            if (!labels.Matches(o.Object["metadata"]?["labels"] as JsonObject) || !fields.Matches(o.Object))
+            if (!labels.Matches(o.Object["metadata"]?["labels"] as JsonObject) || !fields.Matches(type.View(o)))
             {
                 continue;
             }
@@ -278,7 +283,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         {
             foreach (var o in store.List(type.StorageKey, ns).Items)
             {
-                if (labels.Matches(o.Object["metadata"]?["labels"] as JsonObject) && fields.Matches(o.Object) && store.Get(type.StorageKey, o.Namespace, o.Name) is not null)
+                if (labels.Matches(o.Object["metadata"]?["labels"] as JsonObject) && fields.Matches(type.View(o)) && store.Get(type.StorageKey, o.Namespace, o.Name) is not null)
                 {
                     deleted.Add(operations.Delete(type, o.Namespace.Length > 0 ? o.Namespace : null, o.Name, options).Object.Clone());
                 }
@@ -295,7 +300,19 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         await WriteJsonAsync(context, list, 200).ConfigureAwait(false);
     }
 
-    private async Task PatchAsync(HttpContext context, ResourceType type, ApiPath api)
+    private static bool DryRun(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        foreach (var v in values)
+        {
+            if (v != "All")
+            {
+                throw ApiException.BadRequest($"dryRun: Unsupported value: \"{v}\": supported values: \"All\"");
+            }
+        }
+        return values.Count > 0;
+    }
+
+    private async Task PatchAsync(HttpContext context, ResourceType type, ApiPath api, bool dryRun)
     {
         var contentType = (context.Request.ContentType ?? "").Split(';')[0].Trim();
         var raw = await ReadBodyAsync(context).ConfigureAwait(false);
@@ -327,6 +344,19 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         var status = 200;
         lock (store.Gate)
         {
+            var finished = operations.Run(dryRun, () => PatchLocked(context, type, api, contentType, patch));
+            (result, status) = finished;
+        }
+        await WriteObjectAsync(context, type, result, status).ConfigureAwait(false);
+    }
+
+    private (StoredObject Result, int Status) PatchLocked(HttpContext context, ResourceType type, ApiPath api, string contentType, JsonNode? patch)
+    {
+        var sub = api.Subresource;
+        var name = api.Name!;
+        StoredObject result;
+        var status = 200;
+        {
             var current = store.Get(type.StorageKey, api.Namespace ?? "", name);
             if (current is null)
             {
@@ -347,13 +377,13 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
                 result = operations.Update(type, api.Namespace, name, patched, sub, fromPatch: true, context.Request.Query["fieldValidation"]);
             }
         }
-        await WriteObjectAsync(context, type, result, status).ConfigureAwait(false);
+        return (result, status);
     }
 
     /// <summary>Applies a patch document of any supported type to a stored object, returning the patched JSON.</summary>
     public static JsonObject ApplyPatchDocument(ResourceType type, StoredObject current, string contentType, JsonNode? patch, string? fieldManager)
     {
-        var target = current.Clone();
+        var target = type.Conversion is null ? current.Clone() : type.View(current);
         target["apiVersion"] = type.ApiVersion;
         try
         {
@@ -387,6 +417,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         }
         string? uid = null;
         string? rv = null;
+        var dryRun = false;
         var raw = await ReadBodyAsync(context).ConfigureAwait(false);
         if (raw.Length > 0 && JsonNode.Parse(raw) is JsonObject body)
         {
@@ -398,8 +429,12 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
             grace = JsonNumber.Long(body["gracePeriodSeconds"]) ?? grace;
             uid = (string?)body["preconditions"]?["uid"];
             rv = (string?)body["preconditions"]?["resourceVersion"];
+            if (body["dryRun"] is JsonArray dry)
+            {
+                dryRun = DryRun(new Microsoft.Extensions.Primitives.StringValues(dry.Select(d => (string?)d).ToArray()));
+            }
         }
-        return new DeleteOptions(policy, grace, uid, rv);
+        return new DeleteOptions(policy, grace, uid, rv, dryRun);
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpContext context)
@@ -431,6 +466,10 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
 
     private static byte[] Versioned(ResourceType type, StoredObject o)
     {
+        if (type.Conversion is not null)
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(type.View(o), JsonDefaults.Options);
+        }
         if ((string?)o.Object["apiVersion"] == type.ApiVersion)
         {
             return o.Json;

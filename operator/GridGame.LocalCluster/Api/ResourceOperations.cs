@@ -7,7 +7,7 @@ using GridGame.LocalCluster.Storage;
 namespace GridGame.LocalCluster.Api;
 
 /// <summary>Options of a delete: propagation, grace period and preconditions (from the body or the query).</summary>
-internal sealed record DeleteOptions(string? PropagationPolicy, long? GracePeriodSeconds, string? PreconditionUid, string? PreconditionResourceVersion);
+internal sealed record DeleteOptions(string? PropagationPolicy, long? GracePeriodSeconds, string? PreconditionUid, string? PreconditionResourceVersion, bool DryRun = false);
 
 /// <summary>
 /// The API server's write semantics over the store: create/update/delete with metadata rules, status subresource
@@ -29,6 +29,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     {
         lock (store.Gate)
         {
+            (type, obj) = ToStorage(type, obj);
             obj["apiVersion"] = type.ApiVersion;
             obj["kind"] = type.Kind;
             var meta = ObjectMeta.Meta(obj);
@@ -84,7 +85,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             {
                 throw ApiException.AlreadyExists(type.Plural, type.Group, name);
             }
-            return store.Put(type, obj);
+            return Commit(type, obj);
         }
     }
 
@@ -96,6 +97,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     {
         lock (store.Gate)
         {
+            (type, obj) = ToStorage(type, obj);
             var current = Get(type, ns, name);
             obj["apiVersion"] = type.ApiVersion;
             obj["kind"] = type.Kind;
@@ -168,7 +170,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             {
                 return RemoveNow(type, obj);
             }
-            return store.Put(type, obj);
+            return Commit(type, obj);
         }
     }
 
@@ -203,7 +205,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             {
                 finalizers.Add(OrphanFinalizer);
             }
-            if (type.IsCore("namespaces"))
+            if (type.IsCore("namespaces") && !_dryRun)
             {
                 return (DeleteNamespace(type, obj, wasDeleting), false);
             }
@@ -228,8 +230,12 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             {
                 meta["deletionGracePeriodSeconds"] = 0;
             }
-            var stored = store.Put(type, obj);
+            var stored = Commit(type, obj);
             var uid = (string?)meta["uid"] ?? "";
+            if (_dryRun)
+            {
+                return (stored, false);
+            }
             if (finalizers.Contains(OrphanFinalizer))
             {
                 OrphanDependents(uid);
@@ -289,6 +295,10 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             return store.Put(type, pod);
         }
     }
+
+    /// <summary>A converted type writes through the type that owns its storage, in that type's form.</summary>
+    private (ResourceType Type, JsonObject Obj) ToStorage(ResourceType type, JsonObject obj) =>
+        type.Conversion is null ? (type, obj) : (store.FindTypeByStorageKey(type.StorageKey)!, type.Conversion.ToStorage(obj));
 
     private static void CopyOrRemove(JsonObject from, JsonObject to, string field)
     {
@@ -595,8 +605,43 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     private static bool IsGracefulPodPending(ResourceType type, JsonObject obj) =>
         type.IsCore("pods") && JsonNumber.Long(ObjectMeta.Meta(obj)["deletionGracePeriodSeconds"]) is > 0 && !string.IsNullOrEmpty((string?)obj["spec"]?["nodeName"]);
 
+    /// <summary>Runs an operation as a dry run (<c>dryRun=All</c>): every check is made, nothing is stored.</summary>
+    public T Run<T>(bool dryRun, Func<T> operation)
+    {
+        lock (store.Gate)
+        {
+            _dryRun = dryRun;
+            try
+            {
+                return operation();
+            }
+            finally
+            {
+                _dryRun = false;
+            }
+        }
+    }
+
+    private bool _dryRun;
+
+    private StoredObject Commit(ResourceType type, JsonObject obj)
+    {
+        if (!_dryRun)
+        {
+            return store.Put(type, obj);
+        }
+        var current = store.Get(type.StorageKey, type.Namespaced ? ObjectMeta.Str(obj, "namespace") : "", ObjectMeta.Str(obj, "name"));
+        var rv = current?.ResourceVersion ?? 0;
+        ObjectMeta.Meta(obj)["resourceVersion"] = rv == 0 ? null : rv.ToString(CultureInfo.InvariantCulture);
+        return new StoredObject(obj, rv);
+    }
+
     private StoredObject RemoveNow(ResourceType type, JsonObject lastState)
     {
+        if (_dryRun)
+        {
+            return new StoredObject(lastState, store.CurrentResourceVersion);
+        }
         var meta = ObjectMeta.Meta(lastState);
         var removed = store.Remove(type, type.Namespaced ? (string?)meta["namespace"] ?? "" : "", (string?)meta["name"] ?? "", lastState);
         if (removed is null)
@@ -673,12 +718,16 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
     }
 
     private List<(ResourceType Type, StoredObject Object)> FindByUid(string uid) =>
-        uid.Length == 0 ? [] : AllObjects().Where(x => (string?)ObjectMeta.Meta(x.Object.Object)["uid"] == uid).ToList();
+        uid.Length > 0 && store.FindByUid(uid) is { } found && store.FindTypeByStorageKey(found.StorageKey) is { } type ? [(type, found.Object)] : [];
 
     private List<(ResourceType Type, StoredObject Object)> Dependents(string uid) =>
         uid.Length == 0
             ? []
-            : AllObjects().Where(x => x.Object.Object["metadata"]?["ownerReferences"] is JsonArray refs && refs.Any(r => (string?)r?["uid"] == uid)).ToList();
+            : store.DependentsOf(uid)
+                .Select(d => (Type: store.FindTypeByStorageKey(d.StorageKey), d.Object))
+                .Where(d => d.Type is not null)
+                .Select(d => (d.Type!, d.Object))
+                .ToList();
 
     private bool HasDependents(string? uid) => uid is not null && Dependents(uid).Count > 0;
 

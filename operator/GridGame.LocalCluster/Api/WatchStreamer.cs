@@ -34,6 +34,8 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
         var asTable = Tables.Wants(context.Request.Headers.Accept.ToString());
         var includeObject = query["includeObject"].ToString();
 
+        // The timeout runs from the request, before the watch registers (so a test clock advanced once it is registered counts).
+        using var timeoutCts = new CancellationTokenSource(timeout, time);
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-cache, private";
@@ -65,7 +67,6 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
             return;
         }
 
-        using var timeoutCts = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, timeoutCts.Token, serverWatchToken());
         var ct = linked.Token;
         var headersSent = new System.Runtime.CompilerServices.StrongBox<bool>();
@@ -74,7 +75,7 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
             using var batch = new MemoryStream();
             foreach (var o in initial)
             {
-                if (Matches(o, labels, fields))
+                if (Matches(type, o, labels, fields))
                 {
                     Append(batch, "ADDED", Render(type, o, asTable, includeObject, headersSent));
                     if (batch.Length > 64 * 1024)
@@ -120,7 +121,7 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
                 {
                     while (batch.Length < 256 * 1024 && watcher.Reader.TryRead(out var e))
                     {
-                        var (kind, obj) = Translate(e, labels, fields);
+                        var (kind, obj) = Translate(e, labels, fields, type);
                         if (kind is not null)
                         {
                             Append(batch, kind, Render(type, obj!, asTable, includeObject, headersSent));
@@ -156,14 +157,14 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
         }
     }
 
-    private static bool Matches(StoredObject o, LabelSelector labels, FieldSelector fields) =>
-        (labels.IsEmpty || labels.Matches(o.Object["metadata"]?["labels"] as JsonObject)) && (fields.IsEmpty || fields.Matches(o.Object));
+    private static bool Matches(ResourceType? type, StoredObject o, LabelSelector labels, FieldSelector fields) =>
+        (labels.IsEmpty || labels.Matches(o.Object["metadata"]?["labels"] as JsonObject)) && (fields.IsEmpty || fields.Matches(type?.View(o) ?? o.Object));
 
     /// <summary>The event a selector watch sees: MODIFIED can become ADDED (starts matching) or DELETED (stops matching).</summary>
-    internal static (string? Type, StoredObject? Object) Translate(WatchEvent e, LabelSelector labels, FieldSelector fields)
+    internal static (string? Type, StoredObject? Object) Translate(WatchEvent e, LabelSelector labels, FieldSelector fields, ResourceType? type = null)
     {
-        var now = Matches(e.Object, labels, fields);
-        var before = e.Previous is not null && Matches(e.Previous, labels, fields);
+        var now = Matches(type, e.Object, labels, fields);
+        var before = e.Previous is not null && Matches(type, e.Previous, labels, fields);
         return e.Type switch
         {
             "ADDED" => now ? ("ADDED", e.Object) : (null, null),
@@ -183,6 +184,10 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
             table["metadata"] = new JsonObject { ["resourceVersion"] = o.ResourceVersion.ToString(CultureInfo.InvariantCulture) };
             headersSent.Value = true;
             return JsonSerializer.SerializeToUtf8Bytes(table, JsonDefaults.Options);
+        }
+        if (type.Conversion is not null)
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(type.View(o), JsonDefaults.Options);
         }
         if ((string?)o.Object["apiVersion"] == type.ApiVersion)
         {

@@ -22,6 +22,12 @@ internal static class Discovery
             p = "/";
         }
         var types = store.Types.Values.ToList();
+        if (p is "/api" or "/apis" && AggregatedVersion(accept) is { } discoveryVersion)
+        {
+            body = Aggregated(types, core: p == "/api", discoveryVersion);
+            contentType = $"application/json;g=apidiscovery.k8s.io;v={discoveryVersion};as=APIGroupDiscoveryList";
+            return true;
+        }
         switch (p)
         {
             case "/version":
@@ -86,6 +92,96 @@ internal static class Discovery
         body = ResourceList(parts[1] + "/" + parts[2], types.Where(t => t.Group == parts[1] && t.Version == parts[2]));
         return true;
     }
+
+    /// <summary>The aggregated discovery version the client accepts (v2 preferred), or null for the classic documents.</summary>
+    private static string? AggregatedVersion(string accept)
+    {
+        foreach (var part in accept.Split(','))
+        {
+            if (part.Contains("as=APIGroupDiscoveryList", StringComparison.Ordinal) && part.Contains("g=apidiscovery.k8s.io", StringComparison.Ordinal))
+            {
+                if (part.Contains("v=v2beta1", StringComparison.Ordinal))
+                {
+                    return "v2beta1";
+                }
+                if (part.Contains("v=v2", StringComparison.Ordinal))
+                {
+                    return "v2";
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>apidiscovery.k8s.io APIGroupDiscoveryList: every group, version and resource in one document.</summary>
+    private static JsonObject Aggregated(List<ResourceType> types, bool core, string version)
+    {
+        var items = new JsonArray();
+        var groups = core ? new Dictionary<string, List<string>> { [""] = ["v1"] } : Groups(types);
+        foreach (var (group, versions) in groups)
+        {
+            var versionList = new JsonArray();
+            foreach (var v in versions)
+            {
+                var resources = new JsonArray();
+                foreach (var t in types.Where(t => t.Group == group && t.Version == v).OrderBy(t => t.Plural, StringComparer.Ordinal))
+                {
+                    var subresources = new JsonArray();
+                    if (t.HasStatus)
+                    {
+                        subresources.Add(AggregatedSubresource("status", Kind(t.Group, t.Version, t.Kind), SubresourceVerbs));
+                    }
+                    if (t.Scale is not null)
+                    {
+                        subresources.Add(AggregatedSubresource("scale", Kind("autoscaling", "v1", "Scale"), SubresourceVerbs));
+                    }
+                    if (t.IsCore("pods"))
+                    {
+                        subresources.Add(AggregatedSubresource("binding", Kind("", "v1", "Binding"), ["create"]));
+                    }
+                    var r = new JsonObject
+                    {
+                        ["resource"] = t.Plural,
+                        ["responseKind"] = Kind(t.Group, t.Version, t.Kind),
+                        ["scope"] = t.Namespaced ? "Namespaced" : "Cluster",
+                        ["singularResource"] = t.Singular,
+                        ["verbs"] = new JsonArray(Verbs.Select(x => (JsonNode?)x).ToArray()),
+                    };
+                    if (t.ShortNames.Count > 0)
+                    {
+                        r["shortNames"] = new JsonArray(t.ShortNames.Select(x => (JsonNode?)x).ToArray());
+                    }
+                    if (t.Categories.Count > 0)
+                    {
+                        r["categories"] = new JsonArray(t.Categories.Select(x => (JsonNode?)x).ToArray());
+                    }
+                    if (subresources.Count > 0)
+                    {
+                        r["subresources"] = subresources;
+                    }
+                    resources.Add(r);
+                }
+                versionList.Add(new JsonObject { ["version"] = v, ["resources"] = resources, ["freshness"] = "Current" });
+            }
+            items.Add(new JsonObject { ["metadata"] = new JsonObject { ["name"] = group, ["creationTimestamp"] = null }, ["versions"] = versionList });
+        }
+        return new JsonObject
+        {
+            ["kind"] = "APIGroupDiscoveryList",
+            ["apiVersion"] = "apidiscovery.k8s.io/" + version,
+            ["metadata"] = new JsonObject(),
+            ["items"] = items,
+        };
+    }
+
+    private static JsonObject Kind(string group, string version, string kind) => new() { ["group"] = group, ["version"] = version, ["kind"] = kind };
+
+    private static JsonObject AggregatedSubresource(string name, JsonObject responseKind, string[] verbs) => new()
+    {
+        ["subresource"] = name,
+        ["responseKind"] = responseKind,
+        ["verbs"] = new JsonArray(verbs.Select(x => (JsonNode?)x).ToArray()),
+    };
 
     /// <summary>Groups in a stable order (built-in first, as the real server lists them), each with its served versions.</summary>
     private static Dictionary<string, List<string>> Groups(List<ResourceType> types)

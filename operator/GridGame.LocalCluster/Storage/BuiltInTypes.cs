@@ -28,6 +28,7 @@ internal static class BuiltInTypes
         new()
         {
             Group = "events.k8s.io", Version = "v1", Kind = "Event", Plural = "events", Namespaced = true, ShortNames = ["ev"],
+            SharedStorageKey = "/events", Conversion = new EventsV1Conversion(),
             SelectableFields = ["regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid", "reason", "reportingController", "type"],
         },
         new() { Group = "coordination.k8s.io", Version = "v1", Kind = "Lease", Plural = "leases", Namespaced = true },

@@ -20,6 +20,10 @@ public sealed class ClusterStore
     private long _historyFloor;
     private Dictionary<string, ResourceType> _types = new(StringComparer.Ordinal);
 
+    // Indexes for the garbage collector: object by uid, and the objects that name an owner uid.
+    private readonly Dictionary<string, (string StorageKey, string Key)> _byUid = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<(string StorageKey, string Key)>> _dependents = new(StringComparer.Ordinal);
+
     /// <summary>Creates an empty store that retains <paramref name="watchHistory"/> events for watches from a resourceVersion.</summary>
     public ClusterStore(int watchHistory = 10_000)
     {
@@ -47,6 +51,18 @@ public sealed class ClusterStore
 
     internal long CurrentResourceVersion => _resourceVersion;
 
+    /// <summary>The oldest resourceVersion still covered by the watch history (older continue tokens and watches get 410).</summary>
+    internal long HistoryFloor
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _historyFloor;
+            }
+        }
+    }
+
     internal ResourceType? FindType(string group, string version, string resource)
     {
         var types = _types;
@@ -62,7 +78,7 @@ public sealed class ClusterStore
         ResourceType? found = null;
         foreach (var t in _types.Values)
         {
-            if (t.StorageKey == storageKey)
+            if (t.StorageKey == storageKey && t.Conversion is null)
             {
                 if (preferredVersion is null || t.Version == preferredVersion)
                 {
@@ -143,6 +159,8 @@ public sealed class ClusterStore
             }
             objects.TryGetValue(stored.Key, out var previous);
             objects[stored.Key] = stored;
+            Unindex(type.StorageKey, previous);
+            Index(type.StorageKey, stored);
             Publish(new WatchEvent(previous is null ? "ADDED" : "MODIFIED", type.StorageKey, stored, previous));
             if (type.Group == "apiextensions.k8s.io")
             {
@@ -161,6 +179,7 @@ public sealed class ClusterStore
             {
                 return null;
             }
+            Unindex(type.StorageKey, previous);
             var last = lastState ?? previous.Clone();
             var rv = ++_resourceVersion;
             ((JsonObject)last["metadata"]!)["resourceVersion"] = rv.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -241,6 +260,90 @@ public sealed class ClusterStore
             lock (Gate)
             {
                 return _watchers.Values.Sum(l => l.Count);
+            }
+        }
+    }
+
+    /// <summary>The live object with this uid, if any.</summary>
+    internal (string StorageKey, StoredObject Object)? FindByUid(string uid)
+    {
+        lock (Gate)
+        {
+            if (_byUid.TryGetValue(uid, out var at) && _data.TryGetValue(at.StorageKey, out var objects) && objects.TryGetValue(at.Key, out var o))
+            {
+                return (at.StorageKey, o);
+            }
+            return null;
+        }
+    }
+
+    /// <summary>The live objects whose ownerReferences name <paramref name="ownerUid"/>.</summary>
+    internal List<(string StorageKey, StoredObject Object)> DependentsOf(string ownerUid)
+    {
+        lock (Gate)
+        {
+            var result = new List<(string, StoredObject)>();
+            if (_dependents.TryGetValue(ownerUid, out var set))
+            {
+                foreach (var (storageKey, key) in set.OrderBy(x => x.StorageKey, StringComparer.Ordinal).ThenBy(x => x.Key, StringComparer.Ordinal))
+                {
+                    if (_data.TryGetValue(storageKey, out var objects) && objects.TryGetValue(key, out var o))
+                    {
+                        result.Add((storageKey, o));
+                    }
+                }
+            }
+            return result;
+        }
+    }
+
+    private void Index(string storageKey, StoredObject o)
+    {
+        var meta = o.Object["metadata"] as JsonObject;
+        if ((string?)meta?["uid"] is { Length: > 0 } uid)
+        {
+            _byUid[uid] = (storageKey, o.Key);
+        }
+        if (meta?["ownerReferences"] is JsonArray owners)
+        {
+            foreach (var owner in owners)
+            {
+                if ((string?)owner?["uid"] is { Length: > 0 } ownerUid)
+                {
+                    if (!_dependents.TryGetValue(ownerUid, out var set))
+                    {
+                        set = [];
+                        _dependents[ownerUid] = set;
+                    }
+                    set.Add((storageKey, o.Key));
+                }
+            }
+        }
+    }
+
+    private void Unindex(string storageKey, StoredObject? o)
+    {
+        if (o is null)
+        {
+            return;
+        }
+        var meta = o.Object["metadata"] as JsonObject;
+        if ((string?)meta?["uid"] is { Length: > 0 } uid && _byUid.TryGetValue(uid, out var at) && at == (storageKey, o.Key))
+        {
+            _byUid.Remove(uid);
+        }
+        if (meta?["ownerReferences"] is JsonArray owners)
+        {
+            foreach (var owner in owners)
+            {
+                if ((string?)owner?["uid"] is { Length: > 0 } ownerUid && _dependents.TryGetValue(ownerUid, out var set))
+                {
+                    set.Remove((storageKey, o.Key));
+                    if (set.Count == 0)
+                    {
+                        _dependents.Remove(ownerUid);
+                    }
+                }
             }
         }
     }

@@ -52,11 +52,28 @@ internal sealed class ResourceType
     public bool HasGeneration { get; init; }
 
     /// <summary>Key of the storage this type lives in: every served version of a CRD shares one.</summary>
-    public string StorageKey => Group + "/" + Plural;
+    public string StorageKey => SharedStorageKey ?? Group + "/" + Plural;
+
+    /// <summary>Set when this type is another type's storage seen through a conversion (events.k8s.io events are core events).</summary>
+    public string? SharedStorageKey { get; init; }
+
+    /// <summary>Converts between the stored form and this type's form; null when they are the same.</summary>
+    public IObjectConversion? Conversion { get; init; }
+
+    /// <summary>The object as this type shows it.</summary>
+    public JsonObject View(StoredObject o) => Conversion is null ? o.Object : Conversion.FromStorage(o.Clone());
 
     public string ApiVersion => Group.Length == 0 ? Version : Group + "/" + Version;
 
     public string GroupResource => Group.Length == 0 ? Plural : Plural + "." + Group;
 
     public bool IsCore(string plural) => Group.Length == 0 && Plural == plural;
+}
+
+/// <summary>A conversion between the stored form of an object and the form a served type shows.</summary>
+internal interface IObjectConversion
+{
+    JsonObject FromStorage(JsonObject stored);
+
+    JsonObject ToStorage(JsonObject served);
 }

@@ -103,4 +103,21 @@ public sealed class DiscoveryTests
         patch.Str("x-kubernetes-group-version-kind.kind").Should().Be("Widget");
         patch["parameters"]!.AsArray().Select(p => (string?)p!["name"]).Should().Contain("fieldValidation");
     }
+
+    [Fact]
+    public async Task Aggregated_discovery_answers_kubectls_accept_header_in_one_document()
+    {
+        await using var api = await ApiServer.StartAsync();
+        await api.InstallWidgetCrdAsync();
+        const string Accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+        var apis = await GetJsonAsync(api, "/apis", Accept);
+        apis.Str("kind").Should().Be("APIGroupDiscoveryList");
+        apis.Str("apiVersion").Should().Be("apidiscovery.k8s.io/v2");
+        var group = apis["items"]!.AsArray().Single(g => (string?)g!["metadata"]!["name"] == "test.gridgame.io")!.AsObject();
+        var widgets = group["versions"]!.AsArray()[0]!["resources"]!.AsArray().Single()!.AsObject();
+        (widgets.Str("resource"), widgets.Str("scope"), widgets.Str("responseKind.kind")).Should().Be(("widgets", "Namespaced", "Widget"));
+        widgets["subresources"]!.AsArray().Select(s => (string?)s!["subresource"]).Should().Equal("status", "scale");
+        var core = await GetJsonAsync(api, "/api", Accept);
+        core["items"]!.AsArray().Single()!["versions"]!.AsArray()[0]!["resources"]!.AsArray().Select(r => (string?)r!["resource"]).Should().Contain(["pods", "namespaces", "events"]);
+    }
 }

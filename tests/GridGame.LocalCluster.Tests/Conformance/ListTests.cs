@@ -120,4 +120,17 @@ public sealed class ListTests
         await api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "sys" } }, "kube-system");
         (await api.Client.CoreV1.ListConfigMapForAllNamespacesAsync()).Items.Should().HaveCount(5);
     }
+
+    [Fact]
+    public async Task A_continue_token_older_than_the_history_is_410_Expired()
+    {
+        await using var api = await WithConfigMapsAsync();
+        var page = await api.Client.CoreV1.ListNamespacedConfigMapAsync("default", limit: 2);
+        await api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "e" } }, "default");
+        api.Server.CompactHistory();
+        var act = () => api.Client.CoreV1.ListNamespacedConfigMapAsync("default", limit: 2, continueParameter: page.Metadata.ContinueProperty);
+        var e = (await act.Should().ThrowAsync<HttpOperationException>()).Which;
+        e.Response.StatusCode.Should().Be(HttpStatusCode.Gone);
+        e.Response.Content.Should().Contain("\"reason\":\"Expired\"");
+    }
 }

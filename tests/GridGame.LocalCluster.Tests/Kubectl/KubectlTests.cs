@@ -212,4 +212,20 @@ public sealed class KubectlTests
         output.Should().MatchRegex(@"NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE").And.MatchRegex(@"web\s+0/1\s+Pending\s+0\s");
         (await kubectl.OkAsync("delete pod web")).Should().Contain("pod \"web\" deleted");
     }
+
+    [Fact]
+    public async Task A_server_dry_run_checks_but_stores_nothing()
+    {
+        await using var kubectl = await WithFleetAsync();
+        var changed = kubectl.WriteFile("fleet.yaml", File.ReadAllText(SampleFleet).Replace("replicas: 2", "replicas: 7", StringComparison.Ordinal));
+        (await kubectl.OkAsync($"apply --dry-run=server -f {changed}")).Should().Contain("(server dry run)");
+        (await kubectl.OkAsync("get gf arena -o jsonpath={.spec.replicas}")).Should().Be("2");
+        var other = kubectl.WriteFile("other.yaml", File.ReadAllText(SampleFleet).Replace("name: arena", "name: other", StringComparison.Ordinal));
+        await kubectl.OkAsync($"create --dry-run=server -f {other}");
+        (await kubectl.RunAsync("get gf other")).Code.Should().NotBe(0);
+        var bad = kubectl.WriteFile("bad.yaml", File.ReadAllText(SampleFleet).Replace("boardSize: 8", "boardSize: 1000", StringComparison.Ordinal));
+        (await kubectl.RunAsync($"apply --dry-run=server -f {bad}")).Err.Should().Contain("spec.game.boardSize");
+        await kubectl.OkAsync("delete gf arena --dry-run=server");
+        (await kubectl.OkAsync("get gf arena -o name")).Should().Contain("gamefleet.gridgame.io/arena");
+    }
 }
