@@ -134,6 +134,7 @@ internal sealed class OperatorHost : IAsyncDisposable
         var address = _web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         HttpPort = new Uri(address).Port;
 
+        _informers.Freeze();
         var informers = _informers.All;
         _informerTask = Task.WhenAll(informers.Select(i => Task.Run(() => i.RunAsync(_watching.Token), CancellationToken.None)));
         if (_election is not null)

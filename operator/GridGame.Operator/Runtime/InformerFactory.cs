@@ -9,6 +9,16 @@ internal sealed class InformerFactory(ResourceApi api, IReadOnlyCollection<strin
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ResourceType, IInformer> _informers = [];
+    private bool _frozen;
+
+    /// <summary>Called when the host starts its informers: an informer asked for later would never run.</summary>
+    public void Freeze()
+    {
+        lock (_gate)
+        {
+            _frozen = true;
+        }
+    }
 
     public IReadOnlyList<IInformer> All
     {
@@ -31,6 +41,11 @@ internal sealed class InformerFactory(ResourceApi api, IReadOnlyCollection<strin
             {
                 return existing as Informer<T>
                     ?? throw new InvalidOperationException($"{type} is already informed as {existing.GetType().GenericTypeArguments[0].Name}, not {typeof(T).Name}");
+            }
+
+            if (_frozen)
+            {
+                throw new InvalidOperationException($"{type} was not declared before the operator started: ask for informers in IController.Setup.");
             }
 
             var informer = new Informer<T>(api, type, namespaces, options, time, loggerFactory.CreateLogger("GridGame.Operator.Runtime.Informer"), observer);

@@ -1,4 +1,5 @@
 using k8s;
+using k8s.Autorest;
 using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
 using k8s.Models;
@@ -147,29 +148,40 @@ internal sealed class LeaderElection(Kubernetes client, LeaderElectionOptions op
         return led;
     }
 
-    /// <summary>Gives the lease up (empty holder, 1 s duration) if this replica still holds it, so a standby takes over at once.</summary>
+    /// <summary>
+    /// Gives the lease up (empty holder, 1 s duration) if this replica still holds it, so a standby takes over at once.
+    /// A renewal still in flight when the term ended may change the Lease under us: a conflict rereads and retries.
+    /// </summary>
     private async Task ReleaseAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(options.LeaseName, options.LeaseNamespace, cancellationToken: timeout.Token).ConfigureAwait(false);
-            if (lease.Spec?.HolderIdentity != options.Identity)
+            try
             {
+                var lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(options.LeaseName, options.LeaseNamespace, cancellationToken: timeout.Token).ConfigureAwait(false);
+                if (lease.Spec?.HolderIdentity != options.Identity)
+                {
+                    return;
+                }
+
+                var now = DateTime.UtcNow;
+                lease.Spec.HolderIdentity = string.Empty;
+                lease.Spec.LeaseDurationSeconds = 1;
+                lease.Spec.RenewTime = now;
+                lease.Spec.AcquireTime ??= now;
+                await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, options.LeaseName, options.LeaseNamespace, cancellationToken: timeout.Token).ConfigureAwait(false);
+                LeaderLog.Released(_logger, options.Identity);
                 return;
             }
-
-            var now = DateTime.UtcNow;
-            lease.Spec.HolderIdentity = string.Empty;
-            lease.Spec.LeaseDurationSeconds = 1;
-            lease.Spec.RenewTime = now;
-            lease.Spec.AcquireTime ??= now;
-            await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, options.LeaseName, options.LeaseNamespace, cancellationToken: timeout.Token).ConfigureAwait(false);
-            LeaderLog.Released(_logger, options.Identity);
-        }
-        catch (Exception ex)
-        {
-            LeaderLog.ReleaseFailed(_logger, ex);
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 5)
+            {
+            }
+            catch (Exception ex)
+            {
+                LeaderLog.ReleaseFailed(_logger, ex);
+                return;
+            }
         }
     }
 }

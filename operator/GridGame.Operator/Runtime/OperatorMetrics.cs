@@ -21,6 +21,7 @@ internal sealed class OperatorMetrics : IInformerObserver
     public OperatorMetrics(CollectorRegistry? registry = null)
     {
         Registry = registry ?? Metrics.NewCustomRegistry();
+        DotNetStats.Register(Registry);
         var factory = Metrics.WithCustomRegistry(Registry);
         var seconds = Histogram.ExponentialBuckets(0.001, 2, 16);
         _reconcileDuration = factory.CreateHistogram(

@@ -34,8 +34,9 @@ internal sealed class ResourceApi(Kubernetes client)
             query.Append("&continue=").Append(Uri.EscapeDataString(continueToken));
         }
 
-        using var response = await SendAsync(HttpMethod.Get, type.CollectionPath(@namespace) + query, cancellationToken).ConfigureAwait(false);
-        var json = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        using var timeout = RequestTimeout(cancellationToken);
+        using var response = await SendAsync(HttpMethod.Get, type.CollectionPath(@namespace) + query, timeout.Token).ConfigureAwait(false);
+        var json = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
         var list = KubernetesJson.Deserialize<ListEnvelope<T>>(json);
         return new ResourcePage<T>(list.Items ?? [], list.Metadata?.ResourceVersion, list.Metadata?.ContinueProperty);
     }
@@ -117,7 +118,8 @@ internal sealed class ResourceApi(Kubernetes client)
         var options = new V1DeleteOptions { PropagationPolicy = propagation, Preconditions = uid is null ? null : new V1Preconditions { Uid = uid } };
         try
         {
-            using var response = await SendAsync(HttpMethod.Delete, ObjectPath(type, @namespace, name, null), KubernetesJson.Serialize(options), "application/json", cancellationToken).ConfigureAwait(false);
+            using var timeout = RequestTimeout(cancellationToken);
+            using var response = await SendAsync(HttpMethod.Delete, ObjectPath(type, @namespace, name, null), KubernetesJson.Serialize(options), "application/json", timeout.Token).ConfigureAwait(false);
             return true;
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
@@ -140,9 +142,18 @@ internal sealed class ResourceApi(Kubernetes client)
 
     private async Task<T> SendForAsync<T>(HttpMethod method, string relativeUri, string? body, string? contentType, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(method, relativeUri, body, contentType, cancellationToken).ConfigureAwait(false);
-        var json = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        using var timeout = RequestTimeout(cancellationToken);
+        using var response = await SendAsync(method, relativeUri, body, contentType, timeout.Token).ConfigureAwait(false);
+        var json = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
         return KubernetesJson.Deserialize<T>(json);
+    }
+
+    /// <summary>The client's per-request timeout (<c>HttpClientTimeout</c>, 100 s by default), as its own calls apply it; watches have none (the informer's watchdog covers them).</summary>
+    private CancellationTokenSource RequestTimeout(CancellationToken cancellationToken)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(Client.HttpClientTimeout);
+        return cts;
     }
 
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string relativeUri, CancellationToken cancellationToken) =>

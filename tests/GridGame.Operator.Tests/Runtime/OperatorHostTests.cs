@@ -26,5 +26,16 @@ public sealed class OperatorHostTests
         var metrics = await http.GetStringAsync("metrics");
         metrics.Should().Contain("gridgame_operator_reconcile_duration_seconds").And.Contain("gridgame_operator_watch_restarts_total");
         host.IsLeader.Should().BeTrue("without leader election the only replica leads");
+        metrics.Should().Contain("process_cpu_seconds_total");
+    }
+
+    [Fact]
+    public async Task An_informer_asked_for_after_start_is_refused_because_it_would_never_run()
+    {
+        await using var host = await OperatorHost.StartAsync(TestOptions(), new KubernetesClientConfiguration { Host = "http://127.0.0.1:9" }, CancellationToken.None, controllers: []);
+
+        var act = () => host.Informers.Get<k8s.Models.V1Pod>();
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("*IController.Setup*");
     }
 }

@@ -72,7 +72,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
 
         process.ExitCode.Should().Be(0);
-        stopping.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5), "--shutdown-timeout 5s");
+        stopping.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(7), "--shutdown-timeout 5s, and the process exits");
         (await HolderAsync()).Should().BeEmpty("a graceful stop releases the lease");
         var logs = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         logs.Should().NotBeEmpty();
@@ -100,7 +100,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
         await Poll.UntilAsync(() => standby.IsLeader, timeout: LeaseDuration * 3);
 
-        killed.Elapsed.Should().BeGreaterThan(LeaseDuration * 0.5).And.BeLessThan(LeaseDuration + TimeSpan.FromSeconds(1.5));
+        killed.Elapsed.Should().BeGreaterThan(LeaseDuration * 0.5, "the lease was not released").And.BeLessThan(LeaseDuration * 2);
     }
 
     private (Process Process, int Port, System.Text.StringBuilder Output) Start(string podName)
