@@ -36,7 +36,17 @@ internal static class Repository
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start)!;
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"'{file}' could not be started ({e.Message}). These tests use the real {file}: install it (e.g. `apt-get install kubernetes-client`, or kubectl from the Kubernetes apt repository) so that it is on PATH.", e);
+        }
+
+        using var _ = process;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
