@@ -111,7 +111,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
     }
 
-    public static async Task<BenchmarkCluster> StartAsync(int nodes, bool sessions, CancellationToken cancellationToken)
+    public static async Task<BenchmarkCluster> StartAsync(int nodes, bool sessions, CancellationToken cancellationToken, int workers = 32)
     {
         var api = await LocalApiServer.StartAsync(new LocalApiServerOptions { Port = 0, WatchHistory = 200_000, WatcherBuffer = 200_000 }, cancellationToken);
         using (var client = new Kubernetes(api.ClientConfiguration()))
@@ -129,7 +129,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
             StartDelay = TimeSpan.Zero,
             HeartbeatInterval = TimeSpan.FromSeconds(30),
         }, cancellationToken);
-        var options = new OperatorOptions { LeaderElectionEnabled = false, HttpPort = 0, HttpAddress = "127.0.0.1", JsonLogs = false, Workers = 8 };
+        var options = new OperatorOptions { LeaderElectionEnabled = false, HttpPort = 0, HttpAddress = "127.0.0.1", JsonLogs = false, Workers = workers };
         IReadOnlyList<IController> controllers = sessions ? [new FleetController(), new SessionController()] : [new FleetController()];
         var host = await OperatorHost.StartAsync(options, api.ClientConfiguration(), cancellationToken, controllers, logging => logging.SetMinimumLevel(LogLevel.Warning));
         var cluster = new BenchmarkCluster(api, localNodes, host);
@@ -185,6 +185,21 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
             writes[key] = writes.GetValueOrDefault(key) + double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
         }
         return writes;
+    }
+
+    /// <summary>Reconciles per controller: count and mean duration, from the operator's metrics.</summary>
+    public async Task<string> ReconcileSummaryAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri(Operator.HttpUri, "metrics"), cancellationToken);
+        var sums = new Dictionary<string, (double Count, double Sum)>(StringComparer.Ordinal);
+        foreach (Match m in Regex.Matches(text, "^gridgame_operator_reconcile_duration_seconds_(sum|count)\\{controller=\"([a-z]+)\",result=\"[a-z]+\"\\} ([0-9.e+-]+)$", RegexOptions.Multiline))
+        {
+            var value = double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
+            var (count, sum) = sums.GetValueOrDefault(m.Groups[2].Value);
+            sums[m.Groups[2].Value] = m.Groups[1].Value == "count" ? (count + value, sum) : (count, sum + value);
+        }
+        return string.Join(", ", sums.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value.Count:0} × {1000 * p.Value.Sum / Math.Max(1, p.Value.Count):0.0} ms")));
     }
 
     public async Task<double> OperatorWritesAsync(CancellationToken cancellationToken) => (await WritesAsync(cancellationToken)).Values.Sum();

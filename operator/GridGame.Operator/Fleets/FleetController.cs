@@ -25,6 +25,10 @@ internal sealed partial class FleetController : IController
 
     private readonly ConcurrentDictionary<string, AutoscalerState> _autoscaler = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CrashLoopState> _crashLoops = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastPass = new(StringComparer.Ordinal);
+
+    /// <summary>The shortest time between two full passes over one fleet.</summary>
+    internal static readonly TimeSpan MinPassInterval = TimeSpan.FromMilliseconds(100);
     private ControllerSetup _setup = null!;
     private Informer<GameFleet> _fleets = null!;
     private Informer<V1Pod> _pods = null!;
@@ -47,8 +51,19 @@ internal sealed partial class FleetController : IController
         _pods = setup.Owns<V1Pod>(GameFleet.KubeKind);
         _nodes = setup.Informer<V1Node>(ResourceType.For<V1Node>(namespaced: false));
         // Pending sessions are demand: a change enqueues the fleet so the autoscaler sees it.
-        _sessions = setup.Watches<GameSession>(s => s.Spec?.FleetName is { } fleet ? [ObjectKey.Of(s.Metadata.NamespaceProperty, fleet)] : []);
+        _sessions = setup.Watches<GameSession>(DemandOf);
         _sessions.Cache.AddIndex(SessionsByFleet, s => s.Spec?.FleetName is { } fleet ? [ObjectKey.Of(s.Metadata.NamespaceProperty, fleet)] : []);
+    }
+
+    /// <summary>A session concerns its fleet only as demand for the autoscaler.</summary>
+    private IEnumerable<string> DemandOf(GameSession session)
+    {
+        if (session.Spec?.FleetName is not { } name)
+        {
+            return [];
+        }
+        var key = ObjectKey.Of(session.Metadata.NamespaceProperty, name);
+        return _fleets.Cache.Get(key)?.Spec?.Autoscaling is null ? [] : [key];
     }
 
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
@@ -59,6 +74,7 @@ internal sealed partial class FleetController : IController
             _autoscaler.TryRemove(key, out _);
             _crashLoops.TryRemove(key, out _);
             _lastStatusWrite.TryRemove(key, out _);
+            _lastPass.TryRemove(key, out _);
             _setup.Expectations.Forget(key);
             return ReconcileResult.Done;
         }
@@ -68,6 +84,13 @@ internal sealed partial class FleetController : IController
         }
 
         var now = _setup.Time.GetUtcNow();
+        // A full pass looks at every server of the fleet; during a burst (allocations, a scale-up) pod events would
+        // ask for one per event. One pass per MinPassInterval sees them all, and the requeue runs the last one.
+        if (_lastPass.TryGetValue(key, out var lastPass) && now - lastPass < MinPassInterval)
+        {
+            return ReconcileResult.RequeueAfter(MinPassInterval - (now - lastPass));
+        }
+        _lastPass[key] = now;
         var fleet = GameFleetDefaults.Apply(Clone(cached));
         var errors = GameFleetValidator.Validate(fleet);
         if (errors.Count > 0 && fleet.Metadata.DeletionTimestamp is null)
