@@ -35,8 +35,22 @@ internal static class AllocationPicker
                 allocatedPerNode[node] = allocatedPerNode.GetValueOrDefault(node) + 1;
             }
         }
+        return Order(all, allocatedPerNode, activeRevision, selector, scheduling);
+    }
+
+    /// <summary>
+    /// The same order when the caller already counted Allocated (and Draining) servers per node and passes only
+    /// the servers that may qualify: what the controller does so that a burst does not look at every pod twice.
+    /// </summary>
+    public static IReadOnlyList<AllocatableServer> Order(
+        IEnumerable<AllocatableServer> servers,
+        IReadOnlyDictionary<string, int> allocatedPerNode,
+        string activeRevision,
+        LabelSelectorMatcher selector,
+        SchedulingStrategy scheduling)
+    {
         var sign = scheduling == SchedulingStrategy.Packed ? -1 : 1;
-        return all
+        return servers
             .Where(s => s is { State: ServerState.Ready, IsReady: true, Terminating: false, NodeName: not null }
                 && s.Revision == activeRevision
                 && selector.Matches(s.Labels))

@@ -29,14 +29,14 @@ internal static class Conditions
     public static bool IsTrue(IEnumerable<V1Condition>? conditions, string type) =>
         conditions?.Any(c => c.Type == type && c.Status == "True") == true;
 
-    /// <summary>Equal apart from lastTransitionTime precision: used to skip status writes that change nothing.</summary>
-    public static bool SameAs(IList<V1Condition>? a, IList<V1Condition>? b)
+    /// <summary>Equal apart from lastTransitionTime (and, if asked, messages): used to skip or defer status writes.</summary>
+    public static bool SameAs(IList<V1Condition>? a, IList<V1Condition>? b, bool ignoreMessages = false)
     {
         if ((a?.Count ?? 0) != (b?.Count ?? 0))
         {
             return false;
         }
-        return a is null || a.All(x => b!.Any(y => y.Type == x.Type && y.Status == x.Status && y.Reason == x.Reason && y.Message == x.Message && y.ObservedGeneration == x.ObservedGeneration));
+        return a is null || a.All(x => b!.Any(y => y.Type == x.Type && y.Status == x.Status && y.Reason == x.Reason && (ignoreMessages || y.Message == x.Message) && y.ObservedGeneration == x.ObservedGeneration));
     }
 
     private static V1Condition Copy(V1Condition c) => new()

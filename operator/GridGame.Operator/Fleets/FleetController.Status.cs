@@ -27,7 +27,13 @@ internal sealed partial class FleetController
         return ReconcileResult.Done;
     }
 
-    private async Task WriteStatusAsync(
+    /// <summary>The shortest time between two status writes that change only counts.</summary>
+    internal static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(1);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _lastStatusWrite = new(StringComparer.Ordinal);
+
+    /// <summary>Writes the status if it changed; returns when to write deferred counts, if it deferred them.</summary>
+    private async Task<DateTimeOffset?> WriteStatusAsync(
         GameFleet fleet, string revision, int replicas, FleetPlan plan, AutoscalerDecision? scaling, bool crashLooping, bool portsExhausted,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -64,10 +70,21 @@ internal sealed partial class FleetController
         }
         status.Conditions = conditions;
 
-        if (!SameStatus(fleet.Status, status))
+        if (SameStatus(fleet.Status, status))
         {
-            await PatchStatusAsync(fleet, status, cancellationToken).ConfigureAwait(false);
+            return null;
         }
+        // While servers come and go, counts change on every pod event: write them at most once per
+        // StatusInterval (the requeue writes the last figures); anything else (conditions, generation) at once.
+        var key = ObjectKey.Of(fleet);
+        var onlyCounts = fleet.Status is { } before && before.ObservedGeneration == status.ObservedGeneration && Conditions.SameAs(before.Conditions, status.Conditions, ignoreMessages: true);
+        if (onlyCounts && _lastStatusWrite.TryGetValue(key, out var last) && now - last < StatusInterval)
+        {
+            return last + StatusInterval;
+        }
+        await PatchStatusAsync(fleet, status, cancellationToken).ConfigureAwait(false);
+        _lastStatusWrite[key] = now;
+        return null;
     }
 
     private async Task PatchStatusAsync(GameFleet fleet, GameFleetStatus status, CancellationToken cancellationToken)

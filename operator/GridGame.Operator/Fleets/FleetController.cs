@@ -25,6 +25,10 @@ internal sealed partial class FleetController : IController
 
     private readonly ConcurrentDictionary<string, AutoscalerState> _autoscaler = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CrashLoopState> _crashLoops = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastPass = new(StringComparer.Ordinal);
+
+    /// <summary>The shortest time between two full passes over one fleet.</summary>
+    internal static readonly TimeSpan MinPassInterval = TimeSpan.FromMilliseconds(100);
     private ControllerSetup _setup = null!;
     private Informer<GameFleet> _fleets = null!;
     private Informer<V1Pod> _pods = null!;
@@ -47,8 +51,19 @@ internal sealed partial class FleetController : IController
         _pods = setup.Owns<V1Pod>(GameFleet.KubeKind);
         _nodes = setup.Informer<V1Node>(ResourceType.For<V1Node>(namespaced: false));
         // Pending sessions are demand: a change enqueues the fleet so the autoscaler sees it.
-        _sessions = setup.Watches<GameSession>(s => s.Spec?.FleetName is { } fleet ? [ObjectKey.Of(s.Metadata.NamespaceProperty, fleet)] : []);
+        _sessions = setup.Watches<GameSession>(DemandOf);
         _sessions.Cache.AddIndex(SessionsByFleet, s => s.Spec?.FleetName is { } fleet ? [ObjectKey.Of(s.Metadata.NamespaceProperty, fleet)] : []);
+    }
+
+    /// <summary>A session concerns its fleet only as demand for the autoscaler.</summary>
+    private IEnumerable<string> DemandOf(GameSession session)
+    {
+        if (session.Spec?.FleetName is not { } name)
+        {
+            return [];
+        }
+        var key = ObjectKey.Of(session.Metadata.NamespaceProperty, name);
+        return _fleets.Cache.Get(key)?.Spec?.Autoscaling is null ? [] : [key];
     }
 
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
@@ -58,6 +73,8 @@ internal sealed partial class FleetController : IController
         {
             _autoscaler.TryRemove(key, out _);
             _crashLoops.TryRemove(key, out _);
+            _lastStatusWrite.TryRemove(key, out _);
+            _lastPass.TryRemove(key, out _);
             _setup.Expectations.Forget(key);
             return ReconcileResult.Done;
         }
@@ -67,6 +84,13 @@ internal sealed partial class FleetController : IController
         }
 
         var now = _setup.Time.GetUtcNow();
+        // A full pass looks at every server of the fleet; during a burst (allocations, a scale-up) pod events would
+        // ask for one per event. One pass per MinPassInterval sees them all, and the requeue runs the last one.
+        if (_lastPass.TryGetValue(key, out var lastPass) && now - lastPass < MinPassInterval)
+        {
+            return ReconcileResult.RequeueAfter(MinPassInterval - (now - lastPass));
+        }
+        _lastPass[key] = now;
         var fleet = GameFleetDefaults.Apply(Clone(cached));
         var errors = GameFleetValidator.Validate(fleet);
         if (errors.Count > 0 && fleet.Metadata.DeletionTimestamp is null)
@@ -150,9 +174,9 @@ internal sealed partial class FleetController : IController
         }
 
         var backingOff = CrashLoopBackoff.IsCrashLooping(_crashLoops.GetValueOrDefault(key), revision);
-        await WriteStatusAsync(fleet, revision, replicas, plan, scaling, backingOff, created < plan.Create, now, cancellationToken).ConfigureAwait(false);
+        var statusDeferred = await WriteStatusAsync(fleet, revision, replicas, plan, scaling, backingOff, created < plan.Create, now, cancellationToken).ConfigureAwait(false);
 
-        var recheck = Earliest(plan.RecheckAt, scaling?.RecheckAt);
+        var recheck = Earliest(Earliest(plan.RecheckAt, scaling?.RecheckAt), statusDeferred);
         var blockedUntil = CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(key), revision);
         if (deletion is null && blockedUntil > now)
         {
@@ -288,9 +312,11 @@ internal sealed partial class FleetController : IController
         await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = WriteConcurrency, CancellationToken = cancellationToken }, async (target, ct) =>
         {
             var pod = pods[target.Name];
-            // Conditional on what we saw: the state label (JSON Patch test) or, for a pod without one, its resourceVersion.
+            // Draining is conditional on the state label we saw (JSON Patch test).
+            // A Starting pod cannot have been allocated (allocation tests for state Ready), so labelling it Ready needs
+            // no precondition; pinning its resourceVersion would only collide with the kubelet's status updates.
             var patch = from is null
-                ? new V1Patch(new { metadata = new { resourceVersion = pod.Metadata.ResourceVersion, labels = new Dictionary<string, string> { [WellKnown.StateLabel] = to } } }, V1Patch.PatchType.MergePatch)
+                ? new V1Patch(new { metadata = new { labels = new Dictionary<string, string> { [WellKnown.StateLabel] = to } } }, V1Patch.PatchType.MergePatch)
                 : new V1Patch(new object[]
                 {
                     new { op = "test", path = StateLabelPath, value = from },

@@ -43,7 +43,7 @@ internal sealed class OperatorHost : IAsyncDisposable
         var loggerFactory = web.Services.GetRequiredService<ILoggerFactory>();
         _logger = loggerFactory.CreateLogger("GridGame.Operator.Host");
         _informers = new InformerFactory(new ResourceApi(client), options.Namespaces, options.Informers, time, loggerFactory, metrics);
-        var services = new ControllerServices(client, options, time, events, _informers, loggerFactory);
+        var services = new ControllerServices(client, options, time, events, _informers, loggerFactory) { MetricsRegistry = metrics.Registry };
         var runners = new List<ControllerRunner>();
         foreach (var controller in controllers)
         {

@@ -37,6 +37,9 @@ internal sealed class ControllerSetup(string name, ControllerServices services, 
 
     public ILogger Logger => services.LoggerFactory.CreateLogger($"GridGame.Operator.Controllers.{Name}");
 
+    /// <summary>The registry /metrics serves (null outside a host): where a controller registers its own metrics.</summary>
+    public Prometheus.CollectorRegistry? MetricsRegistry => services.MetricsRegistry;
+
     /// <summary>The controller's queue, for enqueuing keys by hand.</summary>
     public WorkQueue Queue { get; } = queue;
 
@@ -126,7 +129,11 @@ internal sealed class ControllerSetup(string name, ControllerServices services, 
 
 /// <summary>What the host shares between controllers.</summary>
 internal sealed record ControllerServices(
-    Kubernetes Client, OperatorOptions Options, TimeProvider Time, EventRecorder Events, InformerFactory Informers, ILoggerFactory LoggerFactory);
+    Kubernetes Client, OperatorOptions Options, TimeProvider Time, EventRecorder Events, InformerFactory Informers, ILoggerFactory LoggerFactory)
+{
+    /// <summary>The registry /metrics serves, for controllers' own metrics; null outside a host.</summary>
+    public Prometheus.CollectorRegistry? MetricsRegistry { get; init; }
+}
 
 /// <summary>Finds the controllers compiled into the operator.</summary>
 internal static class ControllerCatalog

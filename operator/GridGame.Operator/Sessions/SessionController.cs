@@ -31,6 +31,7 @@ internal sealed partial class SessionController : IController
     /// <summary>Pods a worker is reserving right now, so concurrent reconciles try different ones first.</summary>
     private readonly ConcurrentDictionary<string, byte> _reserving = new(StringComparer.Ordinal);
     private ControllerSetup _setup = null!;
+    private DateTimeOffset _pendingCountedAt;
     private Informer<GameSession> _sessions = null!;
     private Informer<V1Pod> _pods = null!;
     private Informer<GameFleet> _fleets = null!;
@@ -46,31 +47,43 @@ internal sealed partial class SessionController : IController
     {
         _setup = setup;
         _logger = setup.Logger;
+        if (setup.MetricsRegistry is { } registry)
+        {
+            Metrics = new SessionMetrics(registry);
+        }
         _sessions = setup.For<GameSession>();
         _sessions.Cache.AddIndex(FleetController.SessionsByFleet, s => s.Spec?.FleetName is { } fleet ? [ObjectKey.Of(s.Metadata.NamespaceProperty, fleet)] : []);
-        _pods = setup.Watches<V1Pod>(SessionsOf);
+        _pods = setup.Informer<V1Pod>();
+        _pods.Cache.AddHandler(OnPodChanged);
         _pods.Cache.AddIndex(PodsBySession, p => PodObservation.Session(p) is { } s ? [ObjectKey.Of(p.Metadata.NamespaceProperty, s)] : []);
         _fleets = setup.Informer<GameFleet>();
         _nodes = setup.Informer<V1Node>(ResourceType.For<V1Node>(namespaced: false));
     }
 
-    /// <summary>A pod change concerns the session it serves, and — when it is a Ready server — a few waiting sessions of its fleet.</summary>
-    private IEnumerable<string> SessionsOf(V1Pod pod)
+    /// <summary>
+    /// A pod change concerns the session it serves (before and after); a pod that just turned into a Ready server
+    /// also wakes a few sessions of its fleet that are waiting for one.
+    /// </summary>
+    private void OnPodChanged(CacheEvent<V1Pod> change)
     {
-        if (PodObservation.Session(pod) is { } session)
+        foreach (var pod in new[] { change.Old, change.New })
         {
-            yield return ObjectKey.Of(pod.Metadata.NamespaceProperty, session);
-        }
-        if (PodObservation.State(pod) == ServerState.Ready && PodObservation.IsReady(pod)
-            && PodObservation.Get(pod.Metadata.Labels, WellKnown.FleetLabel) is { } fleet)
-        {
-            foreach (var waiting in _sessions.Cache.ByIndex(FleetController.SessionsByFleet, ObjectKey.Of(pod.Metadata.NamespaceProperty, fleet))
-                .Where(IsPending).Take(4))
+            if (pod is not null && PodObservation.Session(pod) is { } session)
             {
-                yield return ObjectKey.Of(waiting);
+                _setup.Queue.Add(ObjectKey.Of(pod.Metadata.NamespaceProperty, session));
+            }
+        }
+        if (change.New is { } now && IsServer(now) && (change.Old is null || !IsServer(change.Old))
+            && PodObservation.Get(now.Metadata.Labels, WellKnown.FleetLabel) is { } fleet)
+        {
+            foreach (var waiting in _sessions.Cache.ByIndex(FleetController.SessionsByFleet, ObjectKey.Of(now.Metadata.NamespaceProperty, fleet)).Where(IsPending).Take(4))
+            {
+                _setup.Queue.Add(ObjectKey.Of(waiting));
             }
         }
     }
+
+    private static bool IsServer(V1Pod pod) => PodObservation.State(pod) == ServerState.Ready && PodObservation.IsReady(pod) && !PodObservation.IsTerminating(pod);
 
     private static bool IsPending(GameSession s) =>
         s.Metadata.DeletionTimestamp is null && s.Status?.Phase is null or SessionPhase.Pending && s.Metadata.Labels?.ContainsKey(WellKnown.ServerLabel) != true;
@@ -91,7 +104,11 @@ internal sealed partial class SessionController : IController
         var observation = Observe(session, fleet, now);
         var decision = SessionPlanner.Decide(observation);
         Log.Decided(_logger, ns, session.Metadata.Name, decision.Step.ToString(), decision.Reason ?? "", decision.Server ?? "");
-        Metrics.Pending(_sessions.Cache.List().Count(IsPending));
+        if (now - _pendingCountedAt > TimeSpan.FromSeconds(1))
+        {
+            _pendingCountedAt = now;
+            Metrics.Pending(_sessions.Cache.List().Count(IsPending));
+        }
 
         switch (decision.Step)
         {
@@ -175,9 +192,23 @@ internal sealed partial class SessionController : IController
         var ns = session.Metadata.NamespaceProperty;
         var revision = fleet.Status?.ActiveRevision is { Length: > 0 } active ? active : RevisionHash.Of(fleet.Spec);
         var servers = _pods.Cache.ByIndex(CacheIndexes.Owner, fleet.Metadata.Uid);
-        var byName = servers.ToDictionary(p => p.Metadata.Name, StringComparer.Ordinal);
-        var candidates = AllocationPicker.Candidates(
-            servers.Select(PodObservation.ToAllocatable), revision, new LabelSelectorMatcher(session.Spec.Selector), fleet.Spec.Scheduling ?? SchedulingStrategy.Packed);
+        // One cheap pass: count Allocated servers per node and keep only pods that can qualify.
+        var allocatedPerNode = new Dictionary<string, int>(StringComparer.Ordinal);
+        var byName = new Dictionary<string, V1Pod>(StringComparer.Ordinal);
+        foreach (var pod in servers)
+        {
+            var state = PodObservation.State(pod);
+            if (state is ServerState.Allocated or ServerState.Draining && pod.Spec?.NodeName is { } node)
+            {
+                allocatedPerNode[node] = allocatedPerNode.GetValueOrDefault(node) + 1;
+            }
+            else if (state == ServerState.Ready && !_reserving.ContainsKey(ObjectKey.Of(pod)))
+            {
+                byName[pod.Metadata.Name] = pod;
+            }
+        }
+        var candidates = AllocationPicker.Order(
+            byName.Values.Select(PodObservation.ToAllocatable), allocatedPerNode, revision, new LabelSelectorMatcher(session.Spec.Selector), fleet.Spec.Scheduling ?? SchedulingStrategy.Packed);
 
         var attempts = 0;
         if (candidates.Count == 0)

@@ -44,6 +44,23 @@ public sealed class SessionControllerTests
     }
 
     [Fact]
+    public async Task Allocations_show_in_the_operators_metrics()
+    {
+        await using var cluster = await ClusterWithFleet(1);
+        await cluster.CreateSessionAsync(SessionClient.Session("counted"));
+        await cluster.WaitForPhaseAsync("counted", SessionPhase.Allocated);
+        await cluster.CreateSessionAsync(SessionClient.Session("orphan", fleet: "nowhere"));
+        await cluster.WaitForPhaseAsync("orphan", SessionPhase.Failed);
+
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(cluster.Operator!.HttpUri, "metrics"));
+        metrics.Should().Contain("gridgame_allocations_total{result=\"Allocated\"} 1")
+            .And.Contain("gridgame_allocations_total{result=\"FleetNotFound\"} 1")
+            .And.Contain("gridgame_allocation_duration_seconds_count 1")
+            .And.Contain("gridgame_sessions_pending");
+    }
+
+    [Fact]
     public async Task A_session_selector_picks_matching_servers_only()
     {
         await using var cluster = await ClusterWithFleet(3);
