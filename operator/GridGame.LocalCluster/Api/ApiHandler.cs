@@ -33,7 +33,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         {
             // the client went away
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or NullReferenceException or FormatException or InvalidCastException or KeyNotFoundException)
+        catch (Exception e) when (e is not OperationCanceledException and not IOException)
         {
             // A bug of ours: answer as the real server answers a panic, with the message, so tests show it.
             await WriteStatusAsync(context, ApiException.Internal(e.GetType().Name + ": " + e.Message + " at " + e.StackTrace).ToStatus(), 500).ConfigureAwait(false);
