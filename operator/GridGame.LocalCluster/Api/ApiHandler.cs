@@ -451,15 +451,14 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
     private static async Task<JsonObject> ReadObjectAsync(HttpContext context)
     {
         var contentType = context.Request.ContentType ?? "";
-        var raw = await ReadBodyAsync(context).ConfigureAwait(false);
         if (contentType.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal))
         {
-            return ProtobufObjects.Decode(raw);
+            return ProtobufObjects.Decode(await ReadBodyAsync(context).ConfigureAwait(false));
         }
         JsonNode? node;
         try
         {
-            node = raw.Length == 0 ? null : JsonNode.Parse(raw);
+            node = context.Request.ContentLength == 0 ? null : await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
         }
         catch (JsonException e)
         {
