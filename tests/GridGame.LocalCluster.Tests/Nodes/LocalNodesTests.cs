@@ -87,7 +87,6 @@ public sealed class LocalNodesRestartTests
         var before = await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default");
 
         await using var second = await LocalNodes.StartAsync(options);
-        second.Pods.Count.Should().Be(1050, "the initial list spans three pages of 500");
         await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod("after"), "default");
 
         await Eventually.GetAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("after", "default")) ? "" : null);
