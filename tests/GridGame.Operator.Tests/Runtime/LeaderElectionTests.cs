@@ -176,6 +176,17 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stop_just_after_the_lease_was_won_still_releases_it()
+    {
+        var (a, _) = await StartAsync("a");
+        await Poll.UntilAsync(async () => await HolderAsync() == a.Identity);
+
+        await a.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        (await HolderAsync()).Should().BeEmpty("the elector may have written the Lease before telling us we lead");
+    }
+
+    [Fact]
     public async Task A_graceful_stop_releases_the_lease()
     {
         var (a, _) = await StartAsync("a");
@@ -205,8 +216,17 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         RetryPeriod = TimeSpan.FromMilliseconds(250),
     };
 
-    private async Task<string?> HolderAsync() =>
-        (await _api.Client.CoordinationV1.ReadNamespacedLeaseAsync("gridgame-operator-test", "default")).Spec.HolderIdentity;
+    private async Task<string?> HolderAsync()
+    {
+        try
+        {
+            return (await _api.Client.CoordinationV1.ReadNamespacedLeaseAsync("gridgame-operator-test", "default")).Spec.HolderIdentity;
+        }
+        catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
 
     private sealed class HangingController : IController
     {

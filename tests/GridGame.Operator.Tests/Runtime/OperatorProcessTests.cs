@@ -65,7 +65,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
         process.HasExited.Should().BeFalse(output + "\n" + Errors);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
         (await http.GetStringAsync("healthz")).Should().Be("ok");
-        await Poll.UntilAsync(async () => (await http.GetStringAsync("metrics")).Contains("gridgame_operator_leader 1", StringComparison.Ordinal), "the leader gauge follows the lease");
+        await Poll.UntilAsync(async () => (await http.GetStringAsync("metrics")).Split('\n').Contains("gridgame_operator_leader 1"), "the leader gauge follows the lease");
 
         var stopping = Stopwatch.StartNew();
         Signal(process, "TERM");
@@ -73,7 +73,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
 
         process.ExitCode.Should().Be(0);
         stopping.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(7), "--shutdown-timeout 5s, and the process exits");
-        (await HolderAsync()).Should().BeEmpty("a graceful stop releases the lease");
+        (await HolderAsync()).Should().BeEmpty("a graceful stop releases the lease; log:\n" + output);
         var logs = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         logs.Should().NotBeEmpty();
         logs.Should().AllSatisfy(line => JsonDocument.Parse(line).RootElement.GetProperty("Message").GetString().Should().NotBeNull());
