@@ -179,6 +179,10 @@ internal sealed class LeaderElection(Kubernetes client, LeaderElectionOptions op
             catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 5)
             {
             }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return;
+            }
             catch (Exception ex)
             {
                 LeaderLog.ReleaseFailed(_logger, ex);
