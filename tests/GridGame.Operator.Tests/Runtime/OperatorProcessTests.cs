@@ -103,6 +103,29 @@ public sealed class OperatorProcessTests : IAsyncLifetime
         killed.Elapsed.Should().BeGreaterThan(LeaseDuration * 0.5, "the lease was not released").And.BeLessThan(LeaseDuration * 2);
     }
 
+    [Theory]
+    [InlineData(new[] { "run", "--bogus", "1" }, 2, "unknown option '--bogus'")]
+    [InlineData(new[] { "run", "--workers", "none" }, 2, "--workers: 'none' is not a positive number")]
+    [InlineData(new[] { "run", "--kubeconfig", "/nonexistent/kubeconfig" }, 1, "no Kubernetes configuration")]
+    [InlineData(new[] { "run", "--help" }, 0, "--leader-election-namespace")]
+    public async Task The_run_command_explains_bad_input_and_exits_with_its_code(string[] args, int exitCode, string message)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gridgame-operator.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        process.ExitCode.Should().Be(exitCode);
+        (await stdout + await stderr).Should().Contain(message);
+    }
+
     private (Process Process, int Port, System.Text.StringBuilder Output) Start(string podName)
     {
         var port = FreePort();
