@@ -111,51 +111,6 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Events_are_counted_not_duplicated()
-    {
-        var (a, _) = await StartAsync("a");
-        var map = await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "subject" } }, "default");
-        map.ApiVersion = "v1";
-        map.Kind = "ConfigMap";
-
-        for (var i = 0; i < 3; i++)
-        {
-            a.Events.RecordNormal(map, "ScaledUp", "scaled to 3");
-        }
-
-        a.Events.RecordWarning(map, "RolloutFailed", "green not ready");
-        await a.Events.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
-
-        var events = (await _api.Client.CoreV1.ListNamespacedEventAsync("default")).Items.Where(e => e.InvolvedObject.Name == "subject").ToList();
-        events.Should().HaveCount(2);
-        var scaled = events.Single(e => e.Reason == "ScaledUp");
-        scaled.Count.Should().Be(3);
-        scaled.Type.Should().Be("Normal");
-        scaled.InvolvedObject.Kind.Should().Be("ConfigMap");
-        scaled.InvolvedObject.Uid.Should().Be(map.Metadata.Uid);
-        scaled.LastTimestamp.Should().BeOnOrAfter(scaled.FirstTimestamp!.Value);
-        scaled.Source.Component.Should().Be("gridgame-operator");
-        events.Single(e => e.Reason == "RolloutFailed").Type.Should().Be("Warning");
-        a.Events.Dropped.Should().Be(0);
-    }
-
-    [Fact]
-    public async Task Recording_an_event_never_throws_even_when_the_api_is_down()
-    {
-        var (a, _) = await StartAsync("a");
-        var pod = PodBuilder.Pod("p");
-
-        await _api.RestartAsync(whileDown: async () =>
-        {
-            var act = () => a.Events.RecordWarning(pod, "Unhealthy", "probe failed");
-
-            act.Should().NotThrow();
-            await a.Events.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
-            a.Events.Dropped.Should().Be(1);
-        });
-    }
-
-    [Fact]
     public async Task Shutdown_completes_within_its_timeout_even_when_a_reconcile_hangs()
     {
         var hanging = new HangingController();
