@@ -247,6 +247,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             }
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None);
+            foreach (var file in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(Path.Combine(Path.GetTempPath(), $"gg-bench-{port}.db{file}"));
+            }
         }
     }
 
@@ -302,12 +306,13 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     private readonly record struct Result(double PerSecond, double P50, double P99);
 
     /// <summary>The game server in this process, with the echo hub mapped beside the game hub.</summary>
-    private sealed class BenchServer(WebApplication? app, string baseUrl) : IAsyncDisposable
+    private sealed class BenchServer(WebApplication? app, string baseUrl, string? sqliteFile = null) : IAsyncDisposable
     {
         public string BaseUrl { get; } = baseUrl;
 
         public static async Task<BenchServer> StartAsync(Dictionary<string, string?> settings)
         {
+            var sqliteFile = Path.Combine(Path.GetTempPath(), $"gg-bench-{Guid.NewGuid():N}.db");
             var config = new Dictionary<string, string?>
             {
                 ["Auth:SigningKey"] = SigningKey,
@@ -319,7 +324,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 ["GridGame:RateLimit:Burst"] = "1000000",
                 ["GridGame:RateLimit:PerSecond"] = "1000000",
                 ["GridGame:DrainSeconds"] = "0",
-                ["ConnectionStrings:Sqlite"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"gg-bench-{Guid.NewGuid():N}.db")}",
+                ["ConnectionStrings:Sqlite"] = $"Data Source={sqliteFile};Pooling=false",
                 ["Logging:LogLevel:Default"] = "Warning",
             };
             foreach (var (key, value) in settings)
@@ -334,7 +339,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             app.MapHub<EchoHub>("/hubs/echo");
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new BenchServer(app, address);
+            return new BenchServer(app, address, sqliteFile);
         }
 
         public async ValueTask DisposeAsync()
@@ -343,6 +348,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             {
                 await app.StopAsync();
                 await app.DisposeAsync();
+            }
+            foreach (var file in sqliteFile is null ? [] : new[] { sqliteFile, sqliteFile + "-wal", sqliteFile + "-shm" })
+            {
+                File.Delete(file);
             }
         }
     }

@@ -104,8 +104,13 @@ internal sealed partial class GameHub : Hub<IGameClient>
 
     private LiveGame? Current() => Context.Items.TryGetValue(GameKey, out var game) ? game as LiveGame : null;
 
-    private string Player() => Context.User?.FindFirst(GameAuth.PlayerClaim)?.Value
-        ?? throw new HubException("not authenticated: the token has no subject");
+    private string Player() => Context.User?.FindFirst(GameAuth.PlayerClaim)?.Value switch
+    {
+        null or "" => throw new HubException("not authenticated: the token has no subject"),
+        { Length: > 64 } => throw new HubException("invalid player id: the token's subject is longer than 64 characters"),
+        var id when id.Any(char.IsControl) => throw new HubException("invalid player id: the token's subject has control characters"),
+        var id => id,
+    };
 
     private HubException Refuse(string message)
     {

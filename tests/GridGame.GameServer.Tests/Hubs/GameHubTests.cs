@@ -152,6 +152,18 @@ public sealed class GameHubTests
     }
 
     [Fact]
+    public async Task A_token_whose_subject_cannot_be_a_player_id_is_refused()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await using var longName = await server.ConnectAsync(new string('x', 65));
+
+        var join = () => longName.JoinAsync("names");
+
+        await join.Should().ThrowAsync<HubException>().WithMessage("*invalid player id*");
+        server.Directory.Find("names").Should().BeNull();
+    }
+
+    [Fact]
     public async Task An_oversized_message_closes_only_that_connection()
     {
         await using var server = await RunningServer.StartAsync();

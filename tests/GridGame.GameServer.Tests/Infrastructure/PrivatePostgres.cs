@@ -24,15 +24,24 @@ internal sealed class PrivatePostgres : IAsyncDisposable
 
     public static async Task<PrivatePostgres> StartAsync()
     {
+        _ = TestServices.PostgresBin; // fails with how to start the services before anything is made
         var dir = Directory.CreateTempSubdirectory("gg-pg-").FullName;
-        if (Environment.UserName == "root")
-        {
-            await TestServices.RunAsync("chown", "-R", "postgres:postgres", dir);
-        }
         var pg = new PrivatePostgres(dir, TestServices.FreePort());
-        await pg.AsPostgresAsync("initdb", "-D", pg.Data, "-U", "postgres", "--auth=trust", "-E", "UTF8");
-        await pg.StartAgainAsync();
-        return pg;
+        try
+        {
+            if (Environment.UserName == "root")
+            {
+                await TestServices.RunAsync("chown", "-R", "postgres:postgres", dir);
+            }
+            await pg.AsPostgresAsync("initdb", "-D", pg.Data, "-U", "postgres", "--auth=trust", "-E", "UTF8");
+            await pg.StartAgainAsync();
+            return pg;
+        }
+        catch
+        {
+            await pg.DisposeAsync();
+            throw;
+        }
     }
 
     public async Task StartAgainAsync()

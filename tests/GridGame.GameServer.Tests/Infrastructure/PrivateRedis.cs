@@ -15,9 +15,18 @@ internal sealed class PrivateRedis : IAsyncDisposable
 
     public static async Task<PrivateRedis> StartAsync()
     {
+        _ = TestServices.RedisServer; // fails with how to start the services before anything is made
         var redis = new PrivateRedis(TestServices.FreePort());
-        await redis.StartAgainAsync();
-        return redis;
+        try
+        {
+            await redis.StartAgainAsync();
+            return redis;
+        }
+        catch
+        {
+            await redis.DisposeAsync();
+            throw;
+        }
     }
 
     public async Task StartAgainAsync()
