@@ -32,6 +32,7 @@ internal sealed class EventRecorder : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private int _inFlight;
+    private int _dropped;
 
     public EventRecorder(Kubernetes client, string component, TimeProvider? time = null, ILogger? logger = null, string? host = null, double perSecond = 10, int burst = 50)
     {
@@ -45,9 +46,7 @@ internal sealed class EventRecorder : IAsyncDisposable
     }
 
     /// <summary>Events dropped by the rate limit, the full queue, or a failed write.</summary>
-    public int Dropped => _dropped;
-
-    private int _dropped;
+    public int Dropped => Volatile.Read(ref _dropped);
 
     public void Record(IKubernetesObject<V1ObjectMeta> involved, string type, string reason, string message)
     {

@@ -58,6 +58,7 @@ internal sealed class Informer<T> : IInformer
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _unsynced;
     private int _listCount;
+    private int _watchCount;
     private string? _lastResourceVersion;
 
     public Informer(
@@ -83,6 +84,9 @@ internal sealed class Informer<T> : IInformer
 
     /// <summary>Lists done since start (the first, and every relist after a 410); for tests and logs.</summary>
     public int ListCount => Volatile.Read(ref _listCount);
+
+    /// <summary>Watches opened since start (each with its idle watchdog already armed); for tests.</summary>
+    public int WatchCount => Volatile.Read(ref _watchCount);
 
     /// <summary>The resourceVersion the informer would resume from (the last list, event or bookmark it saw).</summary>
     public string? LastResourceVersion => Volatile.Read(ref _lastResourceVersion);
@@ -176,7 +180,11 @@ internal sealed class Informer<T> : IInformer
         do
         {
             var page = await _api.ListPageAsync<T>(Type, @namespace, _options.PageSize, continueToken, cancellationToken).ConfigureAwait(false);
-            items.AddRange(page.Items);
+            foreach (var item in page.Items)
+            {
+                items.Add(WithTypeMeta(item));
+            }
+
             resourceVersion = page.ResourceVersion;
             continueToken = page.Continue;
         }
@@ -195,6 +203,7 @@ internal sealed class Informer<T> : IInformer
         using var idle = new CancellationTokenSource(_options.IdleTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         var timeoutSeconds = Math.Max(1, (int)_options.WatchTimeout.TotalSeconds);
+        Interlocked.Increment(ref _watchCount);
         try
         {
             await foreach (var e in _api.WatchAsync<T>(Type, @namespace, resourceVersion, timeoutSeconds, linked.Token).ConfigureAwait(false))
@@ -217,7 +226,7 @@ internal sealed class Informer<T> : IInformer
                         Cache.Remove(ObjectKey.Of(e.Object!), e.Object!.Metadata.ResourceVersion);
                         break;
                     default:
-                        Cache.Upsert(e.Object!);
+                        Cache.Upsert(WithTypeMeta(e.Object!));
                         break;
                 }
 
@@ -235,6 +244,22 @@ internal sealed class Informer<T> : IInformer
         }
 
         return (resourceVersion, "timeout", events);
+    }
+
+    /// <summary>List items come without apiVersion and kind (as from a real API server); Events and owner references need them.</summary>
+    private T WithTypeMeta(T obj)
+    {
+        if (string.IsNullOrEmpty(obj.ApiVersion))
+        {
+            obj.ApiVersion = Type.ApiVersion;
+        }
+
+        if (string.IsNullOrEmpty(obj.Kind))
+        {
+            obj.Kind = Type.Kind;
+        }
+
+        return obj;
     }
 
     private TimeSpan Backoff(int failures)

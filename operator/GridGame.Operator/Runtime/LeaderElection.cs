@@ -55,7 +55,9 @@ internal sealed class LeaderElection(Kubernetes client, LeaderElectionOptions op
             var ledThisTerm = await RunTermAsync(lead, cancellationToken).ConfigureAwait(false);
             if (cancellationToken.IsCancellationRequested)
             {
-                if (ledThisTerm && ReleaseOnCancel)
+                // Also when this term never started leading: the elector may have written the Lease (an attempt that
+                // outlived its own timeout) without having told us yet. ReleaseAsync checks the holder.
+                if (ReleaseOnCancel)
                 {
                     await ReleaseAsync().ConfigureAwait(false);
                 }
@@ -176,6 +178,10 @@ internal sealed class LeaderElection(Kubernetes client, LeaderElectionOptions op
             }
             catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 5)
             {
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return;
             }
             catch (Exception ex)
             {

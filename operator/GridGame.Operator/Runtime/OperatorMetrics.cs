@@ -42,7 +42,7 @@ internal sealed class OperatorMetrics : IInformerObserver
         _apiLatency = factory.CreateHistogram(
             "gridgame_operator_api_request_duration_seconds", "Kubernetes API request latency (to response headers), by verb and status code.",
             new HistogramConfiguration { LabelNames = ["verb", "code"], Buckets = seconds });
-        _leader = factory.CreateGauge("gridgame_operator_leader", "1 while this replica holds the leader lease.");
+        _leader = factory.CreateGauge("gridgame_operator_leader", "Whether this replica holds the leader lease (1) or not (0).");
     }
 
     public CollectorRegistry Registry { get; }

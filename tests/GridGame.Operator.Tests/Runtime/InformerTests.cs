@@ -34,6 +34,7 @@ public sealed class InformerTests : IAsyncLifetime
         await _api.CreatePodAsync("elsewhere", ns: "kube-system");
         var informer = await StartAsync(new InformerOptions { PageSize = 3 }, namespaces: ["default"]);
         informer.Cache.Keys().Should().HaveCount(7, "three pages of a list of seven, and nothing from kube-system");
+        informer.Cache.List().Should().AllSatisfy(p => (p.ApiVersion, p.Kind).Should().Be(("v1", "Pod")));
 
         await _api.CreatePodAsync("late");
         await _api.Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"gridgame.io/fleet":"arena"}}}""", V1Patch.PatchType.MergePatch), "p1", "default");
@@ -117,7 +118,7 @@ public sealed class InformerTests : IAsyncLifetime
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var informer = await StartAsync(new InformerOptions { IdleTimeout = TimeSpan.FromMinutes(1) }, time: time);
-        informer.HasSynced.Should().BeTrue();
+        await Poll.UntilAsync(() => informer.WatchCount == 1, "the watchdog is armed on the fake clock only once the watch starts");
         time.Advance(TimeSpan.FromSeconds(59));
         _observer.Reasons.Should().BeEmpty();
         time.Advance(TimeSpan.FromSeconds(2));

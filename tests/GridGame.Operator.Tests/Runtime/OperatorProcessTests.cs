@@ -65,7 +65,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
         process.HasExited.Should().BeFalse(output + "\n" + Errors);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
         (await http.GetStringAsync("healthz")).Should().Be("ok");
-        (await http.GetStringAsync("metrics")).Should().Contain("gridgame_operator_leader 1");
+        await Poll.UntilAsync(async () => (await http.GetStringAsync("metrics")).Split('\n').Contains("gridgame_operator_leader 1"), "the leader gauge follows the lease");
 
         var stopping = Stopwatch.StartNew();
         Signal(process, "TERM");
@@ -73,7 +73,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
 
         process.ExitCode.Should().Be(0);
         stopping.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(7), "--shutdown-timeout 5s, and the process exits");
-        (await HolderAsync()).Should().BeEmpty("a graceful stop releases the lease");
+        (await HolderAsync()).Should().BeEmpty("a graceful stop releases the lease; log:\n" + output);
         var logs = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         logs.Should().NotBeEmpty();
         logs.Should().AllSatisfy(line => JsonDocument.Parse(line).RootElement.GetProperty("Message").GetString().Should().NotBeNull());
@@ -101,6 +101,29 @@ public sealed class OperatorProcessTests : IAsyncLifetime
         await Poll.UntilAsync(() => standby.IsLeader, timeout: LeaseDuration * 3);
 
         killed.Elapsed.Should().BeGreaterThan(LeaseDuration * 0.5, "the lease was not released").And.BeLessThan(LeaseDuration * 2);
+    }
+
+    [Theory]
+    [InlineData(new[] { "run", "--bogus", "1" }, 2, "unknown option '--bogus'")]
+    [InlineData(new[] { "run", "--workers", "none" }, 2, "--workers: 'none' is not a positive number")]
+    [InlineData(new[] { "run", "--kubeconfig", "/nonexistent/kubeconfig" }, 1, "no Kubernetes configuration")]
+    [InlineData(new[] { "run", "--help" }, 0, "--leader-election-namespace")]
+    public async Task The_run_command_explains_bad_input_and_exits_with_its_code(string[] args, int exitCode, string message)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gridgame-operator.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        process.ExitCode.Should().Be(exitCode);
+        (await stdout + await stderr).Should().Contain(message);
     }
 
     private (Process Process, int Port, System.Text.StringBuilder Output) Start(string podName)
