@@ -33,7 +33,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         {
             // the client went away
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or NullReferenceException or FormatException or InvalidCastException or KeyNotFoundException)
+        catch (Exception e) when (e is not OperationCanceledException and not IOException)
         {
             // A bug of ours: answer as the real server answers a panic, with the message, so tests show it.
             await WriteStatusAsync(context, ApiException.Internal(e.GetType().Name + ": " + e.Message + " at " + e.StackTrace).ToStatus(), 500).ConfigureAwait(false);
@@ -201,6 +201,10 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         var labels = LabelSelector.Parse(query["labelSelector"]);
         var fields = FieldSelector.Parse(query["fieldSelector"], type.SelectableFields, type.Kind);
         var limit = long.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) && l > 0 ? l : long.MaxValue;
+        if (query["resourceVersion"] == "0" && query["continue"].Count == 0)
+        {
+            limit = long.MaxValue; // served "from the watch cache": upstream ignores limit for resourceVersion=0
+        }
         string? startAfter = null;
         long? continueRv = null;
         if (query["continue"] is { Count: > 0 } cont && cont[0] is { Length: > 0 } token)
@@ -447,15 +451,14 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
     private static async Task<JsonObject> ReadObjectAsync(HttpContext context)
     {
         var contentType = context.Request.ContentType ?? "";
-        var raw = await ReadBodyAsync(context).ConfigureAwait(false);
         if (contentType.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal))
         {
-            return ProtobufObjects.Decode(raw);
+            return ProtobufObjects.Decode(await ReadBodyAsync(context).ConfigureAwait(false));
         }
         JsonNode? node;
         try
         {
-            node = raw.Length == 0 ? null : JsonNode.Parse(raw);
+            node = context.Request.ContentLength == 0 ? null : await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
         }
         catch (JsonException e)
         {

@@ -209,10 +209,19 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
     private static readonly byte[] Middle = "\",\"object\":"u8.ToArray();
     private static readonly byte[] Suffix = "}\n"u8.ToArray();
 
+    private static readonly Dictionary<string, byte[]> TypeBytes = new(StringComparer.Ordinal)
+    {
+        ["ADDED"] = "ADDED"u8.ToArray(),
+        ["MODIFIED"] = "MODIFIED"u8.ToArray(),
+        ["DELETED"] = "DELETED"u8.ToArray(),
+        ["BOOKMARK"] = "BOOKMARK"u8.ToArray(),
+        ["ERROR"] = "ERROR"u8.ToArray(),
+    };
+
     private static void Append(MemoryStream batch, string type, byte[] obj)
     {
         batch.Write(Prefix);
-        batch.Write(Encoding.UTF8.GetBytes(type));
+        batch.Write(TypeBytes.TryGetValue(type, out var bytes) ? bytes : Encoding.UTF8.GetBytes(type));
         batch.Write(Middle);
         batch.Write(obj);
         batch.Write(Suffix);

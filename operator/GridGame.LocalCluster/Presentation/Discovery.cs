@@ -21,6 +21,10 @@ internal static class Discovery
         {
             p = "/";
         }
+        if (!IsDiscoveryPath(p))
+        {
+            return false;
+        }
         var types = store.Types.Values.ToList();
         if (p is "/api" or "/apis" && AggregatedVersion(accept) is { } discoveryVersion)
         {
@@ -91,6 +95,21 @@ internal static class Discovery
         }
         body = ResourceList(parts[1] + "/" + parts[2], types.Where(t => t.Group == parts[1] && t.Version == parts[2]));
         return true;
+    }
+
+    /// <summary>Cheap pre-check, so resource requests do not pay for discovery: /version, /api, /api/v1, /apis[/G[/V]], health.</summary>
+    private static bool IsDiscoveryPath(string p)
+    {
+        if (p is "/version" or "/api" or "/api/v1" or "/apis" or "/healthz" or "/livez" or "/readyz")
+        {
+            return true;
+        }
+        if (!p.StartsWith("/apis/", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var slashes = p.Count(c => c == '/');
+        return slashes <= 3;
     }
 
     /// <summary>The aggregated discovery version the client accepts (v2 preferred), or null for the classic documents.</summary>

@@ -16,6 +16,10 @@ internal static class OpenApi
     public static bool TryServe(ClusterStore store, string path, out JsonNode body)
     {
         body = null!;
+        if (!path.StartsWith("/openapi/v3", StringComparison.Ordinal))
+        {
+            return false;
+        }
         var types = store.Types.Values.ToList();
         var groupVersions = types.GroupBy(t => t.Group.Length == 0 ? "api/" + t.Version : "apis/" + t.Group + "/" + t.Version)
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);

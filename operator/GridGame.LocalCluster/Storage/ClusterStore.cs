@@ -188,6 +188,7 @@ public sealed class ClusterStore
             if (type.Group == "apiextensions.k8s.io")
             {
                 RebuildTypes();
+                CloseWatchersOfRemovedTypes();
             }
             return stored;
         }
@@ -369,6 +370,19 @@ public sealed class ClusterStore
                 {
                     list.RemoveAt(i);
                 }
+            }
+        }
+    }
+
+    /// <summary>A resource that is no longer served (its CRD is gone) ends its watches, as upstream.</summary>
+    private void CloseWatchersOfRemovedTypes()
+    {
+        foreach (var (storageKey, list) in _watchers)
+        {
+            if (list.Count > 0 && !_types.Values.Any(t => t.StorageKey == storageKey))
+            {
+                list.ForEach(w => w.Close());
+                list.Clear();
             }
         }
     }

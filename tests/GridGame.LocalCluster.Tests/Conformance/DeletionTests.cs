@@ -188,4 +188,18 @@ public sealed class DeletionTests
         await api.InstallWidgetCrdAsync();
         (await widgets.ExistsAsync("w")).Should().BeFalse("the custom resources went with their CRD");
     }
+
+    [Fact]
+    public async Task Deleting_a_crd_ends_the_watches_on_its_resources()
+    {
+        await using var api = await ApiServer.StartAsync();
+        await api.InstallWidgetCrdAsync();
+        using var http = new HttpClient { BaseAddress = api.Server.BaseAddress };
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var response = await http.GetAsync("/apis/test.gridgame.io/v1/namespaces/default/widgets?watch=true", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        var body = response.Content.ReadAsStringAsync(cts.Token);
+        await Eventually.GetAsync<object>(async () => { await Task.Yield(); return api.Server.Store.WatcherCount > 0 ? new object() : null; });
+        await api.Client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync("widgets.test.gridgame.io");
+        (await body).Should().BeEmpty("the watch ended without events once its resource was gone");
+    }
 }

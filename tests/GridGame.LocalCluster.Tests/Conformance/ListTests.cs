@@ -133,4 +133,13 @@ public sealed class ListTests
         e.Response.StatusCode.Should().Be(HttpStatusCode.Gone);
         e.Response.Content.Should().Contain("\"reason\":\"Expired\"");
     }
+
+    [Fact]
+    public async Task A_list_at_resourceVersion_0_ignores_limit_as_the_watch_cache_does()
+    {
+        await using var api = await WithConfigMapsAsync();
+        var all = await api.Client.CoreV1.ListNamespacedConfigMapAsync("default", limit: 2, resourceVersion: "0");
+        all.Items.Should().HaveCount(4);
+        all.Metadata.ContinueProperty.Should().BeNullOrEmpty();
+    }
 }
