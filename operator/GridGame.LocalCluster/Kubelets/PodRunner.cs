@@ -188,7 +188,9 @@ internal sealed class PodRunner : IDisposable
                 Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
                 await File.AppendAllTextAsync(logPath, string.Create(CultureInfo.InvariantCulture,
                     $"--- {DateTime.UtcNow:O} starting container {c.Spec.Name} (restart {c.RestartCount}): {string.Join(' ', argv)}\n"), stopping).ConfigureAwait(false);
-                process = await _kubelet.Launcher.StartAsync(argv, env, logPath, c.Spec.WorkingDir).ConfigureAwait(false);
+                var workingDirectory = c.Spec.WorkingDir ?? _kubelet.WorkingDirectory(Pod.Metadata.NamespaceProperty ?? "default", Pod.Metadata.Name);
+                Directory.CreateDirectory(workingDirectory);
+                process = await _kubelet.Launcher.StartAsync(argv, env, logPath, workingDirectory).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or InvalidOperationException)
             {
@@ -298,13 +300,13 @@ internal sealed class PodRunner : IDisposable
         {
             data = await _kubelet.FetchReferencesAsync(Pod, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException)
-        {
-            return (null, null, e.Message, "CreateContainerConfigError");
-        }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return (null, null, "stopping", "ContainerCreating");
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            return (null, null, e.Message, "CreateContainerConfigError");
         }
         var (env, envError) = ContainerEnvironment.Build(Pod, c.Spec, HostIP, HostIP, c.Ports, _kubelet.Options.KubeconfigPath, data);
         if (env is null)
@@ -475,7 +477,7 @@ internal sealed class PodRunner : IDisposable
                 {
                     return;
                 }
-                catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException)
+                catch (Exception e) when (!stopping.IsCancellationRequested && e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
                 {
                     _kubelet.Logger.LogWarning(e, "Status of {Pod} not written; retrying", Key);
                     await DelayAsync(TimeSpan.FromMilliseconds(500), stopping).ConfigureAwait(false);

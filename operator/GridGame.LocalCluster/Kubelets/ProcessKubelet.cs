@@ -16,7 +16,8 @@ namespace GridGame.LocalCluster.Kubelets;
 internal sealed class ProcessKubelet : IAsyncDisposable
 {
     /// <summary>Shared by every LocalCluster on the machine, so one started after a crash can reap what the crashed one left.</summary>
-    public static readonly string RegistryDirectory = Path.Combine(Path.GetTempPath(), "gridgame-localcluster", "pids");
+    // The name carries the file-name format; versions with another format never read (or reap) each other's entries.
+    public static readonly string RegistryDirectory = Path.Combine(Path.GetTempPath(), "gridgame-localcluster", "pids-v2");
 
     private readonly IReadOnlyDictionary<string, string> _nodeAddresses;
     private readonly Lock _lock = new();
@@ -24,6 +25,7 @@ internal sealed class ProcessKubelet : IAsyncDisposable
     private readonly List<Task> _terminations = [];
     private readonly HashSet<string> _terminating = new(StringComparer.Ordinal);
     private readonly string _logDirectory;
+    private readonly string _stateDirectory;
     private bool _disposed;
 
     public ProcessKubelet(IKubernetes client, IReadOnlyDictionary<string, string> nodeAddresses, LocalNodesOptions options, EventRecorder events, ILogger logger)
@@ -35,6 +37,7 @@ internal sealed class ProcessKubelet : IAsyncDisposable
         Logger = logger;
         Time = options.TimeProvider;
         var state = options.StateDirectory ?? Path.Combine(Path.GetTempPath(), "gridgame-localcluster", $"run-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        _stateDirectory = state;
         _logDirectory = Path.Combine(state, "logs");
         Directory.CreateDirectory(_logDirectory);
         Launcher = new ProcessLauncher(RegistryDirectory);
@@ -86,6 +89,9 @@ internal sealed class ProcessKubelet : IAsyncDisposable
     }
 
     public string LogPath(string ns, string pod, string container) => Path.Combine(_logDirectory, $"{ns}_{pod}", container + ".log");
+
+    /// <summary>A pod's working directory (its containers' cwd unless they name a workingDir), like a container's writable layer.</summary>
+    public string WorkingDirectory(string ns, string pod) => Path.Combine(_stateDirectory, "pods", $"{ns}_{pod}");
 
     public void OnPod(V1Pod? old, V1Pod? pod)
     {
@@ -219,7 +225,7 @@ internal sealed class ProcessKubelet : IAsyncDisposable
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {
         }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException)
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
         {
             Logger.LogWarning(e, "Could not remove terminated pod {Namespace}/{Pod}", pod.Metadata.NamespaceProperty, pod.Metadata.Name);
         }

@@ -245,7 +245,7 @@ internal sealed class SimulatedKubelet(
                 {
                     // Gone, or replaced by a new pod of the same name: nothing left to do for this one.
                 }
-                catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
                 {
                     logger.LogWarning(e, "Simulated kubelet could not update {Pod}", sim.Key);
                 }

@@ -60,7 +60,7 @@ internal sealed class EventRecorder(IKubernetes client, TimeProvider time, ILogg
                 {
                     await client.CoreV1.CreateNamespacedEventAsync(e, e.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or IOException)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
                 {
                     logger.LogDebug(ex, "Event {Reason} for {Pod} not written", e.Reason, e.InvolvedObject.Name);
                 }

@@ -42,8 +42,11 @@ public sealed class LocalNodesOptions
     /// <summary>Run the scheduler (off when a test binds pods itself).</summary>
     public bool Scheduler { get; init; } = true;
 
-    /// <summary>How often nodes renew their Lease and Ready condition.</summary>
+    /// <summary>How often nodes renew their Lease in kube-node-lease.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often nodes post their (unchanged) Ready condition with a new lastHeartbeatTime.</summary>
+    public TimeSpan NodeStatusInterval { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Simulated kubelet: how long a bound pod waits before it is Running and Ready.</summary>
     public TimeSpan StartDelay { get; init; } = TimeSpan.Zero;

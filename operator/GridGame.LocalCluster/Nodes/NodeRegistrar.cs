@@ -84,25 +84,39 @@ internal sealed class NodeRegistrar(IKubernetes client, IReadOnlyList<LocalNodeS
         }
     }
 
-    /// <summary>Renews every node's Lease and Ready heartbeat each <paramref name="interval"/> until cancelled.</summary>
-    public async Task HeartbeatAsync(TimeSpan interval, CancellationToken cancellationToken)
+    /// <summary>
+    /// Renews every node's Lease each <paramref name="interval"/>, and posts its Ready condition (a new
+    /// lastHeartbeatTime) each <paramref name="statusInterval"/>, as the kubelet does (lease every 10 s, unchanged
+    /// status every 5 min), so watchers of nodes are not woken every few seconds.
+    /// </summary>
+    public async Task HeartbeatAsync(TimeSpan interval, TimeSpan statusInterval, CancellationToken cancellationToken)
     {
         var readySince = time.GetUtcNow().UtcDateTime;
+        var lastStatus = readySince;
         using var timer = new PeriodicTimer(interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 var now = time.GetUtcNow().UtcDateTime;
+                var postStatus = now - lastStatus >= statusInterval;
+                if (postStatus)
+                {
+                    lastStatus = now;
+                }
                 foreach (var spec in specs.Where(s => !IsDown(s.Name)))
                 {
                     try
                     {
                         await RenewLeaseAsync(spec.Name, now, cancellationToken).ConfigureAwait(false);
+                        if (!postStatus)
+                        {
+                            continue;
+                        }
                         var patch = KubernetesJson.Serialize(new V1Node { Status = new V1NodeStatus { Conditions = [NodeFactory.ReadyCondition(now, readySince)] } });
                         await client.CoreV1.PatchNodeStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), spec.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
                     }
-                    catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException)
+                    catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
                     {
                         logger.LogWarning(e, "Heartbeat of node {Node} failed", spec.Name);
                     }

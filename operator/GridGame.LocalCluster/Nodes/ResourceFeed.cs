@@ -24,6 +24,10 @@ internal sealed class ResourceFeed<T, TList>(
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private int _lists;
+    private int _count;
+
+    /// <summary>How many objects the feed knows (approximate while it is applying a change).</summary>
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>How many times the feed has listed (1 + relists after 410 Gone).</summary>
     public int Lists => Volatile.Read(ref _lists);
@@ -65,7 +69,8 @@ internal sealed class ResourceFeed<T, TList>(
             {
                 version = null;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or KubernetesException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested
+                && e is HttpOperationException or HttpRequestException or IOException or KubernetesException or OperationCanceledException or System.Text.Json.JsonException)
             {
                 failures++;
                 logger.LogDebug(e, "{Feed} watch failed ({Failures} in a row); retrying", name, failures);
@@ -126,6 +131,7 @@ internal sealed class ResourceFeed<T, TList>(
 
     private void Deliver(T? old, T? current)
     {
+        Volatile.Write(ref _count, _cache.Count);
         try
         {
             handler(old, current);

@@ -133,7 +133,18 @@ internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, Nodes
         }
         foreach (var pod in pending)
         {
-            var decision = PodScheduler.Decide(pod, [.. states.Values]);
+            SchedulingDecision decision;
+            try
+            {
+                decision = PodScheduler.Decide(pod, [.. states.Values]);
+            }
+#pragma warning disable CA1031 // a pod the scheduler cannot read must not stop scheduling for the others
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                logger.LogError(e, "Cannot schedule {Namespace}/{Pod}", pod.Metadata.NamespaceProperty, pod.Metadata.Name);
+                continue;
+            }
             var uid = pod.Metadata.Uid;
             if (decision.NodeName is { } node)
             {

@@ -38,13 +38,13 @@ public sealed class LocalNodesTests
     }
 
     [Fact]
-    public async Task Heartbeats_renew_the_node_lease_and_ready_condition()
+    public async Task Heartbeats_renew_the_lease_often_and_post_the_ready_condition_every_status_interval()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions { Client = c, TimeProvider = time });
         var lease = await cluster.Client.CoordinationV1.ReadNamespacedLeaseAsync("local-node-0", "kube-node-lease");
         lease.Spec.HolderIdentity.Should().Be("local-node-0");
-        var first = lease.Spec.RenewTime;
+        var first = lease.Spec.RenewTime!.Value;
 
         time.Advance(TimeSpan.FromSeconds(10));
 
@@ -53,13 +53,22 @@ public sealed class LocalNodesTests
             var l = await cluster.Client.CoordinationV1.ReadNamespacedLeaseAsync("local-node-0", "kube-node-lease");
             return l.Spec.RenewTime > first ? l : null;
         });
-        renewed.Spec.RenewTime.Should().Be(first!.Value.AddSeconds(10));
+        renewed.Spec.RenewTime.Should().Be(first.AddSeconds(10));
+        (await cluster.Client.CoreV1.ReadNodeAsync("local-node-0")).Status.Conditions.Single(c => c.Type == "Ready").LastHeartbeatTime
+            .Should().Be(first, "an unchanged node status is posted only every NodeStatusInterval");
+
+        for (var i = 0; i < 29; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(10));
+        }
+
         var node = await Eventually.GetAsync(async () =>
         {
             var n = await cluster.Client.CoreV1.ReadNodeAsync("local-node-0");
             return n.Status.Conditions.Single(c => c.Type == "Ready").LastHeartbeatTime > first ? n : null;
         });
-        node.Status.Conditions.Single(c => c.Type == "Ready").Status.Should().Be("True");
+        node.Status.Conditions.Single(c => c.Type == "Ready").Should().Match<k8s.Models.V1NodeCondition>(c =>
+            c.Status == "True" && c.LastHeartbeatTime == first.AddMinutes(5) && c.LastTransitionTime == first);
     }
 }
 
@@ -84,6 +93,34 @@ public sealed class LocalNodesRestartTests
         (await api.Client.CoreV1.ListNodeAsync()).Items.Should().HaveCount(2);
         var adopted = await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default");
         adopted.Metadata.ResourceVersion.Should().Be(before.Metadata.ResourceVersion, "a running pod is adopted as it is");
+    }
+}
+
+public sealed class LocalNodesAdoptionTests
+{
+    [Fact]
+    public async Task A_restart_over_more_pods_than_one_list_page_adopts_them_all_unchanged()
+    {
+        await using var api = await ApiServer.StartAsync();
+        var options = new LocalNodesOptions { Client = api.Server.ClientConfiguration(), NodeCount = 10 };
+        await using (var first = await LocalNodes.StartAsync(options))
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, 1050), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+                async (i, ct) => await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod($"p-{i}"), "default", cancellationToken: ct));
+            await Eventually.GetAsync(async () => (await api.Client.CoreV1.ListNamespacedPodAsync("default")).Items.Count(Cluster.IsReady) == 1050 ? "" : null,
+                TimeSpan.FromMinutes(2));
+        }
+        var before = (await api.Client.CoreV1.ListNamespacedPodAsync("default")).Metadata.ResourceVersion;
+
+        await using var second = await LocalNodes.StartAsync(options);
+        second.Pods.Count.Should().Be(1050, "the initial list spans three pages of 500");
+        await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod("after"), "default");
+        await Eventually.GetAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("after", "default")) ? "" : null);
+
+        var pods = (await api.Client.CoreV1.ListNamespacedPodAsync("default")).Items;
+        pods.Where(p => p.Metadata.Name != "after").Should().OnlyContain(p => long.Parse(p.Metadata.ResourceVersion) <= long.Parse(before),
+            "every pod of the earlier run was seen through the paged list and adopted without a write");
+        pods.Should().HaveCount(1051);
     }
 }
 

@@ -157,6 +157,61 @@ public sealed class PodSchedulerTests
         placements.Should().Equal("a", "b", null);
     }
 
+    [Theory]
+    [InlineData("In", new[] { "eu", "asia" }, "b")]
+    [InlineData("NotIn", new[] { "eu" }, "a")]
+    [InlineData("Exists", new string[0], "a")]
+    [InlineData("DoesNotExist", new string[0], "c")]
+    public void Required_node_affinity_expressions_select_nodes(string op, string[] values, string expected)
+    {
+        var nodes = new[] { State(Node("a", labels: ("region", "us"))), State(Node("b", labels: ("region", "eu"))), State(Node("c")) };
+        var pod = Pod("p");
+        if (op == "NotIn")
+        {
+            nodes = nodes[..2];
+        }
+        pod.Spec.Affinity = new V1Affinity
+        {
+            NodeAffinity = new V1NodeAffinity
+            {
+                RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector
+                {
+                    NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = "region", OperatorProperty = op, Values = values }] }],
+                },
+            },
+        };
+        PodScheduler.Decide(pod, nodes).NodeName.Should().Be(expected);
+    }
+
+    [Fact]
+    public void Required_pod_affinity_follows_the_first_pod_of_its_group()
+    {
+        static V1Pod Together(string name)
+        {
+            var pod = Game(name);
+            pod.Spec.Affinity = new V1Affinity
+            {
+                PodAffinity = new V1PodAffinity
+                {
+                    RequiredDuringSchedulingIgnoredDuringExecution =
+                    [
+                        new V1PodAffinityTerm
+                        {
+                            TopologyKey = PodScheduler.HostnameLabel,
+                            LabelSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "game" } },
+                        },
+                    ],
+                },
+            };
+            return pod;
+        }
+
+        var placements = PlaceAll([Node("a"), Node("b"), Node("c")], [Pod("filler-a"), Pod("filler-b"), Together("t1"), Together("t2"), Together("t3")]);
+
+        placements[2].Should().Be("c", "the first pod of the group may go anywhere, and c is emptiest");
+        placements.Skip(3).Should().AllBe("c");
+    }
+
     [Fact]
     public void No_nodes_means_unschedulable()
     {
