@@ -151,7 +151,7 @@ internal sealed partial class FleetController : IController
             CreatesAllowed: now >= nextCreate,
             Deletion: deletion));
 
-        var unhealthy = plan.Deletes.Count(d => d.Reason == DeletionReason.Unhealthy);
+        var unhealthy = plan.Deletes.Count(d => d.Reason == DeletionReason.Unhealthy && d.Pod.Revision == revision);
         if (CrashLoopBackoff.Record(crashLoop, revision, unhealthy, now) is { } updated)
         {
             _crashLoops[key] = updated;

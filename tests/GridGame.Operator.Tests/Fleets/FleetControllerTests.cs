@@ -259,6 +259,51 @@ public sealed class FleetControllerTests
         invalid.Status!.Conditions!.Single(c => c.Type == "Invalid").Message.Should().Contain("hostPort");
     }
 
+    public static TheoryData<string, string> InvalidFleets => new()
+    {
+        { "minPlayers", "spec.game.minPlayers" },
+        { "bufferSize", "buffer.size" },
+        { "noContainers", "containers" },
+        { "duplicatePorts", "spec.ports" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidFleets))]
+    public async Task Invalid_fleets_are_refused_or_surfaced_naming_the_field(string mistake, string field)
+    {
+        await using var cluster = await OperatorCluster.StartAsync(sessions: false);
+        var fleet = FleetBuilder.Fleet("arena", replicas: 1);
+        switch (mistake)
+        {
+            case "minPlayers":
+                fleet.Spec.Game!.MinPlayers = 9;
+                fleet.Spec.Game.MaxPlayers = 4;
+                break;
+            case "bufferSize":
+                fleet.Spec.Autoscaling = new FleetAutoscaling { MaxReplicas = 5, Buffer = new BufferSettings { Size = "lots" } };
+                break;
+            case "noContainers":
+                fleet.Spec.Template.Spec.Containers = [];
+                break;
+            case "duplicatePorts":
+                fleet.Spec.Ports = [new GamePort { Name = "game", ContainerPort = 7777 }, new GamePort { Name = "game", ContainerPort = 7778 }];
+                break;
+        }
+        try
+        {
+            await cluster.CreateFleetAsync(fleet);
+        }
+        catch (k8s.Autorest.HttpOperationException e)
+        {
+            e.Response.Content.Should().Contain(field.Split('.')[^1], "the schema's refusal names the field");
+            return;
+        }
+        var invalid = await Eventually.ValueAsync(() => cluster.GetFleetAsync("arena"),
+            f => f.Status?.Conditions?.Any(c => c.Type == "Invalid" && c.Status == "True") == true, Within, "Invalid condition");
+        invalid.Status!.Conditions!.Single(c => c.Type == "Invalid").Message.Should().Contain(field);
+        (await cluster.PodsAsync("arena")).Should().BeEmpty("an invalid fleet gets no servers");
+    }
+
     [Fact]
     public async Task The_buffer_autoscaler_keeps_free_servers_above_the_allocated_ones()
     {

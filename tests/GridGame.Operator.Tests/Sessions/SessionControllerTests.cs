@@ -196,9 +196,10 @@ public sealed class SessionControllerTests
     [Fact]
     public async Task Concurrent_creators_never_get_one_server_twice_while_the_fleet_shrinks_and_replaces_servers()
     {
-        const int Servers = 40, Creators = 8, PerCreator = 12;
+        const int Servers = 60, Creators = 16, PerCreator = 16;
         await using var cluster = await ClusterWithFleet(Servers, SchedulingStrategy.Distributed);
         var created = new ConcurrentBag<string>();
+        var failedOnPurpose = new ConcurrentBag<string>();
 
         var creators = Enumerable.Range(0, Creators).Select(c => Task.Run(async () =>
         {
@@ -216,6 +217,7 @@ public sealed class SessionControllerTests
             {
                 try
                 {
+                    failedOnPurpose.Add(pod.Metadata.Name);
                     cluster.Nodes.FailPod(OperatorCluster.Namespace, pod.Metadata.Name);
                 }
                 catch (InvalidOperationException)
@@ -232,6 +234,8 @@ public sealed class SessionControllerTests
         allocated.Select(s => s.Status!.ServerName).Should().OnlyHaveUniqueItems("no server is given twice");
         allocated.Should().NotBeEmpty();
         sessions.Where(s => s.Status!.Phase == SessionPhase.Failed).Should().OnlyContain(s => s.Status!.Reason == "Unallocatable" || s.Status.Reason == "ServerLost");
+        // A server is lost only when the test failed it; scaling never takes one from a session.
+        sessions.Where(s => s.Status!.Reason == "ServerLost").Should().NotContain(s => !failedOnPurpose.Contains(s.Status!.ServerName!));
 
         var pods = (await cluster.PodsAsync("arena", includeTerminating: true)).ToDictionary(p => p.Metadata.Name);
         foreach (var session in allocated)
