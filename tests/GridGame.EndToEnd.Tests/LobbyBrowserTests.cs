@@ -26,10 +26,12 @@ public sealed class LobbyBrowserTests(LocalModeFixture fixture)
         Session(carol).Should().NotBeNullOrEmpty().And.Be(Session(dave), "the lobby seats the second player in the first one's game");
         await Assertions.Expect(carol.Locator("#status")).ToContainTextAsync("Playing", new() { Timeout = 30_000 });
 
+        // Assertions poll up to 30 s: on a loaded 2-core machine a round trip through the server can take seconds.
+        var seen = new LocatorAssertionsToHaveAttributeOptions { Timeout = 30_000 };
         await Cell(carol, 0, 0).ClickAsync();
-        await Assertions.Expect(Cell(dave, 0, 0)).ToHaveAttributeAsync("data-owner", "carol");
+        await Assertions.Expect(Cell(dave, 0, 0)).ToHaveAttributeAsync("data-owner", "carol", seen);
         await Cell(dave, 1, 1).ClickAsync();
-        await Assertions.Expect(Cell(carol, 1, 1)).ToHaveAttributeAsync("data-owner", "dave");
+        await Assertions.Expect(Cell(carol, 1, 1)).ToHaveAttributeAsync("data-owner", "dave", seen);
         await carol.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "gridgame-lobby-game.png") });
     }
 
@@ -42,7 +44,7 @@ public sealed class LobbyBrowserTests(LocalModeFixture fixture)
         await page.Locator("#player").FillAsync(player);
         await page.Locator("#play-button").ClickAsync();
         await page.WaitForURLAsync("**/?session=*");
-        await Assertions.Expect(page.Locator("#board button").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#board button").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
         return page;
     }
 
