@@ -42,7 +42,7 @@ public sealed class LocalModeProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<LocalModeProcess> StartAsync()
+    public static async Task<LocalModeProcess> StartAsync(params string[] extraArgs)
     {
         var state = Directory.CreateTempSubdirectory("gridgame-e2e-").FullName;
         var info = new ProcessStartInfo("dotnet")
@@ -52,7 +52,7 @@ public sealed class LocalModeProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = state,
         };
-        foreach (var arg in new[] { Built.Operator, "local", "--kubeconfig", Path.Combine(state, "kubeconfig"), "--gameserver", Built.GameServer, "--nodes", "2" })
+        foreach (var arg in new[] { Built.Operator, "local", "--kubeconfig", Path.Combine(state, "kubeconfig"), "--gameserver", Built.GameServer, "--nodes", "2" }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }
