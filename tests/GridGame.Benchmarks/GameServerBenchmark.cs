@@ -212,8 +212,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             var warm = Enumerable.Range(0, 20).Select(i => Connect(server, GameHub.Path, $"warm{i}", false)).ToList();
             await Task.WhenAll(warm.Select(c => c.StartAsync(cancellationToken)));
             await Task.WhenAll(warm.Select(c => c.DisposeAsync().AsTask()));
-            await Task.Delay(1000, cancellationToken);
-            var before = ResidentBytes(process.Id);
+            var before = await SettledResidentBytesAsync(process.Id, cancellationToken);
             var opened = 0;
             string? stoppedBy = null;
             for (var i = 0; i < count; i += 100)
@@ -232,8 +231,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                     break;
                 }
             }
-            await Task.Delay(2000, cancellationToken);
-            var after = ResidentBytes(process.Id);
+            var after = await SettledResidentBytesAsync(process.Id, cancellationToken);
             var per = opened == 0 ? 0 : (after - before) / (double)opened;
             var text = string.Create(CultureInfo.InvariantCulture,
                 $"Memory per idle connection: {opened} idle JSON connections (WebSocket, authenticated, not in a game) to a game server in its own process: resident memory {before / 1048576.0:F0} MiB → {after / 1048576.0:F0} MiB, **{per / 1024:F1} KiB per connection** (RSS delta; includes Kestrel, SignalR and GC headroom).\n");
@@ -252,6 +250,24 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 File.Delete(Path.Combine(Path.GetTempPath(), $"gg-bench-{port}.db{file}"));
             }
         }
+    }
+
+    /// <summary>The server's resident memory once it has stopped moving (within 1% over 250 ms), or after 10 s.</summary>
+    private static async Task<long> SettledResidentBytesAsync(int pid, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var last = ResidentBytes(pid);
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250, cancellationToken);
+            var now = ResidentBytes(pid);
+            if (Math.Abs(now - last) <= last / 100)
+            {
+                return now;
+            }
+            last = now;
+        }
+        return last;
     }
 
     private static long ResidentBytes(int pid)
