@@ -34,7 +34,7 @@ internal sealed partial class FleetController
 
     /// <summary>Writes the status if it changed; returns when to write deferred counts, if it deferred them.</summary>
     private async Task<DateTimeOffset?> WriteStatusAsync(
-        GameFleet fleet, string revision, int replicas, FleetPlan plan, AutoscalerDecision? scaling, bool crashLooping, bool portsExhausted,
+        GameFleet fleet, string revision, RolloutDecision? rollout, int replicas, FleetPlan plan, AutoscalerDecision? scaling, bool crashLooping, bool portsExhausted,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
         var generation = fleet.Metadata.Generation;
@@ -47,9 +47,8 @@ internal sealed partial class FleetController
         status.DrainingReplicas = counts.Draining;
         status.UnhealthyReplicas = counts.Unhealthy;
         status.DesiredReplicas = replicas;
-        status.ActiveRevision = revision;
-        status.TargetRevision = revision;
         status.Selector = Selector(fleet);
+        ApplyRollout(status, revision, rollout);
 
         var serving = counts.Ready + counts.Allocated;
         var (ready, reason, message) = (crashLooping, portsExhausted) switch
@@ -68,6 +67,10 @@ internal sealed partial class FleetController
                 : WellKnown.FleetReasons.AtMinReplicas;
             conditions = Conditions.Set(conditions, WellKnown.FleetConditions.ScalingLimited, scaling.Limited, limitReason, $"{scaling.Reason}: {scaling.Message}", now, generation);
         }
+        foreach (var condition in rollout?.Conditions ?? [])
+        {
+            conditions = Conditions.Set(conditions, condition.Type, condition.Status, condition.Reason, condition.Message, now, generation);
+        }
         status.Conditions = conditions;
 
         if (SameStatus(fleet.Status, status))
@@ -77,7 +80,10 @@ internal sealed partial class FleetController
         // While servers come and go, counts change on every pod event: write them at most once per
         // StatusInterval (the requeue writes the last figures); anything else (conditions, generation) at once.
         var key = ObjectKey.Of(fleet);
-        var onlyCounts = fleet.Status is { } before && before.ObservedGeneration == status.ObservedGeneration && Conditions.SameAs(before.Conditions, status.Conditions, ignoreMessages: true);
+        var onlyCounts = fleet.Status is { } before && before.ObservedGeneration == status.ObservedGeneration
+            && before.ActiveRevision == status.ActiveRevision && before.TargetRevision == status.TargetRevision
+            && before.Rollout?.Phase == status.Rollout?.Phase && before.Rollout?.StartedAt == status.Rollout?.StartedAt
+            && Conditions.SameAs(before.Conditions, status.Conditions, ignoreMessages: true);
         if (onlyCounts && _lastStatusWrite.TryGetValue(key, out var last) && now - last < StatusInterval)
         {
             return last + StatusInterval;
@@ -87,12 +93,64 @@ internal sealed partial class FleetController
         return null;
     }
 
-    private async Task PatchStatusAsync(GameFleet fleet, GameFleetStatus status, CancellationToken cancellationToken)
+    /// <summary>The revisions and the rollout as the status records them; a deleted fleet's rollout stays as it was.</summary>
+    private static void ApplyRollout(GameFleetStatus status, string active, RolloutDecision? rollout)
+    {
+        status.ActiveRevision = active;
+        if (rollout is null)
+        {
+            status.TargetRevision ??= active;
+            return;
+        }
+        status.TargetRevision = rollout.Target;
+        status.Rollout = new RolloutStatus
+        {
+            Phase = rollout.Phase,
+            StartedAt = rollout.StartedAt?.UtcDateTime,
+            Message = rollout.Message,
+        };
+    }
+
+    /// <summary>Writes the promotion (revisions, rollout, its conditions) at once, ahead of the deletes it causes.</summary>
+    private async Task<GameFleet> WriteRolloutAsync(GameFleet fleet, RolloutDecision rollout, CancellationToken cancellationToken)
+    {
+        var status = CopyStatus(fleet.Status);
+        ApplyRollout(status, rollout.Active, rollout);
+        var now = _setup.Time.GetUtcNow();
+        foreach (var condition in rollout.Conditions)
+        {
+            status.Conditions = Conditions.Set(status.Conditions, condition.Type, condition.Status, condition.Reason, condition.Message, now, fleet.Metadata.Generation);
+        }
+        var response = await PatchStatusAsync(fleet, status, cancellationToken).ConfigureAwait(false);
+        var updated = GameFleetDefaults.Apply(Clone(response));
+        _lastStatusWrite[ObjectKey.Of(fleet)] = now;
+        return updated;
+    }
+
+    /// <summary>The rollout as the status recorded it: the planner's only memory.</summary>
+    internal static RolloutState RolloutStateOf(GameFleetStatus? status)
+    {
+        if (status is null)
+        {
+            return RolloutState.None;
+        }
+        var failed = status.Conditions?.FirstOrDefault(c => c.Type == WellKnown.FleetConditions.RolloutFailed && c.Status == "True");
+        return new RolloutState(
+            status.ActiveRevision,
+            status.TargetRevision,
+            status.Rollout?.Phase ?? RolloutPhase.Idle,
+            status.Rollout?.StartedAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null,
+            status.Rollout?.Message,
+            failed?.Reason);
+    }
+
+    private async Task<GameFleet> PatchStatusAsync(GameFleet fleet, GameFleetStatus status, CancellationToken cancellationToken)
     {
         var response = await _setup.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<GameFleet>(
             new V1Patch(new { status }, V1Patch.PatchType.MergePatch), GridGameApi.Group, GridGameApi.Version,
             fleet.Metadata.NamespaceProperty, GameFleet.KubePluralName, fleet.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
         _fleets.Cache.Upsert(response);
+        return response;
     }
 
     private static string Selector(GameFleet fleet) => $"{WellKnown.FleetLabel}={fleet.Metadata.Name}";

@@ -24,6 +24,7 @@ internal sealed partial class FleetController : IController
     private static readonly TimeSpan SafetyResync = TimeSpan.FromMinutes(5);
 
     private readonly ConcurrentDictionary<string, AutoscalerState> _autoscaler = new(StringComparer.Ordinal);
+    /// <summary>Keyed <c>namespace/fleet#revision</c>.</summary>
     private readonly ConcurrentDictionary<string, CrashLoopState> _crashLoops = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastPass = new(StringComparer.Ordinal);
 
@@ -50,6 +51,8 @@ internal sealed partial class FleetController : IController
         _fleets = setup.For<GameFleet>();
         _pods = setup.Owns<V1Pod>(GameFleet.KubeKind);
         _nodes = setup.Informer<V1Node>(ResourceType.For<V1Node>(namespaced: false));
+        // Read only when a server of an old revision must be recreated; a change needs no reconcile.
+        _revisions = setup.Informer<V1ControllerRevision>();
         // Pending sessions are demand: a change enqueues the fleet so the autoscaler sees it.
         _sessions = setup.Watches<GameSession>(DemandOf);
         _sessions.Cache.AddIndex(SessionsByFleet, s => s.Spec?.FleetName is { } fleet ? [ObjectKey.Of(s.Metadata.NamespaceProperty, fleet)] : []);
@@ -72,7 +75,10 @@ internal sealed partial class FleetController : IController
         if (cached is null)
         {
             _autoscaler.TryRemove(key, out _);
-            _crashLoops.TryRemove(key, out _);
+            foreach (var loop in _crashLoops.Keys.Where(k => k.StartsWith(key + "#", StringComparison.Ordinal)))
+            {
+                _crashLoops.TryRemove(loop, out _);
+            }
             _lastStatusWrite.TryRemove(key, out _);
             _lastPass.TryRemove(key, out _);
             _setup.Expectations.Forget(key);
@@ -99,7 +105,7 @@ internal sealed partial class FleetController : IController
         }
 
         var spec = fleet.Spec;
-        var revision = RevisionHash.Of(spec);
+        var specRevision = RevisionHash.Of(spec);
         var pods = _pods.Cache.ByIndex(CacheIndexes.Owner, fleet.Metadata.Uid);
         var observed = pods.Select(PodObservation.ToFleetPod).ToList();
 
@@ -125,7 +131,8 @@ internal sealed partial class FleetController : IController
         var replicas = spec.Replicas ?? GameFleetDefaults.Replicas;
         if (deletion is null && spec.Autoscaling is { } autoscaling)
         {
-            var allocated = observed.Count(p => !p.Terminating && p.State == ServerState.Allocated && p.Revision == revision);
+            // Allocated servers are all of the active revision (old ones are Draining), whatever the spec says now.
+            var allocated = observed.Count(p => !p.Terminating && p.State == ServerState.Allocated);
             // A session whose server is reserved but whose status is not written yet is counted once, as Allocated.
             var reserved = pods.Select(PodObservation.Session).OfType<string>().ToHashSet(StringComparer.Ordinal);
             var pending = _sessions.Cache.ByIndex(SessionsByFleet, key).Count(s => IsDemand(s) && !reserved.Contains(s.Metadata.Name));
@@ -139,33 +146,83 @@ internal sealed partial class FleetController : IController
             }
         }
 
-        var crashLoop = _crashLoops.GetValueOrDefault(key);
-        var nextCreate = CrashLoopBackoff.NextCreateAt(crashLoop, revision);
+        var health = new HealthSettings(TimeSpan.FromSeconds(spec.Health!.UnhealthyAfterSeconds ?? 30), spec.Health.MaxRestarts ?? 3);
+        RolloutDecision? rollout = null;
+        var active = fleet.Status?.ActiveRevision is { Length: > 0 } recorded ? recorded : specRevision;
+        if (deletion is null)
+        {
+            await EnsureRevisionAsync(fleet, specRevision, cancellationToken).ConfigureAwait(false);
+            var blueGreen = spec.Strategy?.BlueGreen;
+            rollout = RolloutPlanner.Plan(new RolloutObservation(
+                specRevision,
+                RolloutStateOf(fleet.Status),
+                new BlueGreenSettings(
+                    blueGreen?.AutoPromote ?? GameFleetDefaults.AutoPromote,
+                    blueGreen?.ReadyPercent ?? GameFleetDefaults.ReadyPercent,
+                    TimeSpan.FromSeconds(blueGreen?.ProgressDeadlineSeconds ?? GameFleetDefaults.ProgressDeadlineSeconds)),
+                PodObservation.Get(fleet.Metadata.Annotations, WellKnown.PromoteAnnotation),
+                replicas,
+                observed,
+                health.MaxRestarts,
+                now,
+                GreenCrashLooping: specRevision != active && CrashLoopBackoff.IsCrashLooping(_crashLoops.GetValueOrDefault(CrashKey(key, specRevision)), specRevision)));
+            active = rollout.Active;
+            if (rollout.Promoted)
+            {
+                // Allocation follows status.activeRevision: switch it before blue's free servers are deleted.
+                fleet = await WriteRolloutAsync(fleet, rollout, cancellationToken).ConfigureAwait(false);
+            }
+            foreach (var e in rollout.Events)
+            {
+                RecordRolloutEvent(fleet, e);
+            }
+        }
+
+        var green = rollout?.Green;
+        var activeFleet = FleetAt(fleet, specRevision, active);
+        if (activeFleet is null && deletion is null)
+        {
+            RecordMissingRevision(fleet, active);
+        }
         var plan = FleetPlanner.Plan(new FleetObservation(
             replicas,
-            revision,
+            active,
             spec.Scheduling ?? GameFleetDefaults.Scheduling,
-            new HealthSettings(TimeSpan.FromSeconds(spec.Health!.UnhealthyAfterSeconds ?? 30), spec.Health.MaxRestarts ?? 3),
+            health,
             observed,
             now,
-            CreatesAllowed: now >= nextCreate,
-            Deletion: deletion));
+            CreatesAllowed: activeFleet is not null && now >= CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(CrashKey(key, active)), active),
+            Deletion: deletion,
+            Green: green,
+            GreenCreatesAllowed: green is null || now >= CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(CrashKey(key, green)), green)));
 
-        var unhealthy = plan.Deletes.Count(d => d.Reason == DeletionReason.Unhealthy && d.Pod.Revision == revision);
-        if (CrashLoopBackoff.Record(crashLoop, revision, unhealthy, now) is { } updated)
+        foreach (var kept in new[] { active, green }.OfType<string>().Distinct(StringComparer.Ordinal))
         {
-            _crashLoops[key] = updated;
-        }
-        else
-        {
-            _crashLoops.TryRemove(key, out _);
+            var failures = plan.Deletes.Count(d => d.Reason == DeletionReason.Unhealthy && d.Pod.Revision == kept);
+            var crashKey = CrashKey(key, kept);
+            if (CrashLoopBackoff.Record(_crashLoops.GetValueOrDefault(crashKey), kept, failures, now) is { } updated)
+            {
+                _crashLoops[crashKey] = updated;
+            }
+            else
+            {
+                _crashLoops.TryRemove(crashKey, out _);
+            }
         }
 
         var byName = pods.ToDictionary(p => p.Metadata.Name, StringComparer.Ordinal);
         await DeleteAsync(fleet, plan.Deletes, byName, cancellationToken).ConfigureAwait(false);
         await RelabelAsync(plan.MarkDraining, byName, WellKnown.States.Allocated, WellKnown.States.Draining, cancellationToken).ConfigureAwait(false);
         await RelabelAsync(plan.MarkReady, byName, null, WellKnown.States.Ready, cancellationToken).ConfigureAwait(false);
-        var created = await CreateAsync(fleet, key, revision, plan.Create, cancellationToken).ConfigureAwait(false);
+        var created = 0;
+        foreach (var (revision, count) in plan.Creates)
+        {
+            var shaped = revision == active ? activeFleet : FleetAt(fleet, specRevision, revision);
+            if (shaped is not null)
+            {
+                created += await CreateAsync(shaped, key, revision, count, cancellationToken).ConfigureAwait(false);
+            }
+        }
 
         if (plan.ReleaseFinalizer)
         {
@@ -173,15 +230,22 @@ internal sealed partial class FleetController : IController
             return ReconcileResult.Done;
         }
 
-        var backingOff = CrashLoopBackoff.IsCrashLooping(_crashLoops.GetValueOrDefault(key), revision);
-        var statusDeferred = await WriteStatusAsync(fleet, revision, replicas, plan, scaling, backingOff, created < plan.Create, now, cancellationToken).ConfigureAwait(false);
-
-        var recheck = Earliest(Earliest(plan.RecheckAt, scaling?.RecheckAt), statusDeferred);
-        var blockedUntil = CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(key), revision);
-        if (deletion is null && blockedUntil > now)
+        var backingOff = CrashLoopBackoff.IsCrashLooping(_crashLoops.GetValueOrDefault(CrashKey(key, active)), active);
+        var statusDeferred = await WriteStatusAsync(fleet, active, rollout, replicas, plan, scaling, backingOff, created < plan.Create, now, cancellationToken).ConfigureAwait(false);
+        if (rollout is not null)
         {
-            // Creations are held back: look again when the back-off ends.
-            recheck = Earliest(recheck, blockedUntil);
+            await PruneRevisionsAsync(fleet, new HashSet<string>(StringComparer.Ordinal) { rollout.Active, rollout.Target }, cancellationToken).ConfigureAwait(false);
+        }
+
+        var recheck = Earliest(Earliest(Earliest(plan.RecheckAt, scaling?.RecheckAt), statusDeferred), rollout?.RecheckAt);
+        foreach (var kept in new[] { active, green }.OfType<string>())
+        {
+            var blockedUntil = CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(CrashKey(key, kept)), kept);
+            if (deletion is null && blockedUntil > now)
+            {
+                // Creations are held back: look again when the back-off ends.
+                recheck = Earliest(recheck, blockedUntil);
+            }
         }
         var result = ReconcileResult.RequeueAfter(SafetyResync);
         if (recheck is { } at)
@@ -189,6 +253,22 @@ internal sealed partial class FleetController : IController
             result = result.Min(ReconcileResult.RequeueAfter(at > now ? at - now : TimeSpan.Zero));
         }
         return result;
+    }
+
+    /// <summary>Crash loops are counted per revision: blue and green fail (or not) on their own.</summary>
+    private static string CrashKey(string fleetKey, string revision) => fleetKey + "#" + revision;
+
+    private void RecordRolloutEvent(GameFleet fleet, RolloutEvent e)
+    {
+        if (e.Warning)
+        {
+            _setup.Events.RecordWarning(fleet, e.Reason, e.Message);
+        }
+        else
+        {
+            _setup.Events.RecordNormal(fleet, e.Reason, e.Message);
+        }
+        Log.Rollout(_logger, fleet.Metadata.NamespaceProperty, fleet.Metadata.Name, e.Reason, e.Message);
     }
 
     private static bool IsDemand(GameSession session) =>
@@ -432,5 +512,8 @@ internal sealed partial class FleetController : IController
 
         [LoggerMessage(1004, LogLevel.Warning, "Fleet {Namespace}/{Fleet} is invalid: {Errors}")]
         public static partial void Invalid(ILogger logger, string @namespace, string fleet, string errors);
+
+        [LoggerMessage(1005, LogLevel.Information, "Fleet {Namespace}/{Fleet} rollout {Reason}: {Message}")]
+        public static partial void Rollout(ILogger logger, string @namespace, string fleet, string reason, string message);
     }
 }

@@ -6,9 +6,11 @@ namespace GridGame.Operator.Fleets;
 internal sealed record FleetDeletionState(bool Drain, DateTimeOffset RequestedAt, TimeSpan DrainTimeout);
 
 /// <summary>Everything the fleet decision looks at, observed from the cache (no API types).</summary>
-/// <param name="Replicas">`spec.replicas`: servers (Ready + Allocated) wanted of the active revision.</param>
-/// <param name="Revision">The revision new pods get and allocations go to.</param>
-/// <param name="CreatesAllowed">False while the revision is in crash-loop back-off.</param>
+/// <param name="Replicas">`spec.replicas`: servers (Ready + Allocated) wanted of the active revision (and of green).</param>
+/// <param name="Revision">The active revision: allocations go to it.</param>
+/// <param name="CreatesAllowed">False while the active revision is in crash-loop back-off.</param>
+/// <param name="Green">The revision being rolled out next to the active one (<see cref="RolloutDecision.Green"/>), kept at `replicas` too.</param>
+/// <param name="GreenCreatesAllowed">False while green is in crash-loop back-off.</param>
 internal sealed record FleetObservation(
     int Replicas,
     string Revision,
@@ -17,7 +19,9 @@ internal sealed record FleetObservation(
     IReadOnlyList<FleetPod> Pods,
     DateTimeOffset Now,
     bool CreatesAllowed = true,
-    FleetDeletionState? Deletion = null);
+    FleetDeletionState? Deletion = null,
+    string? Green = null,
+    bool GreenCreatesAllowed = true);
 
 /// <summary>Why a pod is deleted; shows up in Events and logs.</summary>
 internal enum DeletionReason
@@ -35,13 +39,13 @@ internal sealed record PodDeletion(FleetPod Pod, DeletionReason Reason, string D
 internal sealed record FleetCounts(int Replicas, int Ready, int Allocated, int Draining, int Unhealthy);
 
 /// <summary>What the fleet controller does next: the `computeReconciliationAction` of this controller.</summary>
-/// <param name="Create">How many pods of the active revision to create.</param>
+/// <param name="Creates">How many pods to create, per revision (the active one, and green during a rollout).</param>
 /// <param name="MarkReady">Starting pods that turned Ready: label them `gridgame.io/state=Ready`.</param>
 /// <param name="MarkDraining">Allocated pods of an old revision or a deleted fleet: label them Draining.</param>
 /// <param name="ReleaseFinalizer">The fleet is deleted and may go now (drain done or timed out).</param>
 /// <param name="RecheckAt">When a time-based decision (health, drain timeout) should be looked at again.</param>
 internal sealed record FleetPlan(
-    int Create,
+    IReadOnlyDictionary<string, int> Creates,
     IReadOnlyList<PodDeletion> Deletes,
     IReadOnlyList<FleetPod> MarkReady,
     IReadOnlyList<FleetPod> MarkDraining,
@@ -49,17 +53,22 @@ internal sealed record FleetPlan(
     bool ReleaseFinalizer,
     DateTimeOffset? RecheckAt)
 {
+    /// <summary>Pods to create, all revisions together.</summary>
+    public int Create => Creates.Values.Sum();
+
     public bool IsIdle => Create == 0 && Deletes.Count == 0 && MarkReady.Count == 0 && MarkDraining.Count == 0 && !ReleaseFinalizer;
 }
 
 /// <summary>
-/// The pure reconcile decision of the fleet controller (DESIGN §4). Revision-aware without blue-green: pods of the
-/// active revision are created up to `replicas`; old Ready pods are kept only while they stand in for active pods
-/// that are not Ready yet, old not-Ready pods go at once, old Allocated pods are marked Draining.
+/// The pure reconcile decision of the fleet controller (DESIGN §4) for the revisions <see cref="RolloutPlanner"/>
+/// keeps: the active one and, during a rollout, green, each kept at `replicas` (surplus in the <see cref="SurplusPicker"/>
+/// order). Free pods of any other revision go at once; their Allocated pods are marked Draining.
 /// An Allocated pod is never deleted here unless it is Unhealthy.
 /// </summary>
 internal static class FleetPlanner
 {
+    private static readonly IReadOnlyDictionary<string, int> NoCreates = new Dictionary<string, int>();
+
     public static FleetPlan Plan(FleetObservation fleet)
     {
         var deletes = new List<PodDeletion>();
@@ -92,31 +101,37 @@ internal static class FleetPlanner
             return PlanDeletion(fleet, deletion, healthy, deletes, counts);
         }
 
-        var markDraining = healthy.Where(p => p.State == ServerState.Allocated && p.Revision != fleet.Revision).ToList();
-        var active = healthy.Where(p => p.Revision == fleet.Revision && p.State != ServerState.Draining).ToList();
-        var oldFree = healthy.Where(p => p.Revision != fleet.Revision && !p.IsInUse).ToList();
+        var markDraining = healthy.Where(p => p.State == ServerState.Allocated && p.Revision != fleet.Revision && p.Revision != fleet.Green).ToList();
         var perNode = SurplusPicker.CountPerNode(live);
-
-        foreach (var pod in oldFree.Where(p => !p.IsReady))
+        var creates = new Dictionary<string, int>(StringComparer.Ordinal);
+        Keep(fleet.Revision, fleet.CreatesAllowed);
+        if (fleet.Green is { } green && green != fleet.Revision)
         {
-            deletes.Add(new(pod, DeletionReason.OldRevision));
+            Keep(green, fleet.GreenCreatesAllowed);
         }
-        // Old Ready pods stand in for active pods that are still starting; once the active revision serves
-        // `replicas` on its own they all go.
-        var oldReady = oldFree.Where(p => p.IsReady).ToList();
-        var activeServing = active.Count(p => p.State == ServerState.Allocated || p.IsReady);
-        var oldSurplus = Math.Min(oldReady.Count, Math.Max(0, activeServing + oldReady.Count - fleet.Replicas));
-        deletes.AddRange(SurplusPicker.Pick(oldReady, oldSurplus, fleet.Revision, fleet.Scheduling, perNode)
+
+        void Keep(string revision, bool createsAllowed)
+        {
+            var members = healthy.Where(p => p.Revision == revision && p.State != ServerState.Draining).ToList();
+            var surplus = Math.Max(0, members.Count - fleet.Replicas);
+            deletes.AddRange(SurplusPicker.Pick(members, surplus, fleet.Revision, fleet.Scheduling, perNode)
+                .Select(p => new PodDeletion(p, DeletionReason.Surplus)));
+            var missing = createsAllowed ? Math.Max(0, fleet.Replicas - members.Count) : 0;
+            if (missing > 0)
+            {
+                creates[revision] = missing;
+            }
+        }
+
+        // Servers of any other revision (blue after a promotion, green after a failed or abandoned rollout) are not
+        // allocatable any more: the free ones go at once.
+        deletes.AddRange(healthy
+            .Where(p => p.Revision != fleet.Revision && p.Revision != fleet.Green && !p.IsInUse)
             .Select(p => new PodDeletion(p, DeletionReason.OldRevision)));
 
-        var activeSurplus = Math.Max(0, active.Count - fleet.Replicas);
-        deletes.AddRange(SurplusPicker.Pick(active, activeSurplus, fleet.Revision, fleet.Scheduling, perNode)
-            .Select(p => new PodDeletion(p, DeletionReason.Surplus)));
-
-        var create = fleet.CreatesAllowed ? Math.Max(0, fleet.Replicas - active.Count) : 0;
         var deleted = deletes.Select(d => d.Pod.Name).ToHashSet(StringComparer.Ordinal);
         var markReady = healthy.Where(p => p.State == ServerState.Starting && p.IsReady && !deleted.Contains(p.Name)).ToList();
-        return new FleetPlan(create, deletes, markReady, markDraining, counts, false, recheck);
+        return new FleetPlan(creates, deletes, markReady, markDraining, counts, false, recheck);
     }
 
     private static FleetPlan PlanDeletion(
@@ -125,14 +140,14 @@ internal static class FleetPlanner
         if (!deletion.Drain)
         {
             // Immediate: the API server's garbage collector removes the pods through their ownerReference.
-            return new FleetPlan(0, [], [], [], counts, true, null);
+            return new FleetPlan(NoCreates, [], [], [], counts, true, null);
         }
         deletes.AddRange(healthy.Where(p => !p.IsInUse).Select(p => new PodDeletion(p, DeletionReason.FleetDeleted)));
         var inUse = healthy.Where(p => p.IsInUse).ToList();
         var deadline = deletion.RequestedAt + deletion.DrainTimeout;
         var release = inUse.Count == 0 || fleet.Now >= deadline;
         var markDraining = release ? [] : inUse.Where(p => p.State == ServerState.Allocated).ToList();
-        return new FleetPlan(0, deletes, [], markDraining, counts, release, release ? null : deadline);
+        return new FleetPlan(NoCreates, deletes, [], markDraining, counts, release, release ? null : deadline);
     }
 
     private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>

@@ -67,18 +67,49 @@ public sealed class FleetPlannerTests
     }
 
     [Fact]
-    public void A_new_revision_keeps_old_Ready_servers_until_the_new_ones_are_Ready()
+    public void During_a_rollout_blue_stays_at_the_desired_count_while_green_is_created_next_to_it()
     {
-        var plan = FleetPlanner.Plan(Fleet(2, Pod.Ready("old1", "r1"), Pod.Ready("old2", "r1")));
-        plan.Create.Should().Be(2);
+        // Blue-green: the old "keep old Ready servers until the new ones are Ready" is now the rollout itself.
+        var plan = FleetPlanner.Plan(Fleet(2, Pod.Ready("blue1", "r1"), Pod.Ready("blue2", "r1")) with { Revision = "r1", Green = "r2" });
+        plan.Creates.Should().Equal(new Dictionary<string, int> { ["r2"] = 2 });
         plan.Deletes.Should().BeEmpty();
 
-        plan = FleetPlanner.Plan(Fleet(2, Pod.Ready("old1", "r1"), Pod.Ready("old2", "r1"), Pod.Ready("new1", "r2"), Pod.Starting("new2", "r2")));
-        plan.Create.Should().Be(0);
-        plan.Deletes.Should().ContainSingle().Which.Reason.Should().Be(DeletionReason.OldRevision);
+        plan = FleetPlanner.Plan(Fleet(2, Pod.Ready("blue1", "r1"), Pod.Ready("green1", "r2"), Pod.Starting("green2", "r2")) with { Revision = "r1", Green = "r2" });
+        plan.Creates.Should().Equal(new Dictionary<string, int> { ["r1"] = 1 }, "a blue server lost during the rollout is replaced by a blue one");
+        plan.Deletes.Should().BeEmpty();
+    }
 
-        plan = FleetPlanner.Plan(Fleet(2, Pod.Ready("old2", "r1"), Pod.Ready("new1", "r2"), Pod.Ready("new2", "r2")));
-        Deleted(plan).Should().Equal("old2");
+    [Fact]
+    public void After_promotion_the_old_revision_s_free_servers_go_at_once()
+    {
+        var plan = FleetPlanner.Plan(Fleet(2, Pod.Ready("old1", "r1"), Pod.Ready("old2", "r1"), Pod.Ready("new1", "r2"), Pod.Starting("new2", "r2")));
+        plan.Create.Should().Be(0);
+        Deleted(plan).Should().BeEquivalentTo("old1", "old2");
+        plan.Deletes.Should().OnlyContain(d => d.Reason == DeletionReason.OldRevision);
+    }
+
+    [Fact]
+    public void A_failed_or_superseded_green_is_removed_and_blue_kept()
+    {
+        var plan = FleetPlanner.Plan(Fleet(1, Pod.Ready("blue", "r1"), Pod.Ready("green", "r3"), Pod.Starting("older-green", "r4")) with { Revision = "r1" });
+        Deleted(plan).Should().BeEquivalentTo("green", "older-green");
+        plan.Create.Should().Be(0);
+    }
+
+    [Fact]
+    public void A_green_in_crash_loop_back_off_gets_no_new_servers_but_blue_is_still_replaced()
+    {
+        var plan = FleetPlanner.Plan(Fleet(2, Pod.Ready("blue", "r1")) with { Revision = "r1", Green = "r2", GreenCreatesAllowed = false });
+        plan.Creates.Should().Equal(new Dictionary<string, int> { ["r1"] = 1 });
+    }
+
+    [Fact]
+    public void Scaling_down_during_a_rollout_trims_blue_and_green_but_never_an_allocated_server()
+    {
+        var plan = FleetPlanner.Plan(Fleet(1, Pod.Allocated("blue1", "r1"), Pod.Ready("blue2", "r1"), Pod.Ready("green1", "r2"), Pod.Ready("green2", "r2", age: 5))
+            with { Revision = "r1", Green = "r2" });
+        Deleted(plan).Should().BeEquivalentTo("blue2", "green1");
+        plan.MarkDraining.Should().BeEmpty("blue is still active");
     }
 
     [Fact]
