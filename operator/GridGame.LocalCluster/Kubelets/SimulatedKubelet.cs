@@ -12,7 +12,8 @@ namespace GridGame.LocalCluster.Kubelets;
 /// A kubelet without processes, for any number of fake nodes: a bound pod becomes Running and Ready after the start
 /// delay, a terminating pod is removed at once. Work is driven by the pod feed and done by a few workers from one
 /// queue, so thousands of pods cost a status patch each and no polling. Tests can fail a pod, make it crash-loop
-/// (restartCount rising on the kubelet's back-off) or flip its readiness.
+/// (restartCount rising on the kubelet's back-off) or flip its readiness, and make every pod of an image glob never
+/// turn Ready or crash-loop from the start (<see cref="Nodes.LocalNodesOptions.SimulatedImages"/>).
 /// </summary>
 internal sealed class SimulatedKubelet(
     IKubernetes client,
@@ -21,7 +22,8 @@ internal sealed class SimulatedKubelet(
     TimeSpan restartBackoff,
     TimeSpan maxRestartBackoff,
     TimeProvider time,
-    ILogger logger) : IDisposable
+    ILogger logger,
+    IReadOnlyDictionary<string, Nodes.SimulatedImageBehavior>? imageBehaviors = null) : IDisposable
 {
     private const int Workers = 8;
 
@@ -74,9 +76,7 @@ internal sealed class SimulatedKubelet(
                 {
                     if (startDelay <= TimeSpan.Zero)
                     {
-                        sim.Started = true;
-                        sim.Ready = true;
-                        sim.StartedAt = time.GetUtcNow().UtcDateTime;
+                        StartLocked(sim);
                         enqueue = sim;
                     }
                     else
@@ -208,11 +208,47 @@ internal sealed class SimulatedKubelet(
             {
                 return;
             }
-            sim.Started = true;
-            sim.Ready = true;
-            sim.StartedAt = time.GetUtcNow().UtcDateTime;
+            StartLocked(sim);
         }
         _work.Writer.TryWrite((sim, false));
+    }
+
+    /// <summary>Starts the pod as its image says: Ready, running but never Ready, or crash-looping. Holds the lock.</summary>
+    private void StartLocked(SimulatedPod sim)
+    {
+        sim.Started = true;
+        sim.StartedAt = time.GetUtcNow().UtcDateTime;
+        switch (BehaviorOf(sim.Pod))
+        {
+            case Nodes.SimulatedImageBehavior.NeverReady:
+                sim.Ready = false;
+                break;
+            case Nodes.SimulatedImageBehavior.CrashLoop:
+                sim.Ready = false;
+                sim.CrashLooping = true;
+                Crash(sim, null);
+                break;
+            default:
+                sim.Ready = true;
+                break;
+        }
+    }
+
+    private Nodes.SimulatedImageBehavior BehaviorOf(V1Pod pod)
+    {
+        if (imageBehaviors is not { Count: > 0 })
+        {
+            return Nodes.SimulatedImageBehavior.Ready;
+        }
+        foreach (var (glob, behavior) in imageBehaviors.OrderBy(b => b.Key, StringComparer.Ordinal))
+        {
+            var table = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { [glob] = [] };
+            if (pod.Spec?.Containers?.Any(c => ContainerCommand.MatchImage(c.Image, table) is not null) == true)
+            {
+                return behavior;
+            }
+        }
+        return Nodes.SimulatedImageBehavior.Ready;
     }
 
     private string NextPodIP(string node)

@@ -37,7 +37,7 @@ public sealed class LocalNodes : IAsyncDisposable
         if (options.Kind == KubeletKind.Simulated)
         {
             _simulated = new SimulatedKubelet(_client, addresses, options.StartDelay, options.RestartBackoff, options.MaxRestartBackoff,
-                options.TimeProvider, loggers.CreateLogger<SimulatedKubelet>());
+                options.TimeProvider, loggers.CreateLogger<SimulatedKubelet>(), options.SimulatedImages);
         }
         else
         {

@@ -12,6 +12,19 @@ public enum KubeletKind
     Process,
 }
 
+/// <summary>How the simulated kubelet runs a pod whose image matches a <see cref="LocalNodesOptions.SimulatedImages"/> glob.</summary>
+public enum SimulatedImageBehavior
+{
+    /// <summary>Running and Ready after the start delay (what every other image does).</summary>
+    Ready,
+
+    /// <summary>Running, but its readiness probe never passes: the pod stays unready.</summary>
+    NeverReady,
+
+    /// <summary>Crashes from the start: CrashLoopBackOff, restartCount rising on the back-off schedule, never Ready.</summary>
+    CrashLoop,
+}
+
 /// <summary>One fake node: its name, labels, capacity and addresses (for process nodes, give each its own 127.0.0.N).</summary>
 public sealed record LocalNodeSpec(string Name)
 {
@@ -50,6 +63,13 @@ public sealed class LocalNodesOptions
 
     /// <summary>Simulated kubelet: how long a bound pod waits before it is Running and Ready.</summary>
     public TimeSpan StartDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Simulated kubelet: image glob (<c>*</c> = anything, whole reference) → how pods with a container of that image
+    /// behave from the start, e.g. <c>["*:broken"] = NeverReady</c> to roll out a revision that never turns Ready.
+    /// The first glob in ordinal order that matches any container's image wins.
+    /// </summary>
+    public IReadOnlyDictionary<string, SimulatedImageBehavior> SimulatedImages { get; init; } = new Dictionary<string, SimulatedImageBehavior>();
 
     /// <summary>Process kubelet: image glob (<c>*gridgame-gameserver*</c>) → argv of the local program that stands in for it.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Images { get; init; } = new Dictionary<string, IReadOnlyList<string>>();

@@ -98,6 +98,47 @@ public sealed class SimulatedKubeletHookTests
     }
 
     [Fact]
+    public async Task Pods_of_a_never_ready_image_run_but_stay_unready_while_other_images_turn_Ready()
+    {
+        await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions
+        {
+            Client = c,
+            SimulatedImages = new Dictionary<string, SimulatedImageBehavior> { ["*:broken"] = SimulatedImageBehavior.NeverReady },
+        });
+        var broken = Pod("broken");
+        broken.Spec.Containers[0].Image = "ghcr.io/owner/gridgame-gameserver:broken";
+        await cluster.CreatePodAsync(broken);
+        await cluster.CreatePodAsync(Pod("fine"));
+
+        await cluster.PodWhenAsync("fine", Cluster.IsReady);
+        var pod = await cluster.PodWhenAsync("broken", p => p.Status?.Phase == "Running");
+        Cluster.IsReady(pod).Should().BeFalse();
+        pod.Status.ContainerStatuses[0].Should().Match<V1ContainerStatus>(s => s.State.Running != null && !s.Ready && s.RestartCount == 0);
+
+        cluster.Nodes.SetPodReady("default", "broken", true);
+        await cluster.PodWhenAsync("broken", Cluster.IsReady);
+    }
+
+    [Fact]
+    public async Task Pods_of_a_crash_loop_image_crash_from_the_start_on_the_back_off_schedule()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions
+        {
+            Client = c,
+            TimeProvider = time,
+            SimulatedImages = new Dictionary<string, SimulatedImageBehavior> { ["*gridgame-gameserver*"] = SimulatedImageBehavior.CrashLoop },
+        });
+        await cluster.CreatePodAsync(Pod("c"));
+
+        var first = await cluster.PodWhenAsync("c", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.RestartCount == 1);
+        first.Status.ContainerStatuses[0].State.Waiting.Reason.Should().Be("CrashLoopBackOff");
+        Cluster.IsReady(first).Should().BeFalse();
+        time.Advance(TimeSpan.FromSeconds(10));
+        await cluster.PodWhenAsync("c", p => p.Status.ContainerStatuses[0].RestartCount == 2);
+    }
+
+    [Fact]
     public async Task A_deleted_pod_is_removed_promptly_despite_its_grace_period()
     {
         await using var cluster = await Cluster.StartAsync(c => new LocalNodesOptions { Client = c });
