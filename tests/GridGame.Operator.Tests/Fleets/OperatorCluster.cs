@@ -37,7 +37,13 @@ internal sealed class OperatorCluster : IAsyncDisposable
     /// <summary>False for fleet tests that mark servers Allocated by hand (the session controller would release them: no such session).</summary>
     public bool RunSessions { get; init; } = true;
 
-    public static async Task<OperatorCluster> StartAsync(int nodes = 3, bool startOperator = true, OperatorOptions? options = null, IReadOnlyList<LocalNodeSpec>? nodeSpecs = null, bool sessions = true)
+    /// <summary>The operator's clock (the system clock unless a test passed one): rollout tests move it past deadlines.</summary>
+    public TimeProvider OperatorTime { get; private init; } = TimeProvider.System;
+
+    /// <param name="simulatedImages">Image globs whose pods never turn Ready or crash-loop (<see cref="LocalNodesOptions.SimulatedImages"/>).</param>
+    /// <param name="operatorTime">The operator's clock; the API server and kubelets keep real time.</param>
+    public static async Task<OperatorCluster> StartAsync(int nodes = 3, bool startOperator = true, OperatorOptions? options = null, IReadOnlyList<LocalNodeSpec>? nodeSpecs = null, bool sessions = true,
+        IReadOnlyDictionary<string, SimulatedImageBehavior>? simulatedImages = null, TimeProvider? operatorTime = null)
     {
         var api = await LocalApiServer.StartAsync(new LocalApiServerOptions { Port = 0 });
         LocalNodes? localNodes = null;
@@ -54,8 +60,9 @@ internal sealed class OperatorCluster : IAsyncDisposable
                 Nodes = nodeSpecs,
                 Kind = KubeletKind.Simulated,
                 HeartbeatInterval = TimeSpan.FromSeconds(30),
+                SimulatedImages = simulatedImages ?? new Dictionary<string, SimulatedImageBehavior>(),
             });
-            var cluster = new OperatorCluster(api, localNodes) { RunSessions = sessions };
+            var cluster = new OperatorCluster(api, localNodes) { RunSessions = sessions, OperatorTime = operatorTime ?? TimeProvider.System };
             if (startOperator)
             {
                 await cluster.StartOperatorAsync(options);
@@ -79,6 +86,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
         options = options with { LeaderElectionEnabled = false, HttpPort = 0, HttpAddress = "127.0.0.1", JsonLogs = false };
         Operator = await OperatorHost.StartAsync(options, Api.ClientConfiguration(), CancellationToken.None,
             controllers: RunSessions ? [new FleetController(), new SessionController()] : [new FleetController()],
+            time: OperatorTime,
             configureLogging: logging =>
             {
                 // GRIDGAME_TEST_LOGS=1 shows the operator's log on the console when a test needs explaining.
@@ -182,6 +190,13 @@ internal sealed class OperatorCluster : IAsyncDisposable
             }
         }
         throw new InvalidOperationException("GridGame.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>The fleet's Events with the given reason (newest last).</summary>
+    public async Task<IReadOnlyList<Corev1Event>> EventsAsync(string fleet, string? reason = null)
+    {
+        var list = await Client.CoreV1.ListNamespacedEventAsync(Namespace, fieldSelector: $"involvedObject.name={fleet},involvedObject.kind={GameFleet.KubeKind}");
+        return list.Items.Where(e => reason is null || e.Reason == reason).ToList();
     }
 
     public async Task<GameFleet> CreateFleetAsync(GameFleet fleet) =>

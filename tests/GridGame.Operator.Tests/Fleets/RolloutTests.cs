@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using GridGame.Crds;
+using GridGame.LocalCluster.Nodes;
+using GridGame.Operator.Tests.Sessions;
+using k8s;
+using k8s.Models;
+
+namespace GridGame.Operator.Tests.Fleets;
+
+/// <summary>Blue-green rollouts end to end: LocalCluster, simulated kubelets, the operator's fleet and session controllers.</summary>
+public sealed class RolloutTests
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(20);
+    private const string BlueImage = "ghcr.io/owner/gridgame-gameserver:1.0.0";
+    private const string GreenImage = "ghcr.io/owner/gridgame-gameserver:2.0.0";
+    private const string NeverReadyImage = "ghcr.io/owner/gridgame-gameserver:never-ready";
+    private const string CrashingImage = "ghcr.io/owner/gridgame-gameserver:crashing";
+
+    private static readonly Dictionary<string, SimulatedImageBehavior> BrokenImages = new()
+    {
+        ["*:never-ready"] = SimulatedImageBehavior.NeverReady,
+        ["*:crashing"] = SimulatedImageBehavior.CrashLoop,
+    };
+
+    private static string Revision(V1Pod pod) => pod.Metadata.Labels[WellKnown.RevisionLabel];
+
+    private static string Image(V1Pod pod) => pod.Spec.Containers[0].Image;
+
+    private static Task SetImageAsync(OperatorCluster cluster, string image) =>
+        cluster.PatchFleetAsync("arena", new { spec = new { template = new { spec = new { containers = new[] { new { name = "gameserver", image } } } } } });
+
+    private static Task<GameFleet> WaitForPhaseAsync(OperatorCluster cluster, RolloutPhase phase, Func<GameFleet, bool>? and = null) =>
+        Eventually.ValueAsync(() => cluster.GetFleetAsync("arena"), f => f.Status?.Rollout?.Phase == phase && (and?.Invoke(f) ?? true), Within, $"rollout phase {phase}");
+
+    private static async Task<string> StartBlueAsync(OperatorCluster cluster, int replicas = 2, Action<GameFleet>? configure = null)
+    {
+        var fleet = FleetBuilder.Fleet("arena", replicas);
+        configure?.Invoke(fleet);
+        await cluster.CreateFleetAsync(fleet);
+        var ready = await Eventually.ValueAsync(() => cluster.ReadyPodsAsync("arena"), p => p.Count == replicas, Within, $"{replicas} blue servers");
+        var blue = Revision(ready[0]);
+        await Eventually.ValueAsync(() => cluster.GetFleetAsync("arena"), f => f.Status?.ActiveRevision == blue, Within, "blue is active");
+        return blue;
+    }
+
+    [Fact]
+    public async Task A_template_change_rolls_out_blue_to_green_without_deleting_an_allocated_server_and_sessions_then_go_to_green()
+    {
+        await using var cluster = await OperatorCluster.StartAsync();
+        var blue = await StartBlueAsync(cluster);
+        await cluster.CreateSessionAsync(SessionClient.Session("before"));
+        var playing = (await cluster.WaitForPhaseAsync("before", SessionPhase.Allocated))!.Status!.ServerName;
+
+        await SetImageAsync(cluster, GreenImage);
+
+        var draining = await WaitForPhaseAsync(cluster, RolloutPhase.Draining);
+        var green = draining.Status!.ActiveRevision!;
+        green.Should().NotBe(blue);
+        draining.Status.TargetRevision.Should().Be(green);
+        draining.Status.Rollout!.StartedAt.Should().NotBeNull();
+        draining.Status.Conditions.Should().Contain(c => c.Type == "Progressing" && c.Status == "True" && c.Reason == "Promoted");
+        var pods = await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Count == 3, Within, "2 green + the playing blue server");
+        pods.Where(p => Revision(p) == green).Should().HaveCount(2).And.OnlyContain(p => Image(p) == GreenImage);
+        var stillPlaying = pods.Single(p => Revision(p) == blue);
+        stillPlaying.Metadata.Name.Should().Be(playing);
+        await Eventually.ValueAsync(() => cluster.PodsAsync("arena"),
+            p => p.Any(x => x.Metadata.Name == playing && x.Metadata.Labels[WellKnown.StateLabel] == WellKnown.States.Draining), Within, "the playing blue server drains");
+
+        await cluster.CreateSessionAsync(SessionClient.Session("after"));
+        var server = (await cluster.WaitForPhaseAsync("after", SessionPhase.Allocated))!.Status!.ServerName;
+        Revision((await cluster.PodsAsync("arena")).Single(p => p.Metadata.Name == server)).Should().Be(green);
+
+        await cluster.FinishAsync("before");
+        var complete = await WaitForPhaseAsync(cluster, RolloutPhase.Complete);
+        complete.Status!.Conditions.Should().Contain(c => c.Type == "Progressing" && c.Status == "False" && c.Reason == "RolloutComplete");
+        complete.Status.Conditions.Should().Contain(c => c.Type == "RolloutFailed" && c.Status == "False");
+        (await cluster.PodsAsync("arena")).Should().OnlyContain(p => Revision(p) == green);
+        var reasons = (await Eventually.ValueAsync(() => cluster.EventsAsync("arena"), e => e.Any(x => x.Reason == "RolloutComplete"), Within, "events")).Select(e => e.Reason);
+        reasons.Should().Contain(["RolloutStarted", "Promoted", "RolloutComplete"]);
+        // Blue's template is dropped once nothing can need it.
+        await Eventually.ValueAsync(async () => (await cluster.Client.AppsV1.ListNamespacedControllerRevisionAsync(OperatorCluster.Namespace)).Items
+            .Select(r => r.Metadata.Labels[WellKnown.RevisionLabel]).ToList(), r => r.SequenceEqual([green]), Within, "only green's ControllerRevision is left");
+    }
+
+    [Fact]
+    public async Task Without_autoPromote_green_waits_for_kubectl_annotate_promote()
+    {
+        await using var cluster = await OperatorCluster.StartAsync(sessions: true);
+        var blue = await StartBlueAsync(cluster, configure: f => f.Spec.Strategy = new FleetStrategy { BlueGreen = new BlueGreenStrategy { AutoPromote = false } });
+
+        await SetImageAsync(cluster, GreenImage);
+        var waiting = await WaitForPhaseAsync(cluster, RolloutPhase.AwaitingPromotion);
+        var green = waiting.Status!.TargetRevision!;
+        waiting.Status.ActiveRevision.Should().Be(blue);
+        waiting.Status.Rollout!.Message.Should().Contain($"gridgame.io/promote={green}");
+        await Eventually.ValueAsync(() => cluster.ReadyPodsAsync("arena"), p => p.Count(x => Revision(x) == green) == 2 && p.Count(x => Revision(x) == blue) == 2, Within, "blue and green side by side");
+
+        await cluster.CreateSessionAsync(SessionClient.Session("while-waiting"));
+        var server = (await cluster.WaitForPhaseAsync("while-waiting", SessionPhase.Allocated))!.Status!.ServerName;
+        Revision((await cluster.PodsAsync("arena")).Single(p => p.Metadata.Name == server)).Should().Be(blue, "blue serves until promotion");
+
+        // Scaling during the rollout: the desired count applies to green, and blue keeps serving beside it.
+        await cluster.PatchFleetAsync("arena", new { spec = new { replicas = 3 } });
+        await Eventually.ValueAsync(() => cluster.ReadyPodsAsync("arena"), p => p.Count(x => Revision(x) == green) == 3, Within, "green follows the new desired count");
+
+        await Kubectl(cluster, $"annotate gamefleet arena {WellKnown.PromoteAnnotation}={green}");
+
+        var promoted = await WaitForPhaseAsync(cluster, RolloutPhase.Draining);
+        promoted.Status!.ActiveRevision.Should().Be(green);
+        await Eventually.ValueAsync(() => cluster.PodsAsync("arena"),
+            p => p.Count(x => Revision(x) == blue) == 1 && p.Single(x => Revision(x) == blue).Metadata.Name == server, Within, "blue's free servers go, its playing one stays");
+        var columns = await Kubectl(cluster, "get gamefleet arena --no-headers");
+        columns.Should().Contain(green).And.Contain("Draining");
+    }
+
+    [Fact]
+    public async Task Green_never_Ready_fails_at_the_progress_deadline_and_blue_stays_intact_and_serving()
+    {
+        var clock = new ShiftedTimeProvider();
+        await using var cluster = await OperatorCluster.StartAsync(simulatedImages: BrokenImages, operatorTime: clock);
+        var blue = await StartBlueAsync(cluster, configure: f => f.Spec.Strategy = new FleetStrategy { BlueGreen = new BlueGreenStrategy { ProgressDeadlineSeconds = 600 } });
+        var bluePods = (await cluster.PodsAsync("arena")).Select(p => p.Metadata.Name).ToList();
+
+        await SetImageAsync(cluster, NeverReadyImage);
+        var progressing = await WaitForPhaseAsync(cluster, RolloutPhase.Progressing, f => f.Status?.TargetRevision != blue);
+        var green = progressing.Status!.TargetRevision!;
+        await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Count(x => Revision(x) == green && x.Status?.Phase == "Running") == 2, Within, "2 green servers running, not Ready");
+        (await cluster.GetFleetAsync("arena")).Status!.Rollout!.Phase.Should().Be(RolloutPhase.Progressing, "the deadline has not passed");
+
+        clock.Advance(TimeSpan.FromSeconds(601));
+
+        var failed = await WaitForPhaseAsync(cluster, RolloutPhase.Failed);
+        failed.Status!.ActiveRevision.Should().Be(blue);
+        failed.Status.TargetRevision.Should().Be(green);
+        failed.Status.Rollout!.Message.Should().Contain("0 of 2 green servers Ready").And.Contain("600s");
+        failed.Status.Conditions.Should().Contain(c => c.Type == "RolloutFailed" && c.Status == "True" && c.Reason == "ProgressDeadlineExceeded");
+        var warning = await Eventually.ValueAsync(() => cluster.EventsAsync("arena", "RolloutFailed"), e => e.Count > 0, Within, "a RolloutFailed event");
+        warning[0].Type.Should().Be("Warning");
+        warning[0].Message.Should().Contain("progress deadline");
+        var left = await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.All(x => Revision(x) == blue), Within, "green is removed");
+        left.Select(p => p.Metadata.Name).Should().BeEquivalentTo(bluePods, "blue is untouched");
+
+        await cluster.CreateSessionAsync(SessionClient.Session("after-failure"));
+        var server = (await cluster.WaitForPhaseAsync("after-failure", SessionPhase.Allocated))!.Status!.ServerName;
+        bluePods.Should().Contain(server);
+
+        // A blue server lost after the failure comes back as blue, from the recorded revision, not from the spec.
+        var lost = bluePods.First(p => p != server);
+        await cluster.Client.CoreV1.DeleteNamespacedPodAsync(lost, OperatorCluster.Namespace);
+        var replaced = await Eventually.ValueAsync(() => cluster.ReadyPodsAsync("arena"), p => p.Count == 1 && p[0].Metadata.Name != lost, Within, "the lost blue server is replaced");
+        Revision(replaced[0]).Should().Be(blue);
+        Image(replaced[0]).Should().Be(BlueImage);
+        var still = await cluster.GetFleetAsync("arena");
+        still.Status!.Rollout!.Phase.Should().Be(RolloutPhase.Failed, "no retry until the spec changes");
+        (await cluster.PodsAsync("arena")).Should().OnlyContain(p => Revision(p) == blue);
+    }
+
+    [Fact]
+    public async Task Green_crash_looping_past_maxRestarts_fails_the_rollout()
+    {
+        await using var cluster = await OperatorCluster.StartAsync(sessions: false, simulatedImages: BrokenImages);
+        var blue = await StartBlueAsync(cluster, configure: f => f.Spec.Health!.MaxRestarts = 0);
+        var bluePods = (await cluster.PodsAsync("arena")).Select(p => p.Metadata.Name).ToList();
+
+        await SetImageAsync(cluster, CrashingImage);
+
+        var failed = await WaitForPhaseAsync(cluster, RolloutPhase.Failed);
+        failed.Status!.ActiveRevision.Should().Be(blue);
+        failed.Status.Conditions.Should().Contain(c => c.Type == "RolloutFailed" && c.Status == "True" && c.Reason == "CrashLooping");
+        failed.Status.Rollout!.Message.Should().Contain("maxRestarts 0");
+        var left = await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.All(x => Revision(x) == blue), Within, "green is removed");
+        left.Select(p => p.Metadata.Name).Should().BeEquivalentTo(bluePods);
+    }
+
+    [Fact]
+    public async Task A_blue_server_lost_during_a_rollout_is_replaced_by_a_blue_one()
+    {
+        await using var cluster = await OperatorCluster.StartAsync(sessions: false, simulatedImages: BrokenImages);
+        var blue = await StartBlueAsync(cluster);
+        await SetImageAsync(cluster, NeverReadyImage);
+        var progressing = await WaitForPhaseAsync(cluster, RolloutPhase.Progressing, f => f.Status?.TargetRevision != blue);
+        var green = progressing.Status!.TargetRevision!;
+        await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Count(x => Revision(x) == green) == 2, Within, "green servers created");
+
+        var lost = (await cluster.ReadyPodsAsync("arena")).First(p => Revision(p) == blue);
+        cluster.Nodes.FailPod(OperatorCluster.Namespace, lost.Metadata.Name);
+
+        var ready = await Eventually.ValueAsync(() => cluster.ReadyPodsAsync("arena"),
+            p => p.Count(x => Revision(x) == blue) == 2 && p.All(x => x.Metadata.Name != lost.Metadata.Name), Within, "a blue replacement");
+        ready.Should().OnlyContain(p => Image(p) == BlueImage);
+        (await cluster.PodsAsync("arena")).Count(p => Revision(p) == green).Should().Be(2, "green is kept at the desired count too");
+    }
+
+    [Fact]
+    public async Task Spec_back_to_active_ends_the_rollout_and_a_third_revision_supersedes_one_under_way()
+    {
+        await using var cluster = await OperatorCluster.StartAsync(sessions: false, simulatedImages: BrokenImages);
+        var blue = await StartBlueAsync(cluster);
+
+        await SetImageAsync(cluster, NeverReadyImage);
+        var first = (await WaitForPhaseAsync(cluster, RolloutPhase.Progressing, f => f.Status?.TargetRevision != blue)).Status!.TargetRevision!;
+        await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Any(x => Revision(x) == first), Within, "green servers");
+
+        await SetImageAsync(cluster, BlueImage);
+        var idle = await WaitForPhaseAsync(cluster, RolloutPhase.Idle, f => f.Status?.TargetRevision == blue);
+        idle.Status!.ActiveRevision.Should().Be(blue);
+        idle.Status.Conditions.Should().Contain(c => c.Type == "Progressing" && c.Reason == "RolloutAbandoned");
+        await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Count == 2 && p.All(x => Revision(x) == blue), Within, "green removed, blue intact");
+
+        await SetImageAsync(cluster, NeverReadyImage);
+        var second = (await WaitForPhaseAsync(cluster, RolloutPhase.Progressing, f => f.Status?.TargetRevision != blue)).Status!.TargetRevision!;
+        await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Any(x => Revision(x) == second), Within, "green servers");
+        await SetImageAsync(cluster, GreenImage);
+
+        var complete = await WaitForPhaseAsync(cluster, RolloutPhase.Complete);
+        complete.Status!.ActiveRevision.Should().NotBe(blue).And.NotBe(second);
+        var pods = await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Count == 2 && p.All(x => Image(x) == GreenImage), Within, "only the third revision is left");
+        pods.Should().OnlyContain(p => Revision(p) == complete.Status.ActiveRevision);
+        (await cluster.EventsAsync("arena", "RolloutSuperseded")).Should().NotBeEmpty();
+        (await cluster.EventsAsync("arena", "RolloutAbandoned")).Should().NotBeEmpty();
+    }
+
+    [Fact]
+    public async Task Deleting_a_fleet_mid_rollout_removes_free_servers_of_both_colours_and_drains_allocated_ones()
+    {
+        await using var cluster = await OperatorCluster.StartAsync(sessions: false, simulatedImages: BrokenImages);
+        var blue = await StartBlueAsync(cluster);
+        var playing = await cluster.MarkAllocatedAsync((await cluster.ReadyPodsAsync("arena"))[0]);
+        await SetImageAsync(cluster, NeverReadyImage);
+        await WaitForPhaseAsync(cluster, RolloutPhase.Progressing, f => f.Status?.TargetRevision != blue);
+        await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Count == 4, Within, "blue and green");
+
+        await cluster.DeleteFleetAsync("arena");
+
+        var left = await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Count == 1, Within, "only the playing server is left");
+        left[0].Metadata.Name.Should().Be(playing.Metadata.Name);
+        await cluster.Client.CoreV1.DeleteNamespacedPodAsync(playing.Metadata.Name, OperatorCluster.Namespace);
+        await Eventually.TrueAsync(async () => !await cluster.FleetExistsAsync("arena"), Within, "the drained fleet is gone");
+    }
+
+    /// <summary>Runs the real /usr/bin/kubectl against the cluster (bounded).</summary>
+    private static async Task<string> Kubectl(OperatorCluster cluster, string args)
+    {
+        var dir = Directory.CreateTempSubdirectory("rollout-kubectl-");
+        try
+        {
+            var kubeconfig = cluster.Api.WriteKubeconfig(Path.Combine(dir.FullName, "kubeconfig"));
+            var info = new ProcessStartInfo("/usr/bin/kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { "--kubeconfig", kubeconfig, "--cache-dir", Path.Combine(dir.FullName, "cache"), "--namespace", OperatorCluster.Namespace })
+            {
+                info.ArgumentList.Add(a);
+            }
+            foreach (var a in args.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                info.ArgumentList.Add(a);
+            }
+            using var process = Process.Start(info)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"kubectl {args} did not finish in 30s");
+            }
+            process.ExitCode.Should().Be(0, $"kubectl {args} failed: {await stderr}");
+            return await stdout;
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}
