@@ -181,7 +181,7 @@ public sealed class FleetControllerTests
     }
 
     [Fact]
-    public async Task A_new_revision_replaces_Ready_servers_and_drains_allocated_ones()
+    public async Task A_new_revision_is_rolled_out_blue_green_replacing_Ready_servers_and_draining_allocated_ones()
     {
         await using var cluster = await OperatorCluster.StartAsync(sessions: false);
         await cluster.CreateFleetAsync(FleetBuilder.Fleet("arena", replicas: 3));
@@ -199,6 +199,9 @@ public sealed class FleetControllerTests
         draining.Metadata.Labels[WellKnown.StateLabel].Should().Be(WellKnown.States.Draining);
         var status = await Eventually.ValueAsync(() => cluster.GetFleetAsync("arena"), f => f.Status?.DrainingReplicas == 1 && f.Status.ReadyReplicas == 3, Within, "status");
         status.Status!.ActiveRevision.Should().NotBe(oldRevision);
+        // autoPromote (the default): green was promoted once all of it was Ready; the playing blue server drains.
+        status.Status.TargetRevision.Should().Be(status.Status.ActiveRevision);
+        status.Status.Rollout!.Phase.Should().Be(RolloutPhase.Draining);
     }
 
     [Fact]

@@ -216,8 +216,8 @@ public sealed class RolloutTests
         complete.Status!.ActiveRevision.Should().NotBe(blue).And.NotBe(second);
         var pods = await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Count == 2 && p.All(x => Image(x) == GreenImage), Within, "only the third revision is left");
         pods.Should().OnlyContain(p => Revision(p) == complete.Status.ActiveRevision);
-        (await cluster.EventsAsync("arena", "RolloutSuperseded")).Should().NotBeEmpty();
-        (await cluster.EventsAsync("arena", "RolloutAbandoned")).Should().NotBeEmpty();
+        await Eventually.ValueAsync(() => cluster.EventsAsync("arena", "RolloutSuperseded"), e => e.Count > 0, Within, "event RolloutSuperseded");
+        await Eventually.ValueAsync(() => cluster.EventsAsync("arena", "RolloutAbandoned"), e => e.Count > 0, Within, "event RolloutAbandoned");
     }
 
     [Fact]
@@ -236,6 +236,21 @@ public sealed class RolloutTests
         left[0].Metadata.Name.Should().Be(playing.Metadata.Name);
         await cluster.Client.CoreV1.DeleteNamespacedPodAsync(playing.Metadata.Name, OperatorCluster.Namespace);
         await Eventually.TrueAsync(async () => !await cluster.FleetExistsAsync("arena"), Within, "the drained fleet is gone");
+    }
+
+    [Fact]
+    public async Task The_manual_promotion_sample_waits_for_promotion_after_an_image_change()
+    {
+        await using var cluster = await OperatorCluster.StartAsync(sessions: false);
+        var sample = KubernetesYaml.Deserialize<GameFleet>(File.ReadAllText(Path.Combine(OperatorCluster.RepoRoot(), "config", "samples", "gamefleet-manual-promotion.yaml")));
+        await cluster.CreateFleetAsync(sample);
+        var blue = await Eventually.ValueAsync(() => cluster.GetFleetAsync("duel"), f => f.Status?.ReadyReplicas == 2, Within, "the sample's servers");
+
+        await cluster.PatchFleetAsync("duel", new { spec = new { template = new { spec = new { containers = new[] { new { name = "gameserver", image = "gridgame-gameserver:dev2" } } } } } });
+
+        var waiting = await Eventually.ValueAsync(() => cluster.GetFleetAsync("duel"), f => f.Status?.Rollout?.Phase == RolloutPhase.AwaitingPromotion, Within, "AwaitingPromotion");
+        waiting.Status!.ActiveRevision.Should().Be(blue.Status!.ActiveRevision);
+        await Eventually.ValueAsync(() => cluster.EventsAsync("duel", "AwaitingPromotion"), e => e.Count > 0, Within, "event AwaitingPromotion");
     }
 
     /// <summary>Runs the real /usr/bin/kubectl against the cluster (bounded).</summary>
