@@ -14,11 +14,12 @@ public sealed class RolloutTests
     private const string BlueImage = "ghcr.io/owner/gridgame-gameserver:1.0.0";
     private const string GreenImage = "ghcr.io/owner/gridgame-gameserver:2.0.0";
     private const string NeverReadyImage = "ghcr.io/owner/gridgame-gameserver:never-ready";
+    private const string OtherNeverReadyImage = "ghcr.io/owner/gridgame-gameserver:never-ready-again";
     private const string CrashingImage = "ghcr.io/owner/gridgame-gameserver:crashing";
 
     private static readonly Dictionary<string, SimulatedImageBehavior> BrokenImages = new()
     {
-        ["*:never-ready"] = SimulatedImageBehavior.NeverReady,
+        ["*:never-ready*"] = SimulatedImageBehavior.NeverReady,
         ["*:crashing"] = SimulatedImageBehavior.CrashLoop,
     };
 
@@ -140,7 +141,8 @@ public sealed class RolloutTests
         var left = await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.All(x => Revision(x) == blue), Within, "green is removed");
         left.Select(p => p.Metadata.Name).Should().BeEquivalentTo(bluePods, "blue is untouched");
 
-        await cluster.CreateSessionAsync(SessionClient.Session("after-failure"));
+        // The operator's clock is 10 minutes ahead of the session's creationTimestamp: give it room.
+        await cluster.CreateSessionAsync(SessionClient.Session("after-failure", timeoutSeconds: 3600));
         var server = (await cluster.WaitForPhaseAsync("after-failure", SessionPhase.Allocated))!.Status!.ServerName;
         bluePods.Should().Contain(server);
 
@@ -207,13 +209,13 @@ public sealed class RolloutTests
         idle.Status.Conditions.Should().Contain(c => c.Type == "Progressing" && c.Reason == "RolloutAbandoned");
         await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Count == 2 && p.All(x => Revision(x) == blue), Within, "green removed, blue intact");
 
-        await SetImageAsync(cluster, NeverReadyImage);
-        var second = (await WaitForPhaseAsync(cluster, RolloutPhase.Progressing, f => f.Status?.TargetRevision != blue)).Status!.TargetRevision!;
+        await SetImageAsync(cluster, OtherNeverReadyImage);
+        var second = (await WaitForPhaseAsync(cluster, RolloutPhase.Progressing, f => f.Status?.TargetRevision is { } t && t != blue && t != first)).Status!.TargetRevision!;
         await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Any(x => Revision(x) == second), Within, "green servers");
         await SetImageAsync(cluster, GreenImage);
 
         var complete = await WaitForPhaseAsync(cluster, RolloutPhase.Complete);
-        complete.Status!.ActiveRevision.Should().NotBe(blue).And.NotBe(second);
+        complete.Status!.ActiveRevision.Should().NotBe(blue).And.NotBe(first).And.NotBe(second);
         var pods = await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Count == 2 && p.All(x => Image(x) == GreenImage), Within, "only the third revision is left");
         pods.Should().OnlyContain(p => Revision(p) == complete.Status.ActiveRevision);
         await Eventually.ValueAsync(() => cluster.EventsAsync("arena", "RolloutSuperseded"), e => e.Count > 0, Within, "event RolloutSuperseded");
