@@ -179,11 +179,6 @@ internal sealed partial class FleetController : IController
         }
 
         var green = rollout?.Green;
-        var activeFleet = FleetAt(fleet, specRevision, active);
-        if (activeFleet is null && deletion is null)
-        {
-            RecordMissingRevision(fleet, active);
-        }
         var plan = FleetPlanner.Plan(new FleetObservation(
             replicas,
             active,
@@ -191,12 +186,18 @@ internal sealed partial class FleetController : IController
             health,
             observed,
             now,
-            CreatesAllowed: activeFleet is not null && now >= CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(CrashKey(key, active)), active),
+            CreatesAllowed: now >= CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(CrashKey(key, active)), active),
             Deletion: deletion,
             Green: green,
             GreenCreatesAllowed: green is null || now >= CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(CrashKey(key, green)), green)));
 
-        foreach (var kept in new[] { active, green }.OfType<string>().Distinct(StringComparer.Ordinal))
+        var keptRevisions = new[] { active, green }.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        foreach (var loop in _crashLoops.Keys.Where(k => k.StartsWith(key + "#", StringComparison.Ordinal) && !keptRevisions.Contains(k[(key.Length + 1)..])))
+        {
+            // A revision no longer kept (failed, superseded, replaced) needs no back-off.
+            _crashLoops.TryRemove(loop, out _);
+        }
+        foreach (var kept in keptRevisions)
         {
             var failures = plan.Deletes.Count(d => d.Reason == DeletionReason.Unhealthy && d.Pod.Revision == kept);
             var crashKey = CrashKey(key, kept);
@@ -214,14 +215,17 @@ internal sealed partial class FleetController : IController
         await DeleteAsync(fleet, plan.Deletes, byName, cancellationToken).ConfigureAwait(false);
         await RelabelAsync(plan.MarkDraining, byName, WellKnown.States.Allocated, WellKnown.States.Draining, cancellationToken).ConfigureAwait(false);
         await RelabelAsync(plan.MarkReady, byName, null, WellKnown.States.Ready, cancellationToken).ConfigureAwait(false);
-        var created = 0;
+        var (wanted, created) = (0, 0);
         foreach (var (revision, count) in plan.Creates)
         {
-            var shaped = revision == active ? activeFleet : FleetAt(fleet, specRevision, revision);
-            if (shaped is not null)
+            // Blue, while the spec describes green, is made from its ControllerRevision.
+            if (FleetAt(fleet, specRevision, revision) is not { } shaped)
             {
-                created += await CreateAsync(shaped, key, revision, count, cancellationToken).ConfigureAwait(false);
+                RecordMissingRevision(fleet, revision);
+                continue;
             }
+            wanted += count;
+            created += await CreateAsync(shaped, key, revision, count, cancellationToken).ConfigureAwait(false);
         }
 
         if (plan.ReleaseFinalizer)
@@ -231,14 +235,14 @@ internal sealed partial class FleetController : IController
         }
 
         var backingOff = CrashLoopBackoff.IsCrashLooping(_crashLoops.GetValueOrDefault(CrashKey(key, active)), active);
-        var statusDeferred = await WriteStatusAsync(fleet, active, rollout, replicas, plan, scaling, backingOff, created < plan.Create, now, cancellationToken).ConfigureAwait(false);
+        var statusDeferred = await WriteStatusAsync(fleet, active, rollout, replicas, plan, scaling, backingOff, created < wanted, now, cancellationToken).ConfigureAwait(false);
         if (rollout is not null)
         {
             await PruneRevisionsAsync(fleet, new HashSet<string>(StringComparer.Ordinal) { rollout.Active, rollout.Target }, cancellationToken).ConfigureAwait(false);
         }
 
         var recheck = Earliest(Earliest(Earliest(plan.RecheckAt, scaling?.RecheckAt), statusDeferred), rollout?.RecheckAt);
-        foreach (var kept in new[] { active, green }.OfType<string>())
+        foreach (var kept in keptRevisions)
         {
             var blockedUntil = CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(CrashKey(key, kept)), kept);
             if (deletion is null && blockedUntil > now)
