@@ -241,6 +241,49 @@ public sealed class RolloutTests
     }
 
     [Fact]
+    public async Task A_rollout_survives_an_operator_restart_and_keeps_its_deadline()
+    {
+        var clock = new ShiftedTimeProvider();
+        await using var cluster = await OperatorCluster.StartAsync(sessions: false, simulatedImages: BrokenImages, operatorTime: clock);
+        var blue = await StartBlueAsync(cluster);
+        await SetImageAsync(cluster, NeverReadyImage);
+        var started = (await WaitForPhaseAsync(cluster, RolloutPhase.Progressing, f => f.Status?.TargetRevision != blue)).Status!.Rollout!.StartedAt;
+
+        await cluster.KillOperatorAsync();
+        clock.Advance(TimeSpan.FromSeconds(300));
+        await cluster.StartOperatorAsync();
+        // A scale-up the new operator must act on: its status write shows it has reconciled the rollout.
+        await cluster.PatchFleetAsync("arena", new { spec = new { replicas = 3 } });
+        var resumed = await WaitForPhaseAsync(cluster, RolloutPhase.Progressing, f => f.Status?.Rollout?.Message?.Contains("0 of 3", StringComparison.Ordinal) == true);
+        resumed.Status!.Rollout!.StartedAt.Should().Be(started, "the new operator continues the rollout recorded in the status");
+
+        clock.Advance(TimeSpan.FromSeconds(301));
+        var failed = await WaitForPhaseAsync(cluster, RolloutPhase.Failed);
+        failed.Status!.ActiveRevision.Should().Be(blue);
+        (await cluster.EventsAsync("arena", "RolloutStarted")).Should().ContainSingle("a restart does not start the rollout again");
+    }
+
+    [Fact]
+    public async Task Without_its_ControllerRevision_blue_is_not_rebuilt_from_the_green_spec_and_a_warning_says_why()
+    {
+        await using var cluster = await OperatorCluster.StartAsync(sessions: false, simulatedImages: BrokenImages);
+        var blue = await StartBlueAsync(cluster);
+        await SetImageAsync(cluster, NeverReadyImage);
+        await WaitForPhaseAsync(cluster, RolloutPhase.Progressing, f => f.Status?.TargetRevision != blue);
+        await cluster.Client.AppsV1.DeleteNamespacedControllerRevisionAsync(FleetControllerRevisionName(blue), OperatorCluster.Namespace);
+
+        var lost = (await cluster.ReadyPodsAsync("arena")).First(p => Revision(p) == blue);
+        await cluster.Client.CoreV1.DeleteNamespacedPodAsync(lost.Metadata.Name, OperatorCluster.Namespace);
+
+        var warning = await Eventually.ValueAsync(() => cluster.EventsAsync("arena", "RevisionMissing"), e => e.Count > 0, Within, "a RevisionMissing warning");
+        warning[0].Type.Should().Be("Warning");
+        (await cluster.PodsAsync("arena")).Where(p => Revision(p) == blue).Should().ContainSingle()
+            .Which.Spec.Containers[0].Image.Should().Be(BlueImage, "no pod labelled blue is ever made from green's spec");
+    }
+
+    private static string FleetControllerRevisionName(string revision) => $"arena-{revision}";
+
+    [Fact]
     public async Task The_manual_promotion_sample_waits_for_promotion_after_an_image_change()
     {
         await using var cluster = await OperatorCluster.StartAsync(sessions: false);
