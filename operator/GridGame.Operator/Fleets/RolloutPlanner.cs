@@ -222,7 +222,7 @@ internal static class RolloutPlanner
 
     private static RolloutDecision Fail(string active, string target, DateTimeOffset startedAt, string reason, string why, List<RolloutEvent> events)
     {
-        var message = $"rollout to {target} failed: {why}; its servers are removed and revision {active} stays active";
+        var message = $"rollout to {target} failed ({reason}): {why}; its servers are removed and revision {active} stays active";
         events.Add(new(true, RolloutReasons.RolloutFailed, message));
         return new RolloutDecision(active, target, null, RolloutPhase.Failed, startedAt, message, FailedConditions(reason, message), events, null);
     }

@@ -128,7 +128,7 @@ public sealed class RolloutPlannerTests
         var failed = RolloutPlanner.Plan(Fleet("green", Recorded(before), Pod.Ready("b1", "blue"), Pod.Ready("g1", "green"), Pod.Starting("g2", "green")));
         failed.Should().BeEquivalentTo(new { Active = "blue", Target = "green", Green = (string?)null, Phase = RolloutPhase.Failed });
         failed.Events.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Warning = true, Reason = "RolloutFailed" });
-        failed.Message.Should().Contain("1 of 2 green servers Ready").And.Contain("600s").And.Contain("blue stays active");
+        failed.Message.Should().Contain("(ProgressDeadlineExceeded)").And.Contain("1 of 2 green servers Ready").And.Contain("600s").And.Contain("blue stays active");
         Condition(failed, "RolloutFailed").Should().Be("True/ProgressDeadlineExceeded");
         Condition(failed, "Progressing").Should().Be("False/ProgressDeadlineExceeded");
     }
