@@ -89,6 +89,11 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         {
             throw ApiException.ResourceNotFound();
         }
+        if (sub == "log")
+        {
+            await PodLogProxy.ServeAsync(context, store, api.Namespace!, api.Name!).ConfigureAwait(false);
+            return;
+        }
         switch (request.Method)
         {
             case "GET" when api.Name is null && watch:
@@ -160,6 +165,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         "status" => type.HasStatus,
         "scale" => type.Scale is not null,
         "binding" => type.IsCore("pods"),
+        "log" => type.IsCore("pods"),
         _ => false,
     };
 

@@ -63,6 +63,20 @@ internal sealed class PodRunner : IDisposable
         }
     }
 
+    /// <summary>For the log server: a container's state, last state and its running process's exit (null if none runs); null for no such container.</summary>
+    public (V1ContainerState State, V1ContainerState? LastState, Task? Exited)? LogState(string container)
+    {
+        var c = _containers.FirstOrDefault(c => c.Spec.Name == container);
+        if (c is null)
+        {
+            return null;
+        }
+        lock (c)
+        {
+            return (c.State, c.LastState, c.Process is not null ? c.Exited : null);
+        }
+    }
+
     public int PortOf(string container) => _containers.Single(c => c.Spec.Name == container).Ports.Primary;
 
     public void Start()
@@ -186,8 +200,7 @@ internal sealed class PodRunner : IDisposable
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
-                await File.AppendAllTextAsync(logPath, string.Create(CultureInfo.InvariantCulture,
-                    $"--- {DateTime.UtcNow:O} starting container {c.Spec.Name} (restart {c.RestartCount}): {string.Join(' ', argv)}\n"), stopping).ConfigureAwait(false);
+                await File.AppendAllTextAsync(logPath, ContainerLogFile.MarkerLine(DateTime.UtcNow, c.Spec.Name, c.RestartCount, argv), stopping).ConfigureAwait(false);
                 var workingDirectory = c.Spec.WorkingDir ?? _kubelet.WorkingDirectory(Pod.Metadata.NamespaceProperty ?? "default", Pod.Metadata.Name);
                 Directory.CreateDirectory(workingDirectory);
                 process = await _kubelet.Launcher.StartAsync(argv, env, logPath, workingDirectory).ConfigureAwait(false);

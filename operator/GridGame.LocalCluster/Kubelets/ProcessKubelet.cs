@@ -27,6 +27,7 @@ internal sealed class ProcessKubelet : IAsyncDisposable
     private readonly string _logDirectory;
     private readonly string _stateDirectory;
     private bool _disposed;
+    private KubeletLogServer? _logServer;
 
     public ProcessKubelet(IKubernetes client, IReadOnlyDictionary<string, string> nodeAddresses, LocalNodesOptions options, EventRecorder events, ILogger logger)
     {
@@ -75,6 +76,22 @@ internal sealed class ProcessKubelet : IAsyncDisposable
             var runner = _runners.Values.FirstOrDefault(r => r.Pod.Metadata.Name == pod && (r.Pod.Metadata.NamespaceProperty ?? "default") == ns)
                 ?? throw new InvalidOperationException($"pod {ns}/{pod} is not running here");
             return runner.PortOf(container);
+        }
+    }
+
+    /// <summary>Starts serving <c>/containerLogs</c> on every node address; returns the port the nodes publish.</summary>
+    public async Task<int> StartLogServerAsync(CancellationToken cancellationToken)
+    {
+        _logServer = await KubeletLogServer.StartAsync(this, [.. _nodeAddresses.Values.Distinct(StringComparer.Ordinal)], cancellationToken).ConfigureAwait(false);
+        return _logServer.Port;
+    }
+
+    /// <summary>The runner of a pod, if this kubelet runs it.</summary>
+    public PodRunner? Runner(string ns, string pod)
+    {
+        lock (_lock)
+        {
+            return _runners.Values.LastOrDefault(r => r.Pod.Metadata.Name == pod && (r.Pod.Metadata.NamespaceProperty ?? "default") == ns);
         }
     }
 
@@ -182,6 +199,10 @@ internal sealed class ProcessKubelet : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_logServer is not null)
+        {
+            await _logServer.DisposeAsync().ConfigureAwait(false);
+        }
         List<PodRunner> runners;
         List<Task> terminations;
         lock (_lock)

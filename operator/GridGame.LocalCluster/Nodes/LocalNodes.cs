@@ -114,6 +114,7 @@ public sealed class LocalNodes : IAsyncDisposable
             if (nodes._process is not null)
             {
                 nodes._process.ReapOrphans();
+                nodes.Registrar.KubeletPort = await nodes._process.StartLogServerAsync(cancellationToken).ConfigureAwait(false);
             }
             await nodes.Registrar.RegisterAsync(cancellationToken).ConfigureAwait(false);
             var stop = nodes._stop.Token;

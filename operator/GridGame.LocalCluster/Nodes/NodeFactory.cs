@@ -48,7 +48,7 @@ internal static class NodeFactory
         };
     }
 
-    public static V1NodeStatus Status(LocalNodeSpec spec, KubeletKind kind, DateTime now)
+    public static V1NodeStatus Status(LocalNodeSpec spec, KubeletKind kind, DateTime now, int kubeletPort = 0)
     {
         var capacity = new Dictionary<string, ResourceQuantity>
         {
@@ -80,7 +80,7 @@ internal static class NodeFactory
                 SystemUUID = spec.Name,
                 BootID = spec.Name,
             },
-            DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = 10250 } },
+            DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = kubeletPort } },
         };
     }
 

@@ -12,6 +12,9 @@ internal sealed class NodeRegistrar(IKubernetes client, IReadOnlyList<LocalNodeS
     private readonly HashSet<string> _down = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
+    /// <summary>Published as <c>status.daemonEndpoints.kubeletEndpoint.Port</c>; 0 when the kubelet serves no logs (simulated).</summary>
+    public int KubeletPort { get; set; }
+
     /// <summary>Stops (or resumes) a node's heartbeats and reports its Ready condition Unknown (or True) at once.</summary>
     public async Task SetReadyAsync(string node, bool ready, CancellationToken cancellationToken)
     {
@@ -71,7 +74,7 @@ internal sealed class NodeRegistrar(IKubernetes client, IReadOnlyList<LocalNodeS
                 var patch = KubernetesJson.Serialize(new V1Node { Metadata = new V1ObjectMeta { Labels = node.Metadata.Labels } });
                 await client.CoreV1.PatchNodeAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), spec.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
-            var status = KubernetesJson.Serialize(new V1Node { Status = NodeFactory.Status(spec, kind, now) });
+            var status = KubernetesJson.Serialize(new V1Node { Status = NodeFactory.Status(spec, kind, now, KubeletPort) });
             await client.CoreV1.PatchNodeStatusAsync(new V1Patch(status, V1Patch.PatchType.MergePatch), spec.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
             try
             {

@@ -157,6 +157,7 @@ internal static class Discovery
                     if (t.IsCore("pods"))
                     {
                         subresources.Add(AggregatedSubresource("binding", Kind("", "v1", "Binding"), ["create"]));
+                        subresources.Add(AggregatedSubresource("log", Kind("", "v1", "Pod"), ["get"]));
                     }
                     var r = new JsonObject
                     {
@@ -267,6 +268,7 @@ internal static class Discovery
             if (t.IsCore("pods"))
             {
                 resources.Add(Subresource("pods/binding", true, "Binding", null, null, ["create"]));
+                resources.Add(Subresource("pods/log", true, "Pod", null, null, ["get"]));
             }
         }
         return new JsonObject { ["kind"] = "APIResourceList", ["apiVersion"] = "v1", ["groupVersion"] = groupVersion, ["resources"] = resources };
