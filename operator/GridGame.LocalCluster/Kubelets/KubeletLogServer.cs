@@ -123,7 +123,8 @@ internal sealed class KubeletLogServer : IAsyncDisposable
         // One server answers for every node: a pod of another node is unknown here, as to that node's kubelet.
         if (runner is not null && context.Connection.LocalIpAddress is { } local && runner.HostIP != local.ToString())
         {
-            runner = null;
+            await TextAsync(context, 404, $"pod \"{podName}\" does not exist").ConfigureAwait(false);
+            return;
         }
         var logPath = _kubelet.LogPath(ns, podName, container);
         (V1ContainerState State, V1ContainerState? LastState, Task? Exited)? state = null;
