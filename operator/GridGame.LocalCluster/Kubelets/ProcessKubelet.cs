@@ -82,7 +82,8 @@ internal sealed class ProcessKubelet : IAsyncDisposable
     /// <summary>Starts serving <c>/containerLogs</c> on every node address; returns the port the nodes publish.</summary>
     public async Task<int> StartLogServerAsync(CancellationToken cancellationToken)
     {
-        _logServer = await KubeletLogServer.StartAsync(this, [.. _nodeAddresses.Values.Distinct(StringComparer.Ordinal)], cancellationToken).ConfigureAwait(false);
+        var addresses = _nodeAddresses.Values.Distinct(StringComparer.Ordinal).Where(a => System.Net.IPAddress.TryParse(a, out _)).DefaultIfEmpty("127.0.0.1");
+        _logServer = await KubeletLogServer.StartAsync(this, [.. addresses], cancellationToken).ConfigureAwait(false);
         return _logServer.Port;
     }
 
