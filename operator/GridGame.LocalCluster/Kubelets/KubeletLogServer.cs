@@ -191,8 +191,12 @@ internal sealed class KubeletLogServer : IAsyncDisposable
         while (!writer.Full)
         {
             var stopped = exited.IsCompleted;
-            (position, ended) = await PumpAsync(file, position, long.MaxValue, buffer, writer, TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+            // Most polls find nothing new: a length check is much cheaper than a read that ends at once.
+            if (file.Length > position)
+            {
+                (position, ended) = await PumpAsync(file, position, long.MaxValue, buffer, writer, TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
             if (ended || stopped)
             {
                 return;

@@ -48,6 +48,8 @@ public sealed class KubectlLogsTests : IAsyncLifetime
         (await _kubectl.OkAsync("logs web")).Should().Be("listening\nready\n");
         (await _kubectl.OkAsync("logs pod/web --tail=1")).Should().Be("ready\n");
         (await _kubectl.OkAsync("logs web --timestamps --tail=1")).Should().MatchRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z ready\n$");
+        (await _kubectl.OkAsync("logs web --since=1h")).Should().Be("listening\nready\n", "the running instance may have written any of it in the last hour");
+        (await _kubectl.OkAsync("logs web --since-time=2099-01-01T00:00:00Z")).Should().BeEmpty("nothing was written after a time to come");
         await _kubectl.OkAsync("label pod web app=game");
         (await _kubectl.OkAsync("logs -l app=game --prefix")).Should().Be("[pod/web/c] listening\n[pod/web/c] ready\n");
     }
