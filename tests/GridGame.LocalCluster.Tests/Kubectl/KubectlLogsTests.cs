@@ -104,6 +104,10 @@ public sealed class KubectlLogsTests : IAsyncLifetime
         container.Code.Should().NotBe(0);
         container.Err.Should().Contain("container nope is not valid for pod only", "kubectl checks the name against the pod it read, in the API server's words");
 
+        await _client.CoreV1.CreateNamespacedPodAsync(PodLogTests.ShellPod("nowhere", "echo never", nodeSelector: new Dictionary<string, string> { ["no"] = "such-node" }), "default");
+        var pending = await _kubectl.RunAsync("logs nowhere");
+        (pending.Code, pending.Out, pending.Err).Should().Be((0, "", ""), "an unscheduled pod has no logs and no error, as upstream (kubernetes#44190)");
+
         var previous = await _kubectl.RunAsync("logs only --previous");
         previous.Code.Should().NotBe(0);
         previous.Err.Should().Contain("Error from server (BadRequest): previous terminated container \"c\" in pod \"only\" not found");
