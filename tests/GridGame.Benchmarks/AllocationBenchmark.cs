@@ -150,9 +150,19 @@ internal sealed class AllocationBenchmark : IBenchmarkSuite
             Spec = new GameSessionSpec { FleetName = "bench", AllocationTimeoutSeconds = 60 },
         }, GridGameApi.Group, GridGameApi.Version, BenchmarkCluster.Namespace, GameSession.KubePluralName, cancellationToken: cancellationToken);
 
-    private static Task WaitReadyAsync(BenchmarkCluster cluster, int ready, int allocated, CancellationToken cancellationToken) =>
-        cluster.WaitAsync(async () => (await cluster.GetFleetAsync("bench", cancellationToken)).Status is { } s && s.ReadyReplicas == ready && (s.AllocatedReplicas ?? 0) == allocated,
-            TimeSpan.FromMinutes(10), cancellationToken, poll: TimeSpan.FromMilliseconds(250));
+    private static async Task WaitReadyAsync(BenchmarkCluster cluster, int ready, int allocated, CancellationToken cancellationToken)
+    {
+        GameFleetStatus? last = null;
+        try
+        {
+            await cluster.WaitAsync(async () => (last = (await cluster.GetFleetAsync("bench", cancellationToken)).Status) is { } s && s.ReadyReplicas >= ready && (s.AllocatedReplicas ?? 0) >= allocated,
+                TimeSpan.FromMinutes(3), cancellationToken, poll: TimeSpan.FromMilliseconds(250));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"fleet not at {ready} Ready + {allocated} Allocated: {last?.ReadyReplicas} Ready, {last?.AllocatedReplicas} Allocated, {last?.Replicas} replicas", e);
+        }
+    }
 
     private static async Task<PacedRun> PacedAsync(BenchmarkCluster cluster, List<Kubernetes> clients, SessionWatcher watcher, string prefix, double rate, int count, CancellationToken cancellationToken)
     {
@@ -176,7 +186,7 @@ internal sealed class AllocationBenchmark : IBenchmarkSuite
             creates.Add(Task.Run(() => CreateAsync(client, name, cancellationToken), cancellationToken));
         }
         await Task.WhenAll(creates);
-        await cluster.WaitAsync(() => Task.FromResult(watcher.Done(names)), TimeSpan.FromMinutes(5), cancellationToken);
+        await cluster.WaitAsync(() => Task.FromResult(watcher.Done(names)), TimeSpan.FromMinutes(2), cancellationToken);
         var allocated = watcher.Allocated(names);
         var last = names.Where(watcher.IsAllocated).Select(watcher.SeenAt).DefaultIfEmpty(start).Max();
         return new PacedRun(rate, count, watcher.Latencies(names), allocated / ((last - start) / (double)Stopwatch.Frequency), maxLag * 1000.0 / Stopwatch.Frequency, cost.Stop(allocated));
