@@ -19,12 +19,10 @@ namespace GridGame.LocalCluster;
 public sealed class LocalApiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ApiHandler _handler;
     private CancellationTokenSource _watches = new();
 
-    private LocalApiServer(WebApplication app, ApiHandler handler, ClusterStore store, Uri baseAddress)
+    private LocalApiServer(WebApplication app, ClusterStore store, Uri baseAddress)
     {
-        _handler = handler;
         _app = app;
         Store = store;
         BaseAddress = baseAddress;
@@ -60,7 +58,7 @@ public sealed class LocalApiServer : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
-        server = new LocalApiServer(app, handler, store, new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"));
+        server = new LocalApiServer(app, store, new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"));
         return server;
     }
 
@@ -121,7 +119,6 @@ public sealed class LocalApiServer : IAsyncDisposable
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _app.StopAsync(stop.Token).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-        _handler.Dispose();
         _watches.Dispose();
     }
 

@@ -11,12 +11,9 @@ using Microsoft.AspNetCore.Http;
 namespace GridGame.LocalCluster.Api;
 
 /// <summary>Serves one HTTP request: discovery, or a verb on a resource, answering errors as Status objects.</summary>
-internal sealed class ApiHandler(ClusterStore store, ResourceOperations operations, WatchStreamer watches, TimeProvider time) : IDisposable
+internal sealed class ApiHandler(ClusterStore store, ResourceOperations operations, WatchStreamer watches, TimeProvider time)
 {
     private static readonly byte[] ListTail = "]}"u8.ToArray();
-    private readonly SemaphoreSlim _writes = new(1, 1);
-
-    public void Dispose() => _writes.Dispose();
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -110,14 +107,13 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
             {
                 var body = await ReadObjectAsync(context).ConfigureAwait(false);
                 CheckKind(type, body);
-                var created = await WriteAsync(() => operations.Run(dryRun, () => operations.Create(type, api.Namespace, body, query["fieldValidation"]))).ConfigureAwait(false);
-                await WriteObjectAsync(context, type, created, 201).ConfigureAwait(false);
+                await WriteObjectAsync(context, type, operations.Run(dryRun, () => operations.Create(type, api.Namespace, body, query["fieldValidation"])), 201).ConfigureAwait(false);
                 return;
             }
             case "POST" when sub == "binding":
             {
                 var body = await ReadObjectAsync(context).ConfigureAwait(false);
-                await WriteAsync(() => operations.Bind(type, api.Namespace!, api.Name!, body)).ConfigureAwait(false);
+                operations.Bind(type, api.Namespace!, api.Name!, body);
                 await WriteJsonAsync(context, new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 }, 201).ConfigureAwait(false);
                 return;
             }
@@ -131,8 +127,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
             {
                 var body = await ReadObjectAsync(context).ConfigureAwait(false);
                 CheckKind(type, body);
-                var updated = await WriteAsync(() => operations.Run(dryRun, () => operations.Update(type, api.Namespace, api.Name, body, sub, fieldValidation: query["fieldValidation"]))).ConfigureAwait(false);
-                await WriteObjectAsync(context, type, updated, 200).ConfigureAwait(false);
+                await WriteObjectAsync(context, type, operations.Run(dryRun, () => operations.Update(type, api.Namespace, api.Name, body, sub, fieldValidation: query["fieldValidation"])), 200).ConfigureAwait(false);
                 return;
             }
             case "PATCH" when api.Name is not null:
@@ -141,7 +136,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
             case "DELETE" when api.Name is not null:
             {
                 var options = await ReadDeleteOptionsAsync(context).ConfigureAwait(false);
-                var (obj, deleted) = await WriteAsync(() => operations.Run(dryRun || options.DryRun, () => operations.Delete(type, api.Namespace, api.Name, options))).ConfigureAwait(false);
+                var (obj, deleted) = operations.Run(dryRun || options.DryRun, () => operations.Delete(type, api.Namespace, api.Name, options));
                 if (deleted && !ReturnsDeletedObject(type))
                 {
                     await WriteJsonAsync(context, SuccessStatus(type, obj), 200).ConfigureAwait(false);
@@ -159,31 +154,6 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
                 throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource");
         }
     }
-
-    /// <summary>
-    /// Runs a write once no other request's write is running. Every write still takes the store's lock, which also
-    /// guards reads and watches; queueing writers here first means that a burst of concurrent writes waits as
-    /// queued continuations instead of spinning on that lock, which on a small machine burnt about half of the
-    /// server's CPU time under the allocation benchmark (issue 7).
-    /// </summary>
-    private async Task<T> WriteAsync<T>(Func<T> write)
-    {
-        await _writes.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            return write();
-        }
-        finally
-        {
-            _writes.Release();
-        }
-    }
-
-    private async Task WriteAsync(Action write) => await WriteAsync(() =>
-    {
-        write();
-        return true;
-    }).ConfigureAwait(false);
 
     private static bool IsServedSubresource(ResourceType type, string sub) => sub switch
     {
@@ -374,7 +344,13 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
             await WriteJsonAsync(context, ScaleSubresource.Patch(operations, type, api.Namespace, name, contentType, patch), 200).ConfigureAwait(false);
             return;
         }
-        var (result, status) = await WriteAsync(() => operations.Run(dryRun, () => PatchLocked(context, type, api, contentType, patch))).ConfigureAwait(false);
+        StoredObject result;
+        var status = 200;
+        lock (store.Gate)
+        {
+            var finished = operations.Run(dryRun, () => PatchLocked(context, type, api, contentType, patch));
+            (result, status) = finished;
+        }
         await WriteObjectAsync(context, type, result, status).ConfigureAwait(false);
     }
 
