@@ -157,7 +157,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             {
                 ValidateUpdate(type, obj, old);
             }
-            if (type.HasGeneration && !JsonNode.DeepEquals(ObjectMeta.SpecPart(obj), ObjectMeta.SpecPart(old)))
+            if (type.HasGeneration && !ObjectMeta.SameSpecPart(obj, old))
             {
                 meta["generation"] = (JsonNumber.Long(oldMeta["generation"]) ?? 0) + 1;
             }
