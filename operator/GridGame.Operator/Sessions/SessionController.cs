@@ -32,6 +32,9 @@ internal sealed partial class SessionController : IController
     private const int CandidateCount = 2 * MaxAttempts;
     private static readonly TimeSpan PendingRetry = TimeSpan.FromSeconds(1);
 
+    /// <summary>Read in place of a missing spec (the validator fails such a session); never written to.</summary>
+    private static readonly GameSessionSpec NoSpec = new();
+
     /// <summary>Pods a worker is reserving right now, so concurrent reconciles try different ones first.</summary>
     private readonly ConcurrentDictionary<string, byte> _reserving = new(StringComparer.Ordinal);
     private readonly ServerIndex _servers = new();
@@ -112,7 +115,7 @@ internal sealed partial class SessionController : IController
             return ReconcileResult.Done;
         }
         // The cached session is shared and read-only here: every write below builds its own patch, and the spec
-        // defaults are read with `??` where used, so no deep copy per reconcile.
+        // defaults are read with `??` where used (as GameSessionDefaults would fill them), so no deep copy per reconcile.
         var session = cached;
         var now = _setup.Time.GetUtcNow();
         var ns = session.Metadata.NamespaceProperty;
@@ -186,14 +189,14 @@ internal sealed partial class SessionController : IController
         var server = bound is null ? null : _pods.Cache.Get(ns, bound);
         var reserved = _pods.Cache.ByIndex(PodsBySession, ObjectKey.Of(session)).OrderBy(p => PodObservation.IsTerminating(p)).FirstOrDefault();
         var errors = GameSessionValidator.Validate(session, fleet);
-        var spec = session.Spec;
+        var spec = session.Spec ?? NoSpec;
         return new SessionObservation(
             session.Metadata.Name,
             session.Status?.Phase,
             Utc(session.Metadata.CreationTimestamp) ?? now,
             Utc(session.Status?.FinishedAt),
             TimeSpan.FromSeconds(spec.AllocationTimeoutSeconds ?? GameSessionDefaults.AllocationTimeoutSeconds),
-            spec.TtlSecondsAfterFinished is { } ttl ? TimeSpan.FromSeconds(ttl) : null,
+            TimeSpan.FromSeconds(spec.TtlSecondsAfterFinished ?? GameSessionDefaults.TtlSecondsAfterFinished),
             session.Metadata.DeletionTimestamp is not null,
             bound,
             server is null ? null : PodObservation.ToSessionServer(server),
@@ -224,7 +227,7 @@ internal sealed partial class SessionController : IController
                 _servers.Refresh(ObjectKey.Of(pod), _readServer);
             }
         }
-        var candidates = _servers.Best(uid, revision, new LabelSelectorMatcher(session.Spec.Selector), fleet.Spec.Scheduling ?? SchedulingStrategy.Packed, CandidateCount, _isReserving);
+        var candidates = _servers.Best(uid, revision, new LabelSelectorMatcher(session.Spec?.Selector), fleet.Spec.Scheduling ?? SchedulingStrategy.Packed, CandidateCount, _isReserving);
 
         var attempts = 0;
         if (candidates.Count == 0)
