@@ -399,7 +399,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         {
             var patched = contentType switch
             {
-                "application/json-patch+json" => JsonPatch.Apply(target, patch as JsonArray ?? throw ApiException.BadRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch")),
+                "application/json-patch+json" => JsonPatch.Apply(target, patch as JsonArray ?? throw ApiException.BadRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch"), inPlace: true),
                 "application/merge-patch+json" => JsonMergePatch.Apply(target, patch as JsonObject ?? throw ApiException.BadRequest("merge patch must be a JSON object")),
                 "application/strategic-merge-patch+json" => StrategicMergePatch.Apply(target, patch as JsonObject ?? throw ApiException.BadRequest("strategic merge patch must be a JSON object")),
                 _ => ApplyPatch.Apply(target, patch as JsonObject ?? throw ApiException.BadRequest("apply patch must be an object"), fieldManager),

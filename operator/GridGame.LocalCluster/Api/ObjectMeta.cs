@@ -51,19 +51,26 @@ internal static class ObjectMeta
         return v;
     }
 
-    /// <summary>The object without metadata and status: what a generation bump compares.</summary>
-    public static JsonObject SpecPart(JsonObject obj)
+    /// <summary>Whether two objects are equal apart from metadata, status, apiVersion and kind: what a generation bump compares.</summary>
+    public static bool SameSpecPart(JsonObject a, JsonObject b)
     {
-        var copy = new JsonObject();
-        foreach (var (k, v) in obj)
+        // Compared in place rather than on copies: this runs on every update of a resource with a generation.
+        var count = 0;
+        foreach (var (k, v) in a)
         {
-            if (k is not ("metadata" or "status" or "apiVersion" or "kind"))
+            if (IsSpecPart(k))
             {
-                copy[k] = v?.DeepClone();
+                count++;
+                if (!b.TryGetPropertyValue(k, out var other) || !JsonNode.DeepEquals(v, other))
+                {
+                    return false;
+                }
             }
         }
-        return copy;
+        return count == b.Count(kv => IsSpecPart(kv.Key));
     }
+
+    private static bool IsSpecPart(string key) => key is not ("metadata" or "status" or "apiVersion" or "kind");
 }
 
 /// <summary>Reads numbers from JSON nodes whatever their backing type (parsed JsonElement, int, long, double).</summary>

@@ -68,6 +68,11 @@ internal static class PodDefaults
     /// <summary>Pod updates may change only images, activeDeadlineSeconds, tolerations (additions) and terminationGracePeriodSeconds.</summary>
     public static FieldError? ValidateSpecUpdate(JsonObject? oldSpec, JsonObject? newSpec)
     {
+        // Most pod updates (labels, annotations, status) leave the spec alone: no copies for them.
+        if (JsonNode.DeepEquals(oldSpec, newSpec))
+        {
+            return null;
+        }
         var a = Mutable(oldSpec);
         var b = Mutable(newSpec);
         if (JsonNode.DeepEquals(a, b))

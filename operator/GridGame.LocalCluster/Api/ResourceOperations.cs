@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using GridGame.LocalCluster.Schema;
@@ -156,7 +157,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             {
                 ValidateUpdate(type, obj, old);
             }
-            if (type.HasGeneration && !JsonNode.DeepEquals(ObjectMeta.SpecPart(obj), ObjectMeta.SpecPart(old)))
+            if (type.HasGeneration && !ObjectMeta.SameSpecPart(obj, old))
             {
                 meta["generation"] = (JsonNumber.Long(oldMeta["generation"]) ?? 0) + 1;
             }
@@ -507,6 +508,23 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         }
     }
 
+    /// <summary>
+    /// Each CRD version's schema without its metadata property, made once per schema rather than deep-copied on
+    /// every write (it was the largest allocation of a custom resource write). Pruning, defaulting and validation
+    /// only read it, and they run under the store's lock, so one copy is shared.
+    /// </summary>
+    private static readonly ConditionalWeakTable<JsonObject, JsonObject> BodySchemas = new();
+
+    private static JsonObject BodySchema(JsonObject schema)
+    {
+        var copy = (JsonObject)schema.DeepClone();
+        if (copy["properties"] is JsonObject props)
+        {
+            props.Remove("metadata");
+        }
+        return copy;
+    }
+
     private static void ValidateCustom(ResourceType type, JsonObject obj, string name, string? fieldValidation)
     {
         // The schema covers the whole object; metadata is the server's, so it is kept aside from pruning.
@@ -519,11 +537,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             obj.Remove(key);
             body[key] = v;
         }
-        var schema = (JsonObject)type.Schema!.DeepClone();
-        if (schema["properties"] is JsonObject props)
-        {
-            props.Remove("metadata");
-        }
+        var schema = BodySchemas.GetValue(type.Schema!, BodySchema);
         var beforePruning = fieldValidation == "Strict" ? (JsonObject)body.DeepClone() : null;
         StructuralSchema.Prune(schema, body);
         if (beforePruning is not null)
@@ -540,11 +554,14 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         obj["apiVersion"] = body["apiVersion"]?.DeepClone() ?? type.ApiVersion;
         obj["kind"] = body["kind"]?.DeepClone() ?? type.Kind;
         obj["metadata"] = metadata;
-        foreach (var (k, v) in body)
+        foreach (var key in body.Select(kv => kv.Key).ToList())
         {
-            if (k is not ("apiVersion" or "kind"))
+            // Moved, not copied: the body is thrown away.
+            var v = body[key];
+            body.Remove(key);
+            if (key is not ("apiVersion" or "kind"))
             {
-                obj[k] = v?.DeepClone();
+                obj[key] = v;
             }
         }
         if (errors.Count > 0)

@@ -9,10 +9,14 @@ internal sealed class JsonPatchException(string message) : Exception(message);
 /// <summary>RFC 6902 JSON patch: add, remove, replace, move, copy, test. All or nothing.</summary>
 internal static class JsonPatch
 {
-    /// <summary>Applies <paramref name="operations"/> to a copy of <paramref name="document"/> and returns it.</summary>
-    public static JsonNode Apply(JsonNode document, JsonArray operations)
+    /// <summary>
+    /// Applies <paramref name="operations"/> to a copy of <paramref name="document"/> and returns it; with
+    /// <paramref name="inPlace"/> the document itself is changed, for a caller that owns a private copy already and
+    /// drops it when a patch fails (a failed patch may leave it half-changed).
+    /// </summary>
+    public static JsonNode Apply(JsonNode document, JsonArray operations, bool inPlace = false)
     {
-        var doc = document.DeepClone();
+        var doc = inPlace ? document : document.DeepClone();
         foreach (var opNode in operations)
         {
             if (opNode is not JsonObject op)

@@ -3,8 +3,8 @@ using GridGame.Operator.Fleets;
 
 namespace GridGame.Operator.Allocation;
 
-/// <summary>A server pod as allocation sees it.</summary>
-internal sealed record AllocatableServer(
+/// <summary>A server pod as allocation sees it. A struct: the controller maps every Ready pod of a fleet per allocation.</summary>
+internal readonly record struct AllocatableServer(
     string Name,
     string Revision,
     ServerState State,
@@ -16,7 +16,8 @@ internal sealed record AllocatableServer(
 /// <summary>
 /// Orders the servers a session may be given (DESIGN §4): Ready pods of the active revision that match the
 /// session's selector; Packed puts the node with the most Allocated servers first (fills nodes up so empty ones
-/// can go), Distributed the node with the fewest. Pure; the session controller tries them in order.
+/// can go), Distributed the node with the fewest. Pure: the specification of this order, which
+/// <see cref="ServerIndex"/> keeps up to date as pods change so that the controller need not sort the fleet per session.
 /// </summary>
 internal static class AllocationPicker
 {
@@ -49,14 +50,31 @@ internal static class AllocationPicker
         LabelSelectorMatcher selector,
         SchedulingStrategy scheduling)
     {
-        var sign = scheduling == SchedulingStrategy.Packed ? -1 : 1;
-        return servers
-            .Where(s => s is { State: ServerState.Ready, IsReady: true, Terminating: false, NodeName: not null }
-                && s.Revision == activeRevision
-                && selector.Matches(s.Labels))
-            .OrderBy(s => sign * allocatedPerNode.GetValueOrDefault(s.NodeName!))
-            .ThenBy(s => s.NodeName, StringComparer.Ordinal)
-            .ThenBy(s => s.Name, StringComparer.Ordinal)
-            .ToList();
+        var sign = Sign(scheduling);
+        var list = servers.Where(s => Qualifies(s, activeRevision, selector)).ToList();
+        list.Sort((a, b) => Compare(a, b, allocatedPerNode, sign));
+        return list;
+    }
+
+    private static int Sign(SchedulingStrategy scheduling) => scheduling == SchedulingStrategy.Packed ? -1 : 1;
+
+    private static bool Qualifies(in AllocatableServer s, string activeRevision, LabelSelectorMatcher selector) =>
+        s is { State: ServerState.Ready, IsReady: true, Terminating: false, NodeName: not null }
+        && s.Revision == activeRevision
+        && selector.Matches(s.Labels);
+
+    /// <summary>Packed: most Allocated on the node first (Distributed: fewest); then node name, then pod name.</summary>
+    private static int Compare(in AllocatableServer a, in AllocatableServer b, IReadOnlyDictionary<string, int> allocatedPerNode, int sign)
+    {
+        if (!string.Equals(a.NodeName, b.NodeName, StringComparison.Ordinal))
+        {
+            var byLoad = (sign * allocatedPerNode.GetValueOrDefault(a.NodeName ?? "")).CompareTo(sign * allocatedPerNode.GetValueOrDefault(b.NodeName ?? ""));
+            if (byLoad != 0)
+            {
+                return byLoad;
+            }
+            return string.CompareOrdinal(a.NodeName, b.NodeName);
+        }
+        return string.CompareOrdinal(a.Name, b.Name);
     }
 }

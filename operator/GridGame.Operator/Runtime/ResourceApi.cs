@@ -70,19 +70,30 @@ internal sealed class ResourceApi(Kubernetes client)
 
     internal static RawWatchEvent<T> ParseWatchLine<T>(string line)
     {
-        var envelope = KubernetesJson.Deserialize<WatchEnvelope>(line);
-        var type = envelope.Type switch
+        // One pass straight into T for the usual events; only an ERROR line (its object is a Status) is read again.
+        TypedWatchEnvelope<T>? typed = null;
+        try
+        {
+            typed = KubernetesJson.Deserialize<TypedWatchEnvelope<T>>(line);
+        }
+        catch (JsonException)
+        {
+            // A Status that does not fit T: read below as the error it should be.
+        }
+        var type = (typed?.Type ?? KubernetesJson.Deserialize<WatchEnvelope>(line).Type) switch
         {
             "ADDED" => WatchEventType.Added,
             "MODIFIED" => WatchEventType.Modified,
             "DELETED" => WatchEventType.Deleted,
             "BOOKMARK" => WatchEventType.Bookmark,
             "ERROR" => WatchEventType.Error,
-            _ => throw new InvalidDataException($"unknown watch event type '{envelope.Type}'"),
+            var other => throw new InvalidDataException($"unknown watch event type '{other}'"),
         };
         return type == WatchEventType.Error
-            ? new RawWatchEvent<T>(type, default, KubernetesJson.Deserialize<V1Status>(envelope.Object))
-            : new RawWatchEvent<T>(type, KubernetesJson.Deserialize<T>(envelope.Object), null);
+            ? new RawWatchEvent<T>(type, default, KubernetesJson.Deserialize<V1Status>(KubernetesJson.Deserialize<WatchEnvelope>(line).Object))
+            : typed is null
+                ? throw new InvalidDataException("a watch event whose object could not be read")
+                : new RawWatchEvent<T>(type, typed.Object, null);
     }
 
     /// <summary>Reads one object; null when it does not exist.</summary>
@@ -200,6 +211,15 @@ internal sealed class ResourceApi(Kubernetes client)
 
         [JsonPropertyName("items")]
         public List<T>? Items { get; set; }
+    }
+
+    private sealed class TypedWatchEnvelope<TObject>
+    {
+        [JsonPropertyName("type")]
+        public string Type { get; set; } = string.Empty;
+
+        [JsonPropertyName("object")]
+        public TObject? Object { get; set; }
     }
 
     private sealed class WatchEnvelope

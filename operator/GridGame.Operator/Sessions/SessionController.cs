@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using GridGame.Crds;
 using GridGame.Crds.Validation;
 using GridGame.Operator.Allocation;
@@ -26,10 +27,20 @@ internal sealed partial class SessionController : IController
     public const string PodsBySession = "pod-session";
 
     private const int MaxAttempts = 16;
+
+    /// <summary>Candidates picked per allocation: the attempts plus room for pods other workers take meanwhile.</summary>
+    private const int CandidateCount = 2 * MaxAttempts;
     private static readonly TimeSpan PendingRetry = TimeSpan.FromSeconds(1);
+
+    /// <summary>Read in place of a missing spec (the validator fails such a session); never written to.</summary>
+    private static readonly GameSessionSpec NoSpec = new();
 
     /// <summary>Pods a worker is reserving right now, so concurrent reconciles try different ones first.</summary>
     private readonly ConcurrentDictionary<string, byte> _reserving = new(StringComparer.Ordinal);
+    private readonly ServerIndex _servers = new();
+    private readonly Func<string, bool> _isReserving;
+    private readonly Func<string, ServerIndex.Entry?> _readServer;
+    private readonly ConditionalWeakTable<GameFleet, GameFleet> _defaultedFleets = new();
     private ControllerSetup _setup = null!;
     private DateTimeOffset _pendingCountedAt;
     private Informer<GameSession> _sessions = null!;
@@ -37,6 +48,12 @@ internal sealed partial class SessionController : IController
     private Informer<GameFleet> _fleets = null!;
     private Informer<V1Node> _nodes = null!;
     private ILogger _logger = null!;
+
+    public SessionController()
+    {
+        _isReserving = _reserving.ContainsKey;
+        _readServer = ReadServer;
+    }
 
     public string Name => "session";
 
@@ -66,6 +83,7 @@ internal sealed partial class SessionController : IController
     /// </summary>
     private void OnPodChanged(CacheEvent<V1Pod> change)
     {
+        _servers.Refresh(ObjectKey.Of(change.Object), _readServer);
         foreach (var pod in new[] { change.Old, change.New })
         {
             if (pod is not null && PodObservation.Session(pod) is { } session)
@@ -96,11 +114,13 @@ internal sealed partial class SessionController : IController
             await ReleaseOrphansAsync(key, cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
-        var session = GameSessionDefaults.Apply(KubernetesJson.Deserialize<GameSession>(KubernetesJson.Serialize(cached)));
+        // The cached session is shared and read-only here: every write below builds its own patch, and the spec
+        // defaults are read with `??` where used (as GameSessionDefaults would fill them), so no deep copy per reconcile.
+        var session = cached;
         var now = _setup.Time.GetUtcNow();
         var ns = session.Metadata.NamespaceProperty;
-        var fleet = session.Spec.FleetName is { } fleetName ? _fleets.Cache.Get(ns, fleetName) : null;
-        fleet = fleet is null ? null : GameFleetDefaults.Apply(KubernetesJson.Deserialize<GameFleet>(KubernetesJson.Serialize(fleet)));
+        var fleet = session.Spec?.FleetName is { } fleetName ? _fleets.Cache.Get(ns, fleetName) : null;
+        fleet = fleet is null ? null : Defaulted(fleet);
         var observation = Observe(session, fleet, now);
         var decision = SessionPlanner.Decide(observation);
         Log.Decided(_logger, ns, session.Metadata.Name, decision.Step.ToString(), decision.Reason ?? "", decision.Server ?? "");
@@ -169,14 +189,14 @@ internal sealed partial class SessionController : IController
         var server = bound is null ? null : _pods.Cache.Get(ns, bound);
         var reserved = _pods.Cache.ByIndex(PodsBySession, ObjectKey.Of(session)).OrderBy(p => PodObservation.IsTerminating(p)).FirstOrDefault();
         var errors = GameSessionValidator.Validate(session, fleet);
-        var spec = session.Spec;
+        var spec = session.Spec ?? NoSpec;
         return new SessionObservation(
             session.Metadata.Name,
             session.Status?.Phase,
             Utc(session.Metadata.CreationTimestamp) ?? now,
             Utc(session.Status?.FinishedAt),
             TimeSpan.FromSeconds(spec.AllocationTimeoutSeconds ?? GameSessionDefaults.AllocationTimeoutSeconds),
-            spec.TtlSecondsAfterFinished is { } ttl ? TimeSpan.FromSeconds(ttl) : null,
+            TimeSpan.FromSeconds(spec.TtlSecondsAfterFinished ?? GameSessionDefaults.TtlSecondsAfterFinished),
             session.Metadata.DeletionTimestamp is not null,
             bound,
             server is null ? null : PodObservation.ToSessionServer(server),
@@ -186,34 +206,33 @@ internal sealed partial class SessionController : IController
             now);
     }
 
-    /// <summary>Tries the candidates in order; true once a pod is reserved and the session bound.</summary>
+    /// <summary>
+    /// The defaulted copy of a cached fleet, made once per fleet version: cached objects are replaced, never
+    /// changed, so the cached instance is the memo's key and a new version simply misses.
+    /// </summary>
+    private GameFleet Defaulted(GameFleet cached) =>
+        _defaultedFleets.GetValue(cached, static f => GameFleetDefaults.WithDefaults(f));
+
+    /// <summary>Tries the best few candidates in order; true once a pod is reserved and the session bound.</summary>
     private async Task<bool> AllocateAsync(GameSession session, GameFleet fleet, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var ns = session.Metadata.NamespaceProperty;
         var revision = fleet.Status?.ActiveRevision is { Length: > 0 } active ? active : RevisionHash.Of(fleet.Spec);
-        var servers = _pods.Cache.ByIndex(CacheIndexes.Owner, fleet.Metadata.Uid);
-        // One cheap pass: count Allocated servers per node and keep only pods that can qualify.
-        var allocatedPerNode = new Dictionary<string, int>(StringComparer.Ordinal);
-        var byName = new Dictionary<string, V1Pod>(StringComparer.Ordinal);
-        foreach (var pod in servers)
+        var uid = fleet.Metadata.Uid;
+        if (!_servers.Knows(uid))
         {
-            var state = PodObservation.State(pod);
-            if (state is ServerState.Allocated or ServerState.Draining && pod.Spec?.NodeName is { } node)
+            // Pod events keep the index current; a fleet whose pods were cached before any event reached it is read once.
+            foreach (var pod in _pods.Cache.ByIndex(CacheIndexes.Owner, uid))
             {
-                allocatedPerNode[node] = allocatedPerNode.GetValueOrDefault(node) + 1;
-            }
-            else if (state == ServerState.Ready && !_reserving.ContainsKey(ObjectKey.Of(pod)))
-            {
-                byName[pod.Metadata.Name] = pod;
+                _servers.Refresh(ObjectKey.Of(pod), _readServer);
             }
         }
-        var candidates = AllocationPicker.Order(
-            byName.Values.Select(PodObservation.ToAllocatable), allocatedPerNode, revision, new LabelSelectorMatcher(session.Spec.Selector), fleet.Spec.Scheduling ?? SchedulingStrategy.Packed);
+        var candidates = _servers.Best(uid, revision, new LabelSelectorMatcher(session.Spec?.Selector), fleet.Spec.Scheduling ?? SchedulingStrategy.Packed, CandidateCount, _isReserving);
 
         var attempts = 0;
         if (candidates.Count == 0)
         {
-            Log.NoCapacity(_logger, ns, session.Metadata.Name, 0, revision, servers.Count);
+            Log.NoCapacity(_logger, ns, session.Metadata.Name, 0, revision, _pods.Cache.ByIndex(CacheIndexes.Owner, uid).Count);
         }
         foreach (var candidate in candidates)
         {
@@ -221,8 +240,13 @@ internal sealed partial class SessionController : IController
             {
                 break;
             }
-            var pod = byName[candidate.Name];
-            var podKey = ObjectKey.Of(pod);
+            // The freshest cached version: a pod another worker reserved since the pick is skipped without a write.
+            var pod = _pods.Cache.Get(candidate.Key);
+            if (pod is null || PodObservation.State(pod) != ServerState.Ready || PodObservation.IsTerminating(pod))
+            {
+                continue;
+            }
+            var podKey = candidate.Key;
             if (!_reserving.TryAdd(podKey, 0))
             {
                 continue;
@@ -245,6 +269,12 @@ internal sealed partial class SessionController : IController
         }
         return false;
     }
+
+    /// <summary>The index's view of a cached pod: a server of the fleet that controls it, or nothing.</summary>
+    private ServerIndex.Entry? ReadServer(string key) =>
+        _pods.Cache.Get(key) is { } pod && CacheIndexes.ByControllerOwnerUid(pod).FirstOrDefault() is { } fleet
+            ? new ServerIndex.Entry(key, fleet, PodObservation.ToAllocatable(pod))
+            : null;
 
     /// <summary>The pod half of the binding; null when another allocation or a deletion got there first.</summary>
     private async Task<V1Pod?> ReserveAsync(V1Pod pod, string session, CancellationToken cancellationToken)

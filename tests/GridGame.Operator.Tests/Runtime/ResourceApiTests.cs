@@ -34,6 +34,25 @@ public sealed class ResourceApiTests
     }
 
     [Fact]
+    public void A_watch_ERROR_line_is_read_even_when_its_Status_does_not_fit_the_watched_type()
+    {
+        // A GameSession's status is an object; a Status's is a string: the typed read fails, the error still arrives.
+        var e = ResourceApi.ParseWatchLine<GridGame.Crds.GameSession>("""{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"gone","reason":"Expired","code":410}}""");
+
+        e.Type.Should().Be(WatchEventType.Error);
+        e.Status!.Reason.Should().Be("Expired");
+        e.Object.Should().BeNull();
+    }
+
+    [Fact]
+    public void A_watch_line_of_an_unknown_type_is_refused()
+    {
+        var act = () => ResourceApi.ParseWatchLine<V1Pod>("""{"type":"SURPRISE","object":{"kind":"Pod"}}""");
+
+        act.Should().Throw<InvalidDataException>().WithMessage("*SURPRISE*");
+    }
+
+    [Fact]
     public void A_watch_BOOKMARK_line_carries_the_resource_version()
     {
         var e = ResourceApi.ParseWatchLine<V1Pod>("""{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"42"}}}""");
