@@ -21,7 +21,12 @@ internal sealed record OperatorOptions
     /// <summary>Namespaces to watch; empty means all.</summary>
     public IReadOnlyList<string> Namespaces { get; init; } = [];
 
-    public int Workers { get; init; } = 4;
+    /// <summary>
+    /// Concurrent reconciles per controller. An allocation is three API round trips, so a burst of sessions is
+    /// served at workers ÷ (3 × round trip); the queue never runs one key on two workers, so fleets and sessions stay
+    /// serialised per object whatever this is.
+    /// </summary>
+    public int Workers { get; init; } = 16;
 
     public bool LeaderElectionEnabled { get; init; } = true;
 
@@ -55,7 +60,7 @@ internal static class OperatorOptionsParser
     public const string Usage = """
         gridgame-operator run [options]          (every option may also come from the environment variable shown)
           --namespace NS            watch only NS; repeatable (GRIDGAME_NAMESPACES=a,b); default all namespaces
-          --workers N               concurrent reconciles per controller (GRIDGAME_WORKERS, default 4)
+          --workers N               concurrent reconciles per controller (GRIDGAME_WORKERS, default 16)
           --leader-election-name N  Lease name (GRIDGAME_LEADER_ELECTION_NAME, default gridgame-operator)
           --leader-election-namespace NS  Lease namespace (GRIDGAME_LEADER_ELECTION_NAMESPACE, else POD_NAMESPACE, else default)
           --leader-elect BOOL       run leader election (GRIDGAME_LEADER_ELECT, default true)

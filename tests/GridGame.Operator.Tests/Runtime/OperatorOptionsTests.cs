@@ -14,7 +14,7 @@ public sealed class OperatorOptionsTests
 
         error.Should().BeNull();
         options!.Namespaces.Should().BeEmpty();
-        options.Workers.Should().Be(4);
+        options.Workers.Should().Be(16);
         options.HttpPort.Should().Be(8080);
         options.PortRange.Should().Be(new PortRange(7000, 8000));
         options.LeaderElectionEnabled.Should().BeTrue();
