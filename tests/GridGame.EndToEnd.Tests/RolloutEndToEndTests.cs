@@ -50,7 +50,7 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
         // Nine cells, alice on the even ones: she wins 5-4 if every claim, before and after the rollout, counts.
         await PlayAsync(alice, bob, 0, 2);
 
-        await using var phases = await FleetPhaseWatch.StartAsync(_client, Ns, Fleet);
+        await using var phases = await WatchFleetPhasesAsync();
         await _local.KubectlAsync("patch", "gamefleet", Fleet, "--type=merge", "-p", """{"spec":{"game":{"boardSize":6}}}""");
 
         var green = await Eventually.ReturnsAsync(async () =>
@@ -64,8 +64,9 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
         }, Bound, $"green {green} promoted");
         promoted.Status!.Rollout!.Phase.Should().Be(RolloutPhase.Draining, "blue's server still plays a game");
         promoted.Status.TargetRevision.Should().Be(green);
-        var bluePod = await PodAsync(blueServer);
-        bluePod.Metadata.Labels[WellKnown.StateLabel].Should().Be(WellKnown.States.Draining);
+        // The controller writes the fleet's status before it labels blue's servers.
+        var bluePod = await Eventually.ReturnsAsync(async () =>
+            await PodAsync(blueServer) is var pod && State(pod) == WellKnown.States.Draining ? pod : null, Bound, $"blue's server {blueServer} Draining");
         bluePod.Metadata.Labels[WellKnown.RevisionLabel].Should().Be(blue);
         bluePod.Metadata.DeletionTimestamp.Should().BeNull("an Allocated server is never deleted by a rollout");
         var greenReady = await Eventually.ReturnsAsync(async () =>
@@ -110,10 +111,11 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
         (await SessionAsync(first)).Status!.Winner.Should().Be("alice");
 
         phases.Error.Should().BeNull();
-        phases.Phases.Should().ContainInOrder(RolloutPhase.Progressing, RolloutPhase.Draining, RolloutPhase.Complete);
-        var reasons = (await FleetEventsAsync()).Select(e => e.Reason).ToList();
+        phases.Values.Should().ContainInOrder(nameof(RolloutPhase.Progressing), nameof(RolloutPhase.Draining), nameof(RolloutPhase.Complete));
         // Events carry second-resolution times, so their order is the watch's to prove (above); here, that each was recorded.
-        reasons.Should().Contain([WellKnown.FleetReasons.RolloutStarted, WellKnown.FleetReasons.Promoted, WellKnown.FleetReasons.RolloutComplete]);
+        string[] expected = [WellKnown.FleetReasons.RolloutStarted, WellKnown.FleetReasons.Promoted, WellKnown.FleetReasons.RolloutComplete];
+        var reasons = await Eventually.ReturnsAsync(async () =>
+            (await FleetEventsAsync()).Select(e => e.Reason).ToList() is var seen && expected.All(seen.Contains) ? seen : null, Bound, "the rollout's Events");
         reasons.Should().NotContain("RolloutFailed");
     }
 
@@ -121,6 +123,9 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
     public async Task A_green_that_never_becomes_Ready_fails_at_its_deadline_and_blue_keeps_serving_new_games()
     {
         var blue = await SettledRevisionAsync();
+        await using var revisions = await WatchLog<V1Pod>.StartAsync(
+            token => _client.CoreV1.ListNamespacedPodWithHttpMessagesAsync(Ns, labelSelector: $"{WellKnown.FleetLabel}={Fleet}", watch: true, cancellationToken: token),
+            Revision, Bound);
 
         // An image the process kubelet has no program for: green's servers never start. The deadline is short because
         // it runs in real time.
@@ -147,6 +152,7 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
         warning.Type.Should().Be("Warning");
         warning.Message.Should().NotBeNullOrEmpty();
 
+        revisions.Values.Should().Contain(green, "green's servers were made, and failed to start");
         await Eventually.TrueAsync(async () => (await PodsAsync()).All(p => Revision(p) == blue), Bound, "green's servers removed");
         (await FleetAsync()).Status!.ActiveRevision.Should().Be(blue);
 
@@ -201,6 +207,12 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
             Bound, $"session {name} Allocated");
         return (name, status);
     }
+
+    private Task<WatchLog<GameFleet>> WatchFleetPhasesAsync() => WatchLog<GameFleet>.StartAsync(
+        token => _client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(
+            GridGameApi.Group, GridGameApi.Version, Ns, GameFleet.KubePluralName, timeoutSeconds: 600, watch: true, cancellationToken: token),
+        fleet => fleet.Metadata.Name == Fleet ? fleet.Status?.Rollout?.Phase?.ToString() : null,
+        Bound);
 
     private async Task<GameFleet> FleetAsync() =>
         await _client.CustomObjects.GetNamespacedCustomObjectAsync<GameFleet>(GridGameApi.Group, GridGameApi.Version, Ns, GameFleet.KubePluralName, Fleet);
