@@ -25,8 +25,11 @@ internal sealed class GamePlayer : IAsyncDisposable
 
     public TaskCompletionSource<JsonElement> GameOver { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The messages of every <c>ServerDraining</c> the server sent.</summary>
-    public List<string> DrainNotices { get; } = [];
+    /// <summary>
+    /// The messages of every <c>ServerDraining</c> the server sent while this player's game was on: a server that stops
+    /// after its game is over rightly tells its players too.
+    /// </summary>
+    public List<string> DrainNoticesDuringGame { get; } = [];
 
     /// <summary>Set when the connection closed, with the error if there was one.</summary>
     public TaskCompletionSource<Exception?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -45,9 +48,12 @@ internal sealed class GamePlayer : IAsyncDisposable
         connection.On<JsonElement>("GameOver", e => player.GameOver.TrySetResult(e));
         connection.On<JsonElement>("ServerDraining", e =>
         {
-            lock (player.DrainNotices)
+            lock (player.DrainNoticesDuringGame)
             {
-                player.DrainNotices.Add(e.GetProperty("message").GetString() ?? "");
+                if (!player.GameOver.Task.IsCompleted)
+                {
+                    player.DrainNoticesDuringGame.Add(e.GetProperty("message").GetString() ?? "");
+                }
             }
         });
         connection.Closed += error =>

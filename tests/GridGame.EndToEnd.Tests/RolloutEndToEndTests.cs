@@ -1,6 +1,7 @@
 using GridGame.Crds;
 using k8s;
 using k8s.Models;
+using Xunit.Abstractions;
 
 namespace GridGame.EndToEnd.Tests;
 
@@ -9,7 +10,7 @@ namespace GridGame.EndToEnd.Tests;
 /// with real game-server processes and real SignalR players. Each test has its own local mode, because it changes
 /// the fleet that the tests of <see cref="LocalModeCollection"/> play on.
 /// </summary>
-public sealed class RolloutEndToEndTests : IAsyncLifetime
+public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Ns = "default";
     private const string Fleet = "arena";
@@ -17,12 +18,14 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
     // Generous for a loaded 2-core machine; a passing run takes seconds.
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
 
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private LocalModeProcess _local = null!;
     private Kubernetes _client = null!;
 
     public async Task InitializeAsync()
     {
         _local = await LocalModeProcess.StartAsync();
+        Step("local mode started");
         _client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_local.Kubeconfig));
     }
 
@@ -31,14 +34,20 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
         _client?.Dispose();
         if (_local is not null)
         {
+            Step("test done");
             await _local.DisposeAsync();
+            Step("local mode stopped");
         }
     }
+
+    /// <summary>Where the time goes, in the test's output: the project's run time is watched.</summary>
+    private void Step(string what) => output.WriteLine($"{_clock.Elapsed.TotalSeconds,6:F1} s  {what}");
 
     [Fact]
     public async Task A_game_setting_change_rolls_out_to_green_while_the_game_on_blue_plays_on_and_blue_goes_when_that_game_ends()
     {
         var blue = await SettledRevisionAsync();
+        Step($"fleet settled at {blue}");
         var (first, firstStatus) = await CreateSessionAsync("alice", "bob", boardSize: 3);
         var blueServer = firstStatus.ServerName!;
         (await PodAsync(blueServer)).Metadata.Labels[WellKnown.RevisionLabel].Should().Be(blue);
@@ -52,6 +61,7 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
 
         await using var phases = await WatchFleetPhasesAsync();
         await _local.KubectlAsync("patch", "gamefleet", Fleet, "--type=merge", "-p", """{"spec":{"game":{"boardSize":6}}}""");
+        Step("patched spec.game.boardSize");
 
         var green = await Eventually.ReturnsAsync(async () =>
             (await FleetAsync()).Status?.TargetRevision is { } target && target != blue ? target : null, Bound, "a rollout towards a new revision");
@@ -62,6 +72,7 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
             var fleet = await FleetAsync();
             return fleet.Status?.ActiveRevision == green ? fleet : null;
         }, Bound, $"green {green} promoted");
+        Step($"promoted {green}");
         promoted.Status!.Rollout!.Phase.Should().Be(RolloutPhase.Draining, "blue's server still plays a game");
         promoted.Status.TargetRevision.Should().Be(green);
         // The controller writes the fleet's status before it labels blue's servers.
@@ -89,20 +100,26 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
 
         await PlayAsync(alice, bob, 4, 9);
         var over = await alice.GameOver.Task.WaitAsync(Bound);
+        Step("blue's game over");
         over.GetProperty("winners").EnumerateArray().Select(w => w.GetString()).Should().Equal("alice");
         (alice.Claims, bob.Claims).Should().Be((5, 4));
         foreach (var player in new[] { alice, bob })
         {
-            player.DrainNotices.Should().BeEmpty("the game on blue is never told to leave");
+            player.DrainNoticesDuringGame.Should().BeEmpty("the game on blue is never told to leave");
             player.Closed.Task.IsCompleted.Should().BeFalse("the game on blue is never disconnected");
             player.Connection.State.Should().Be(Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected);
         }
+
+        // Players leave a finished game, so its server, stopped once the session is Finished, need not wait for them.
+        await alice.DisposeAsync();
+        await bob.DisposeAsync();
 
         var complete = await Eventually.ReturnsAsync(async () =>
         {
             var fleet = await FleetAsync();
             return fleet.Status?.Rollout?.Phase == RolloutPhase.Complete ? fleet : null;
         }, Bound, "the rollout Complete once blue's game is over");
+        Step("rollout Complete");
         complete.Status!.ActiveRevision.Should().Be(green);
         complete.Status.TargetRevision.Should().Be(green);
         Condition(complete, WellKnown.FleetConditions.Progressing).Should().Match<V1Condition>(c => c.Status == "False" && c.Reason == WellKnown.FleetReasons.RolloutComplete);
@@ -123,6 +140,7 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
     public async Task A_green_that_never_becomes_Ready_fails_at_its_deadline_and_blue_keeps_serving_new_games()
     {
         var blue = await SettledRevisionAsync();
+        Step($"fleet settled at {blue}");
         await using var revisions = await WatchLog<V1Pod>.StartAsync(
             token => _client.CoreV1.ListNamespacedPodWithHttpMessagesAsync(Ns, labelSelector: $"{WellKnown.FleetLabel}={Fleet}", watch: true, cancellationToken: token),
             Revision, Bound);
@@ -141,6 +159,7 @@ public sealed class RolloutEndToEndTests : IAsyncLifetime
             var fleet = await FleetAsync();
             return fleet.Status?.Rollout?.Phase == RolloutPhase.Failed ? fleet : null;
         }, Bound, "the rollout Failed");
+        Step("rollout Failed");
         var green = failed.Status!.TargetRevision;
         failed.Status.ActiveRevision.Should().Be(blue);
         green.Should().NotBe(blue);
