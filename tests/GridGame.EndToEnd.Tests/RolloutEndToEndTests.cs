@@ -65,6 +65,7 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
 
         var green = await Eventually.ReturnsAsync(async () =>
             (await FleetAsync()).Status?.TargetRevision is { } target && target != blue ? target : null, Bound, "a rollout towards a new revision");
+        // While green's servers start (seconds: they are real processes), the game on blue goes on.
         await PlayAsync(alice, bob, 2, 3);
 
         var promoted = await Eventually.ReturnsAsync(async () =>
@@ -86,6 +87,9 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
             return ready >= promoted.Spec.Replicas ? (int?)ready : null;
         }, Bound, $"{promoted.Spec.Replicas} Ready green servers");
         greenReady.Should().BeGreaterThanOrEqualTo(promoted.Spec.Replicas ?? 1);
+        await Eventually.TrueAsync(
+            async () => (await PodsAsync()).Where(p => Revision(p) == blue).Select(p => p.Metadata.Name).SequenceEqual([blueServer]),
+            Bound, "blue's free servers gone, its server in play kept");
         await PlayAsync(alice, bob, 3, 4);
 
         // A new match goes to green, which runs the new game settings.
@@ -125,7 +129,10 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         Condition(complete, WellKnown.FleetConditions.Progressing).Should().Match<V1Condition>(c => c.Status == "False" && c.Reason == WellKnown.FleetReasons.RolloutComplete);
         await Eventually.TrueAsync(async () => (await PodsAsync()).All(p => Revision(p) == green), Bound, "no blue server left");
         (await PodsAsync()).Select(p => p.Metadata.Name).Should().NotContain(blueServer);
-        (await SessionAsync(first)).Status!.Winner.Should().Be("alice");
+        var firstFinished = (await SessionAsync(first)).Status!;
+        firstFinished.Phase.Should().Be(SessionPhase.Finished);
+        firstFinished.Winner.Should().Be("alice");
+        firstFinished.ServerName.Should().Be(blueServer, "the game stayed on its blue server from start to end");
 
         phases.Error.Should().BeNull();
         phases.Values.Should().ContainInOrder(nameof(RolloutPhase.Progressing), nameof(RolloutPhase.Draining), nameof(RolloutPhase.Complete));
