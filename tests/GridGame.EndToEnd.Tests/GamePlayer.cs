@@ -65,8 +65,26 @@ internal sealed class GamePlayer : IAsyncDisposable
         return player;
     }
 
-    /// <summary>Joins the session; the result is the server's board snapshot.</summary>
-    public Task<JsonElement> JoinAsync(string session) => Connection.InvokeAsync<JsonElement>("JoinGame", session);
+    /// <summary>Refusals of <see cref="JoinAsync"/> because the server had not opened the game yet.</summary>
+    public int EarlyJoins { get; private set; }
+
+    /// <summary>
+    /// Joins the session; the result is the server's board snapshot. A server refuses a join for a session its agent
+    /// has not opened yet after waiting 5 s for it; on a loaded machine that wait can run out, so try again, as a
+    /// client told "not your game" right after allocation would.
+    /// </summary>
+    public async Task<JsonElement> JoinAsync(string session) => (await Eventually.ReturnsAsync<JsonElement?>(async () =>
+    {
+        try
+        {
+            return await Connection.InvokeAsync<JsonElement>("JoinGame", session);
+        }
+        catch (HubException ex) when (ex.Message.Contains("no such session on this server", StringComparison.Ordinal))
+        {
+            EarlyJoins++;
+            return null;
+        }
+    }, _bound, $"join {session}")).GetValueOrDefault();
 
     /// <summary>Claims a cell, trying again while the server says the claim cooldown has not passed.</summary>
     public Task ClaimAsync(int row, int col) => Eventually.TrueAsync(async () =>

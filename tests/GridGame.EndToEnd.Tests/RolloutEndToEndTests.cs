@@ -8,8 +8,9 @@ namespace GridGame.EndToEnd.Tests;
 /// <summary>
 /// The blue-green rollout as ops meet it (DESIGN §4): `kubectl patch` of the sample fleet in `gridgame-operator local`,
 /// with real game-server processes and real SignalR players. Each test has its own local mode, because it changes
-/// the fleet that the tests of <see cref="LocalModeCollection"/> play on.
+/// the fleet that the tests of <see cref="LocalModeCollection"/> play on; and they run alone (<see cref="RolloutCollection"/>).
 /// </summary>
+[Collection(RolloutCollection.Name)]
 public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Ns = "default";
@@ -56,6 +57,7 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         await using var bob = await GamePlayer.ConnectAsync(firstStatus, "bob", Bound);
         (await alice.JoinAsync(first)).GetProperty("boardSize").GetInt32().Should().Be(3);
         await bob.JoinAsync(first);
+        Step($"joined {first} ({alice.EarlyJoins + bob.EarlyJoins} joins refused as too early)");
         // Nine cells, alice on the even ones: she wins 5-4 if every claim, before and after the rollout, counts.
         await PlayAsync(alice, bob, 0, 2);
 
@@ -99,6 +101,7 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         await using var dave = await GamePlayer.ConnectAsync(secondStatus, "dave", Bound);
         (await carol.JoinAsync(second)).GetProperty("boardSize").GetInt32().Should().Be(6);
         await dave.JoinAsync(second);
+        Step($"joined {second} ({carol.EarlyJoins + dave.EarlyJoins} joins refused as too early)");
         await carol.ClaimAsync(0, 0);
         await dave.ClaimAsync(5, 5);
 
@@ -189,6 +192,7 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         await using var frank = await GamePlayer.ConnectAsync(status, "frank", Bound);
         await erin.JoinAsync(session);
         await frank.JoinAsync(session);
+        Step($"joined {session} ({erin.EarlyJoins + frank.EarlyJoins} joins refused as too early)");
         await PlayAsync(erin, frank, 0, 9);
         (await erin.GameOver.Task.WaitAsync(Bound)).GetProperty("winners").EnumerateArray().Select(w => w.GetString()).Should().Equal("erin");
         await Eventually.TrueAsync(async () => (await SessionAsync(session)).Status?.Phase == SessionPhase.Finished, Bound, $"session {session} Finished");
@@ -231,6 +235,13 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         var status = await Eventually.ReturnsAsync(async () =>
             (await SessionAsync(name)).Status is { Phase: SessionPhase.Allocated or SessionPhase.Running, ServerName: not null } s ? s : null,
             Bound, $"session {name} Allocated");
+        Step($"session {name} Allocated on {status.ServerName}");
+
+        // The binding ends with the label its server's agent watches for (the status comes first).
+        await Eventually.TrueAsync(async () =>
+            (await SessionAsync(name)).Metadata.Labels?.TryGetValue(WellKnown.ServerLabel, out var server) == true && server == status.ServerName,
+            Bound, $"session {name} labelled for its server");
+        Step($"session {name} labelled {WellKnown.ServerLabel}");
         return (name, status);
     }
 
@@ -261,4 +272,14 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
     private static string? State(V1Pod pod) => pod.Metadata.Labels?.TryGetValue(WellKnown.StateLabel, out var s) == true ? s : null;
 
     private static bool IsReady(V1Pod pod) => pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
+}
+
+/// <summary>
+/// Rollout tests run alone, after the parallel ones: a rollout doubles a fleet's game-server processes, and on a
+/// 2-core machine that load made other tests' timing-sensitive steps (a join right after allocation) fail.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RolloutCollection
+{
+    public const string Name = "rollout";
 }
