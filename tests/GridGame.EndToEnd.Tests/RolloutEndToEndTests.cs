@@ -8,9 +8,9 @@ namespace GridGame.EndToEnd.Tests;
 /// <summary>
 /// The blue-green rollout as ops meet it (DESIGN §4): `kubectl patch` of the sample fleet in `gridgame-operator local`,
 /// with real game-server processes and real SignalR players. Each test has its own local mode, because it changes
-/// the fleet that the tests of <see cref="LocalModeCollection"/> play on; and they run alone (<see cref="RolloutCollection"/>).
+/// the fleet that the tests of <see cref="LocalModeCollection"/> play on, and so runs alone (<see cref="OwnLocalModeCollection"/>).
 /// </summary>
-[Collection(RolloutCollection.Name)]
+[Collection(OwnLocalModeCollection.Name)]
 public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Ns = "default";
@@ -272,14 +272,4 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
     private static string? State(V1Pod pod) => pod.Metadata.Labels?.TryGetValue(WellKnown.StateLabel, out var s) == true ? s : null;
 
     private static bool IsReady(V1Pod pod) => pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
-}
-
-/// <summary>
-/// Rollout tests run alone, after the parallel ones: a rollout doubles a fleet's game-server processes, and on a
-/// 2-core machine that load made other tests' timing-sensitive steps (a join right after allocation) fail.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class RolloutCollection
-{
-    public const string Name = "rollout";
 }
