@@ -1,9 +1,5 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using GridGame.Crds;
 using k8s;
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Data.Sqlite;
 
 namespace GridGame.EndToEnd.Tests;
@@ -55,10 +51,10 @@ public sealed class GameSessionEndToEndTests(LocalModeFixture fixture)
         status.Url.Should().Be($"http://{status.Address}:{status.Port}/hubs/game?session={name}");
         var server = status.ServerName!;
 
-        await using var alice = await PlayerAsync(status, "alice");
-        await using var bob = await PlayerAsync(status, "bob");
-        await alice.Connection.InvokeAsync("JoinGame", name);
-        await bob.Connection.InvokeAsync("JoinGame", name);
+        await using var alice = await GamePlayer.ConnectAsync(status, "alice", Bound);
+        await using var bob = await GamePlayer.ConnectAsync(status, "bob", Bound);
+        await alice.JoinAsync(name);
+        await bob.JoinAsync(name);
 
         // Nine cells: alice takes five, bob four, so alice wins 5-4.
         for (var cell = 0; cell < 9; cell++)
@@ -112,41 +108,4 @@ public sealed class GameSessionEndToEndTests(LocalModeFixture fixture)
 
     private static async Task<GameSession> GetSessionAsync(Kubernetes client, string name) =>
         await client.CustomObjects.GetNamespacedCustomObjectAsync<GameSession>(GridGameApi.Group, GridGameApi.Version, "default", GameSession.KubePluralName, name);
-
-    private static async Task<Player> PlayerAsync(GameSessionStatus status, string id)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{status.Address}:{status.Port}/") };
-        var token = (await http.GetFromJsonAsync<JsonElement>($"dev/token?player={id}")).GetProperty("token").GetString()!;
-        var connection = new HubConnectionBuilder()
-            .WithUrl(status.Url!, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
-            .Build();
-        var player = new Player(connection);
-        connection.On<JsonElement>("GameOver", e => player.GameOver.TrySetResult(e));
-        await connection.StartAsync();
-        return player;
-    }
-
-    private sealed class Player(HubConnection connection) : IAsyncDisposable
-    {
-        public HubConnection Connection { get; } = connection;
-
-        public TaskCompletionSource<JsonElement> GameOver { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Claims a cell, trying again while the server says the claim cooldown has not passed.</summary>
-        public Task ClaimAsync(int row, int col) => Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                await Connection.InvokeAsync("ClaimCell", row, col);
-                return true;
-            }
-            catch (HubException ex) when (ex.Message.Contains("too fast", StringComparison.OrdinalIgnoreCase)
-                || ex.Message.Contains("not started", StringComparison.OrdinalIgnoreCase))
-            {
-                return false;
-            }
-        }, Bound, $"claim ({row},{col})");
-
-        public ValueTask DisposeAsync() => Connection.DisposeAsync();
-    }
 }

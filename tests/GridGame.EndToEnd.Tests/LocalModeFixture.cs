@@ -24,6 +24,18 @@ public sealed class LocalModeCollection : ICollectionFixture<LocalModeFixture>
     public const string Name = "local mode";
 }
 
+/// <summary>
+/// Tests that start a local mode of their own with game servers run one at a time, after the parallel ones: every
+/// local mode hands out hostPorts from the same range (7000-8000) on the same host, so two at once put game servers of
+/// both on one port. One of them cannot bind, yet its pod turns Ready, because its readiness probe reaches the other
+/// cluster's server, and so do its players, who are told "not your game".
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class OwnLocalModeCollection
+{
+    public const string Name = "own local mode";
+}
+
 /// <summary>Polls a condition with a bound; tests never sleep to wait.</summary>
 internal static class Eventually
 {

@@ -1,6 +1,7 @@
 namespace GridGame.EndToEnd.Tests;
 
 /// <summary>`gridgame-operator local` stops cleanly and takes its game servers with it.</summary>
+[Collection(OwnLocalModeCollection.Name)]
 public sealed class ShutdownTests
 {
     [Fact]
