@@ -48,10 +48,6 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
         // Every server gets fresh state (its own Redis prefix and database), so no run recovers the games of the one before.
         var stores = new List<(string Name, Func<Task<Dictionary<string, string?>>> Settings)> { ("game / in-memory", () => Task.FromResult(new Dictionary<string, string?>())) };
-        if (!string.IsNullOrEmpty(postgres) && Environment.GetEnvironmentVariable("GG_BENCH_MEMPG") == "1")
-        {
-            stores.Add(("game / in-memory (+PostgreSQL history)", async () => new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = await CreateDatabaseAsync(postgres) }));
-        }
         if (!string.IsNullOrEmpty(redis))
         {
             stores.Add((string.IsNullOrEmpty(postgres) ? "game / Redis (+SQLite history)" : "game / Redis (+PostgreSQL history)", async () =>
@@ -101,9 +97,17 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                     peak = await RunLoadAsync(server, echo: false, messagePack, seconds, rate: null, cancellationToken);
                 }
                 report.Append(Row(name, protocol, "peak", peak));
-                await using var halfServer = await BenchServer.StartAsync(await settings());
-                var half = await RunLoadAsync(halfServer, echo: false, messagePack, seconds, rate: peak.PerSecond / 2, cancellationToken);
+                Result half;
+                await using (var halfServer = await BenchServer.StartAsync(await settings()))
+                {
+                    half = await RunLoadAsync(halfServer, echo: false, messagePack, seconds, rate: peak.PerSecond / 2, cancellationToken);
+                }
                 report.Append(Row(name, protocol, "half of peak", half));
+                await using (var quarterServer = await BenchServer.StartAsync(await settings()))
+                {
+                    // Where the knee is: the same open loop at a quarter of the peak.
+                    report.Append(Row(name, protocol, "quarter of peak", await RunLoadAsync(quarterServer, echo: false, messagePack, seconds, rate: peak.PerSecond / 4, cancellationToken)));
+                }
                 aims.Append(CultureInfo.InvariantCulture,
                     $"- {name}, {protocol}: claims at {100 * peak.PerSecond / echoPeak.PerSecond:F0}% of the echo rate (aim ≥ 50%); p99 at half of peak {half.P99:F1} ms from the scheduled send, {half.P99Sent:F1} ms from the actual send (aim ≤ 20 ms).\n");
                 Console.WriteLine($"{name} {protocol}: peak {peak.PerSecond:F0}/s, half p99 {half.P99:F2} ms (from send {half.P99Sent:F2} ms)");
@@ -174,6 +178,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             var pauseBefore = GC.GetTotalPauseDuration();
             var collectionsBefore = GC.CollectionCount(0);
             var gen2Before = GC.CollectionCount(2);
+            using var allocations = Environment.GetEnvironmentVariable("GG_BENCH_ALLOCS") == "1" ? new AllocationSampler() : null;
             var started = Stopwatch.GetTimestamp();
             var latencies = await Task.WhenAll(players.Select(p => Task.Run(async () =>
             {
@@ -211,6 +216,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 return (fromScheduled, fromSent);
             }, cancellationToken)));
             var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            allocations?.Print(echo ? "echo" : "claims", rate is null ? "peak" : "open loop");
             process.Refresh();
             var all = latencies.SelectMany(l => l.fromScheduled).Order().ToArray();
             var sentAll = latencies.SelectMany(l => l.fromSent).Order().ToArray();
@@ -360,6 +366,15 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         }
         var connection = builder.Build();
         connection.ServerTimeout = TimeSpan.FromMinutes(2);
+        // A real client handles what the server sends. Without handlers the SignalR client throws and catches an
+        // InvalidDataException for every event it cannot bind: ten per claim, which once cost more CPU than the claim.
+        connection.On<BoardSnapshot>(nameof(IGameClient.BoardSnapshot), _ => { });
+        connection.On<CellClaimed>(nameof(IGameClient.CellClaimed), _ => { });
+        connection.On<PlayerChange>(nameof(IGameClient.PlayerJoined), _ => { });
+        connection.On<PlayerChange>(nameof(IGameClient.PlayerLeft), _ => { });
+        connection.On<GameStarted>(nameof(IGameClient.GameStarted), _ => { });
+        connection.On<GameOver>(nameof(IGameClient.GameOver), _ => { });
+        connection.On<ServerDraining>(nameof(IGameClient.ServerDraining), _ => { });
         return connection;
     }
 
@@ -441,4 +456,38 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 internal sealed class EchoHub : Hub
 {
     public int Echo(int row, int col) => (row * 1000) + col;
+}
+
+/// <summary>Diagnostics (GG_BENCH_ALLOCS=1): which types the process allocates, from the runtime's allocation-tick samples (one per ~100 KB).</summary>
+internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListener
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _bytes = new(StringComparer.Ordinal);
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+    {
+        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+    {
+        if (eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true && eventData.PayloadNames is { } names)
+        {
+            var type = eventData.Payload![names.IndexOf("TypeName")] as string ?? "?";
+            var amount = Convert.ToInt64(eventData.Payload[names.IndexOf("AllocationAmount")], CultureInfo.InvariantCulture);
+            _bytes.AddOrUpdate(type, amount, (_, b) => b + amount);
+        }
+    }
+
+    public void Print(string what, string load)
+    {
+        var total = Math.Max(1, _bytes.Values.Sum());
+        Console.WriteLine($"allocations, {what} {load}: {total / 1048576} MiB sampled");
+        foreach (var (type, bytes) in _bytes.OrderByDescending(kv => kv.Value).Take(25))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {100.0 * bytes / total,5:F1}%  {type}"));
+        }
+    }
 }

@@ -238,7 +238,7 @@ internal sealed class LiveGame : IDisposable
                 // Started under the gate, so every connection gets the claims in order; awaited after it, so the next
                 // batch need not wait for this one's messages to reach ten sockets.
                 answers.Add((allowed[i], claimed, _hub.Clients.Group(Group).CellClaimed(claimed)));
-                if (_observers.Count > 0)
+                if (ClaimsObserved())
                 {
                     changes.Add(Change(GameChangeKind.CellClaimed, request.Player));
                 }
@@ -425,6 +425,19 @@ internal sealed class LiveGame : IDisposable
     public void Dispose() => _gate.Dispose();
 
     private GameChange Change(GameChangeKind kind, string? player) => new(kind, Id, player, View());
+
+    private bool ClaimsObserved()
+    {
+        // A for loop: a foreach over the interface would allocate an enumerator on every claim.
+        for (var i = 0; i < _observers.Count; i++)
+        {
+            if (_observers[i].WantsClaimsOf(Id))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private void Notify(List<GameChange> changes)
     {
