@@ -157,7 +157,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         | after | MessagePack | 5070 (13827: 37%) | 160 | 33.9 |
 
         Before, a game made one claim per Redis round trip and its other claims waited on the gate; now the claims that
-        queue during a round trip go in the next script call (2–3 calls for 100 concurrent claims of one game in
+        queue during a round trip go in the next script call (2 calls for 100 concurrent claims of one game in
         `GroupCommitTests`), and the Redis store's peak is bound by CPU like the in-memory one, not by Redis latency.
 
         ### Why p99 at half of peak was 131–139 ms in memory (and 13 ms with Redis)

@@ -32,7 +32,9 @@ public sealed class GroupCommitTests
         var answers = await Task.WhenAll(claims.Select(c => AnswerAsync(game.ClaimAsync(c.Player, c.Cell / 16, c.Cell % 16, CancellationToken.None))));
 
         var scriptCalls = await ScriptCallsAsync(redis) - scriptsBefore;
-        scriptCalls.Should().BeInRange(2, 3, "100 concurrent claims went to Redis in a handful of script calls, not one each");
+        // Without group commit it would be 64 (one per stored claim). 2 when the other 99 are queued before the first
+        // returns; a few more if the machine pauses this thread while it queues them.
+        scriptCalls.Should().BeInRange(2, 10, "100 concurrent claims went to Redis in a handful of script calls, not one each");
         var acknowledged = answers.Where(a => a.Claimed is not null).Select(a => a.Claimed!).ToList();
         acknowledged.Should().HaveCount(64, "exactly one winner per cell");
         acknowledged.Select(c => (c.Row * 16) + c.Col).Should().OnlyHaveUniqueItems();
