@@ -42,7 +42,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         var postgres = Environment.GetEnvironmentVariable("GRIDGAME_TEST_POSTGRES");
         var report = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"{Games} games × {PlayersPerGame} players ({Games * PlayersPerGame} connections), each player claiming its own cells back to back (closed loop) for {seconds} s; ")
-            .Append("then an open loop at half the measured peak. One server, clients in the same process, 2 shared cores.\n\n")
+            .Append("then open loops at half and a quarter of the measured peak. One server, clients in the same process, 2 shared cores.\n\n")
             .Append("| hub / store | protocol | load | calls/s | p50 ms | p99 ms | p99 sent ms | CPU µs/call | KiB alloc/call | GCs (gen2) | GC pause ms |\n")
             .Append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 
@@ -114,7 +114,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             }
         }
 
-        report.Append(CultureInfo.InvariantCulture, $"\nLoad average when the run began: {load} (the machine's 2 cores are shared with other builds and tests). ")
+        var idleMemory = idle > 0 ? await IdleMemoryAsync(idle, cancellationToken) : "";
+        report.Append(CultureInfo.InvariantCulture, $"\nLoad average when the run began: {load}, when it ended: {File.ReadAllText("/proc/loadavg").Split(' ')[0]} (the machine's 2 cores are shared with other builds and tests). ")
             .Append("A claim is answered and announced to the 10 players of its game (11 messages out), an echo only answered (1 message), ")
             .Append("and the clients that read all of them run on the same cores.\n\n")
             .Append("Peak rows are a closed loop (each player sends its next call when the last is answered), so their latency is queueing at saturation. ")
@@ -124,7 +125,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             .Append("(server and clients); GC pause is the total for the run.\n\n")
             .Append(aims)
             .Append('\n').Append(Findings)
-            .Append('\n').Append(idle > 0 ? await IdleMemoryAsync(idle, cancellationToken) : "");
+            .Append('\n').Append(idleMemory);
         report.Append("\nCommand: `eval \"$(scripts/test-services.sh start)\"; dotnet run -c Release --project tests/GridGame.Benchmarks -- gameserver [seconds] [idle connections] [only: echo|memory|redis|JSON|MessagePack]`\n");
         return report.ToString();
     }
@@ -168,27 +169,33 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         queue during a round trip go in the next script call (2 calls for 100 concurrent claims of one game in
         `GroupCommitTests`), and the Redis store's peak is bound by CPU like the in-memory one, not by Redis latency.
 
-        ### Why p99 at half of peak was 131–139 ms in memory (and 13 ms with Redis)
+        ### Why p99 at half of peak is far above 20 ms (before: 131–139 ms in memory, 13 ms with Redis)
 
-        - **Not the store and not the game's gate**: the in-memory claim path never waits. **Not thread-pool
-          starvation**: nothing on it blocks (SQLite history writes are synchronous, but the history pump is one
-          loop; with the in-memory history moved to PostgreSQL the p99 stayed in the hundreds of ms, load 8–10).
+        - **Not the store and not the game's gate**: the in-memory claim path never waits on either. Thread-pool
+          starvation is not shown either: nothing on the claim path blocks (the SQLite history pump does block one
+          pool thread while it commits, Microsoft.Data.Sqlite being synchronous, but with the in-memory history moved
+          to PostgreSQL, or with 16 minimum worker threads forced, the p99 stayed in the hundreds of ms at load 8–11).
         - **The peak is measured where work is cheapest.** The peak is a closed loop with 1,000 callers always waiting,
           so messages queue and are sent, received and parsed in batches. In the open loop at half that rate every one
-          of a claim's 11 outgoing and 11 incoming messages costs its own send, wake-up and receive: CPU per claim was
-          179 µs at peak and 325 µs at half of peak (JSON, load 3 as the run began), so "half of peak" kept the process at ~1.8 of
-          the 2 cores — saturated, hence queueing (p50 44 ms). At a quarter of the peak p50 falls to 2 ms. The Redis
-          store looked better only because its peak was capped by Redis round trips at a rate whose half left the cores
-          mostly idle; with group commit its peak is CPU-bound too and its half-of-peak p99 now behaves the same way.
+          of the two dozen messages a claim causes (sent and received; the clients share the process) costs its own
+          send, wake-up and receive. In-memory JSON, first run of this work (load 2.8 rising to 4.3): 189 µs of CPU per
+          claim at peak, 388 µs at half of peak, 4,701 claims/s — 1.8 of the 2 cores, saturated, hence queueing. At a
+          quarter of the peak p50 is 2 ms for every store. The Redis store looked better only because its peak was
+          capped by Redis round trips at a rate whose half left the cores idle; with group commit its peak is
+          CPU-bound too and its half-of-peak row behaves like the in-memory one.
+        - **The half rate comes from a peak measured moments before** on a machine shared with two other engineers: a
+          peak taken in a quiet moment and a half-of-peak run in a busy one saturate what is left (18:57 run: the
+          load went from 3 to 9 during it; in-memory MessagePack at half of peak had p50 291 ms with its process
+          using only 0.7 of a core).
         - **The driver charged the claims for its own mistakes**: its clients had no handlers for the events they
           receive, so the SignalR client threw and caught an `InvalidDataException` for each of the ten broadcasts a
-          claim causes (visible with `GG_BENCH_ALLOCS=1`); the peak server was still writing its history backlog into
+          claim causes (found with `GG_BENCH_ALLOCS=1`); the peak server was still writing its history backlog into
           the half-of-peak run. Both fixed; the echo is now also run at half of its peak, the same way.
-        - **GC pauses** add to it: the benchmark process (clients and server) runs workstation GC and pauses 10–25% of
-          each run (the GC columns); the game server itself runs server GC (`System.GC.Server` in its runtimeconfig).
-        - Still open: the p99 aim at half of the closed-loop peak is not met on this 2-core machine with the clients in
-          the same process. A server process of its own (server GC, its own CPU counted) would say how much of each
-          claim is the server's.
+        - **GC pauses** add to it: the benchmark process (clients and server) runs workstation GC and pauses for 10–25%
+          of a run (GC columns); the game server in production runs server GC (`System.GC.Server` in its runtimeconfig).
+        - Still open: the aim is not met on this 2-core machine with the clients in the same process. Next: run the
+          server in a process of its own (server GC, its own CPU counted), and pace the half-of-peak run from a peak
+          re-measured right before it.
 
         """;
 
