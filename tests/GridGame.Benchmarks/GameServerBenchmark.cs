@@ -184,7 +184,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           capped by Redis round trips at a rate whose half left the cores idle; with group commit its peak is
           CPU-bound too and its half-of-peak row behaves like the in-memory one.
         - **The half rate comes from a peak measured moments before** on a machine shared with two other engineers: a
-          peak taken in a quiet moment and a half-of-peak run in a busy one saturate what is left (18:57 run: the
+          peak taken in a quiet moment and a half-of-peak run in a busy one saturate what is left (a run at 18:57 UTC: the
           load went from 3 to 9 during it; in-memory MessagePack at half of peak had p50 291 ms with its process
           using only 0.7 of a core).
         - **The driver charged the claims for its own mistakes**: its clients had no handlers for the events they
