@@ -22,6 +22,8 @@ internal sealed class SessionReporter : IGameObserver, IDisposable
         _pending.TryRemove(session, out _);
     }
 
+    public bool WantsClaimsOf(string gameId) => _tracked.ContainsKey(gameId);
+
     public void OnGameChanged(GameChange change)
     {
         if (!_tracked.ContainsKey(change.GameId))

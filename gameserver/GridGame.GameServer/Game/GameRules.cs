@@ -106,13 +106,37 @@ internal sealed class GameRules
         return new JoinOutcome(first, starts);
     }
 
-    public Refusal CheckClaim(string player, int row, int col, DateTimeOffset now)
+    public Refusal CheckClaim(string player, int row, int col, DateTimeOffset now) => CheckClaim(player, row, col, now, null);
+
+    /// <summary>
+    /// Checks claims made together (a group commit), in order, each as if the allowed ones before it had been
+    /// applied: an earlier claim of the group takes its cell, starts its player's cooldown and may fill the board.
+    /// Changes nothing; applying the allowed claims in order with <see cref="ApplyClaim"/> then succeeds, and so does
+    /// applying any ordered subset of them.
+    /// </summary>
+    public Refusal[] CheckClaims(IReadOnlyList<ClaimRequest> claims, DateTimeOffset now)
+    {
+        var refusals = new Refusal[claims.Count];
+        var group = new GroupedClaims(_freeCells);
+        for (var i = 0; i < claims.Count; i++)
+        {
+            var claim = claims[i];
+            refusals[i] = CheckClaim(claim.Player, claim.Row, claim.Col, now, group);
+            if (refusals[i] == Refusal.None)
+            {
+                group.Add((claim.Row * Settings.BoardSize) + claim.Col, claim.Player, now);
+            }
+        }
+        return refusals;
+    }
+
+    private Refusal CheckClaim(string player, int row, int col, DateTimeOffset now, GroupedClaims? group)
     {
         if (!_players.TryGetValue(player, out var record))
         {
             return Refusal.NotJoined;
         }
-        if (Phase == GamePhase.Finished || (EndsAt is { } end && now >= end))
+        if (Phase == GamePhase.Finished || (EndsAt is { } end && now >= end) || group?.FreeCells == 0)
         {
             return Refusal.GameOver;
         }
@@ -124,11 +148,33 @@ internal sealed class GameRules
         {
             return Refusal.OutOfBounds;
         }
-        if (Owner(row, col) is not null)
+        var cell = (row * Settings.BoardSize) + col;
+        if (_cells[cell] is not null || (group?.Takes(cell) ?? false))
         {
             return Refusal.CellTaken;
         }
-        return record.LastClaimAt is { } last && now < last.AddMilliseconds(Settings.ClaimCooldownMs) ? Refusal.TooFast : Refusal.None;
+        var lastClaim = group?.LastClaimOf(player) ?? record.LastClaimAt;
+        return lastClaim is { } last && now < last.AddMilliseconds(Settings.ClaimCooldownMs) ? Refusal.TooFast : Refusal.None;
+    }
+
+    /// <summary>What the allowed claims of a group so far would change: the cells they take and their players' last claim.</summary>
+    private sealed class GroupedClaims(int freeCells)
+    {
+        private readonly HashSet<int> _cells = [];
+        private readonly Dictionary<string, DateTimeOffset> _lastClaims = new(StringComparer.Ordinal);
+
+        public int FreeCells { get; private set; } = freeCells;
+
+        public bool Takes(int cell) => _cells.Contains(cell);
+
+        public DateTimeOffset? LastClaimOf(string player) => _lastClaims.TryGetValue(player, out var at) ? at : null;
+
+        public void Add(int cell, string player, DateTimeOffset now)
+        {
+            _cells.Add(cell);
+            _lastClaims[player] = now;
+            FreeCells--;
+        }
     }
 
     /// <summary>Applies a claim that <see cref="CheckClaim"/> allowed; a full board finishes the game.</summary>
@@ -221,5 +267,8 @@ internal sealed class GameRules
 internal readonly record struct JoinOutcome(bool FirstJoin, bool Started);
 
 internal readonly record struct ClaimOutcome(int Score, bool Finished);
+
+/// <summary>A player's claim of the cell at <paramref name="Row"/>, <paramref name="Col"/>.</summary>
+internal readonly record struct ClaimRequest(string Player, int Row, int Col);
 
 internal readonly record struct LeaveOutcome(bool Left, bool Finished);

@@ -7,6 +7,12 @@ namespace GridGame.GameServer.Game;
 internal interface IGameObserver
 {
     void OnGameChanged(GameChange change);
+
+    /// <summary>
+    /// Whether this observer wants the claims of a game. A claim's change carries a fresh view of the game, made for
+    /// every claim only when some observer wants it; membership and phase changes are always reported.
+    /// </summary>
+    bool WantsClaimsOf(string gameId) => true;
 }
 
 /// <summary>One change and the game as it is after it.</summary>

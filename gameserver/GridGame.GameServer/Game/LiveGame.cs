@@ -21,6 +21,15 @@ internal sealed class LiveGame : IDisposable
     private readonly GameMetrics _metrics;
     private readonly IReadOnlyList<IGameObserver> _observers;
     private readonly ILogger _logger;
+    private readonly Lock _queueLock = new();
+    private List<PendingClaim> _queued = [];
+    private bool _committing;
+
+    /// <summary>Set when a claim call failed without an answer, so the store may hold claims the rules lack.</summary>
+    private bool _reloadBeforeClaims;
+
+    /// <summary>The refusal a player reads when the store cannot be reached: nothing was claimed.</summary>
+    public const string StoreUnavailable = "store unavailable: the claim was not made, try again";
 
     public LiveGame(GameRules rules, IGameStore store, IHubContext<GameHub, IGameClient> hub, TimeProvider time, GameMetrics metrics,
         IReadOnlyList<IGameObserver> observers, ILogger logger)
@@ -101,42 +110,154 @@ internal sealed class LiveGame : IDisposable
         return (snapshot, replaced);
     }
 
+    /// <summary>
+    /// Claims a cell. Claims are group-committed: while one batch of this game's claims is in the store, the claims
+    /// that arrive queue up, and the next batch takes them all to the store in one call. Each claim is still checked
+    /// in arrival order, stored all or nothing, and answered only once the store has it.
+    /// </summary>
     public async Task<CellClaimed> ClaimAsync(string player, int row, int col, CancellationToken cancellationToken)
     {
+        var pending = new PendingClaim(new ClaimRequest(player, row, col), _time.GetTimestamp());
+        bool lead;
+        lock (_queueLock)
+        {
+            _queued.Add(pending);
+            lead = !_committing;
+            _committing = true;
+        }
+        if (lead)
+        {
+            await CommitQueuedAsync(pending);
+        }
+        // Not cancellable: a queued claim is committed whatever happens to the connection that sent it.
+        var claimed = await pending.Task;
+        _metrics.ClaimDuration.Observe(_time.GetElapsedTime(pending.Started).TotalSeconds);
+        return claimed;
+    }
+
+    /// <summary>
+    /// Commits queued batches until the queue is empty. The caller whose claim started it commits the batch with its
+    /// own claim and hands any later batches to a pool thread, so its own answer never waits for other players' claims.
+    /// </summary>
+    private async Task CommitQueuedAsync(PendingClaim? own)
+    {
+        while (true)
+        {
+            List<PendingClaim> batch;
+            lock (_queueLock)
+            {
+                if (_queued.Count == 0)
+                {
+                    _committing = false;
+                    return;
+                }
+                if (own is not null && own.Task.IsCompleted)
+                {
+                    // Still _committing: the pool thread owns the queue now.
+                    _ = Task.Run(() => CommitQueuedAsync(null));
+                    return;
+                }
+                batch = _queued;
+                _queued = new List<PendingClaim>(batch.Count);
+            }
+            try
+            {
+                await CommitAsync(batch);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                foreach (var claim in batch)
+                {
+                    claim.TrySetException(ex as HubException ?? new HubException(StoreUnavailable));
+                }
+                Log.ClaimsFailed(_logger, Id, batch.Count, ex);
+            }
+        }
+    }
+
+    /// <summary>One group commit: check the batch in order, store the allowed claims in one call, apply and announce them.</summary>
+    private async Task CommitAsync(List<PendingClaim> batch)
+    {
         var changes = new List<GameChange>();
-        var started = _time.GetTimestamp();
-        CellClaimed claimed;
-        var announced = Task.CompletedTask;
-        await _gate.WaitAsync(cancellationToken);
+        var answers = new List<(PendingClaim Claim, CellClaimed Claimed, Task Announced)>(batch.Count);
+        await _gate.WaitAsync(CancellationToken.None);
         try
         {
+            if (_reloadBeforeClaims)
+            {
+                // A claim call failed without an answer: Redis may or may not have run it. Start again from what it has.
+                _rules.RestoreFrom(await _store.LoadAsync(Id, CancellationToken.None)
+                    ?? throw new InvalidOperationException($"game {Id} is no longer in the store"));
+                _reloadBeforeClaims = false;
+            }
             var now = _time.GetUtcNow();
-            await FinishIfDueAsync(now, changes, cancellationToken);
-            if (_rules.CheckClaim(player, row, col, now) is var refusal and not Refusal.None)
+            await FinishIfDueAsync(now, changes, CancellationToken.None);
+            var refusals = _rules.CheckClaims([.. batch.Select(c => c.Request)], now);
+            var allowed = new List<PendingClaim>(batch.Count);
+            var events = new List<GameEvent>(batch.Count);
+            for (var i = 0; i < batch.Count; i++)
             {
-                throw new HubException(refusal.Message());
+                if (refusals[i] != Refusal.None)
+                {
+                    batch[i].TrySetException(new HubException(refusals[i].Message()));
+                    continue;
+                }
+                var request = batch[i].Request;
+                allowed.Add(batch[i]);
+                events.Add(new GameEvent(Id, _rules.Seq + 1 + events.Count, GameEventType.Claimed, request.Player, request.Row, request.Col, now));
             }
-            var claim = new GameEvent(Id, _rules.Seq + 1, GameEventType.Claimed, player, row, col, now);
-            // Not cancellable once sent: a claim applied in the store but abandoned here would leave the two apart.
-            var stored = await _store.ClaimAsync(claim, _rules.Settings.BoardSize, CancellationToken.None);
-            if (stored.Status != StoreClaimStatus.Claimed)
+            if (allowed.Count == 0)
             {
-                // Only another writer of the same game (a second server, by mistake) gets here.
-                throw new HubException(stored.Status == StoreClaimStatus.CellTaken ? Refusal.CellTaken.Message() : Refusal.GameOver.Message());
+                return;
             }
-            var outcome = _rules.ApplyClaim(player, row, col, now);
-            claimed = new CellClaimed(row, col, player, outcome.Score, claim.Seq);
-            // Started under the gate, so every connection gets the claims in order; awaited after it, so the next
-            // claim need not wait for this one's messages to reach ten sockets.
-            announced = _hub.Clients.Group(Group).CellClaimed(claimed);
-            if (_observers.Count > 0)
+            IReadOnlyList<StoreClaim> stored;
+            try
             {
-                changes.Add(Change(GameChangeKind.CellClaimed, player));
+                // Not cancellable once sent: a claim applied in the store but abandoned here would leave the two apart.
+                stored = await _store.ClaimAllAsync(events, _rules.Settings.BoardSize, CancellationToken.None);
             }
-            if (outcome.Finished)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                await announced;
-                await AnnounceFinishAsync(changes, cancellationToken);
+                _reloadBeforeClaims = true;
+                throw new HubException(StoreUnavailable, ex);
+            }
+            var finished = false;
+            for (var i = 0; i < allowed.Count; i++)
+            {
+                var request = allowed[i].Request;
+                if (stored[i].Status != StoreClaimStatus.Claimed)
+                {
+                    // Only another writer of the same game (a second server, by mistake) gets here; catch up with it.
+                    _reloadBeforeClaims = true;
+                    allowed[i].TrySetException(new HubException(stored[i].Status == StoreClaimStatus.CellTaken ? Refusal.CellTaken.Message() : Refusal.GameOver.Message()));
+                    continue;
+                }
+                var seq = _rules.Seq + 1;
+                var outcome = _rules.ApplyClaim(request.Player, request.Row, request.Col, now);
+                var claimed = new CellClaimed(request.Row, request.Col, request.Player, outcome.Score, seq);
+                // Started under the gate, so every connection gets the claims in order; awaited after it, so the next
+                // batch need not wait for this one's messages to reach ten sockets.
+                answers.Add((allowed[i], claimed, _hub.Clients.Group(Group).CellClaimed(claimed)));
+                if (ClaimsObserved())
+                {
+                    changes.Add(Change(GameChangeKind.CellClaimed, request.Player));
+                }
+                finished |= outcome.Finished;
+            }
+            if (finished)
+            {
+                try
+                {
+                    await Task.WhenAll(answers.Select(a => a.Announced));
+                    await AnnounceFinishAsync(changes, CancellationToken.None);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // The claims are stored and still answered below; the store missed the finish, so the rules catch
+                    // up with it before the next claim (a full board refuses every claim; the clock ends the game).
+                    _reloadBeforeClaims = true;
+                    Log.FinishFailed(_logger, Id, ex);
+                }
             }
         }
         finally
@@ -144,9 +265,19 @@ internal sealed class LiveGame : IDisposable
             _gate.Release();
             Notify(changes);
         }
-        await announced;
-        _metrics.ClaimDuration.Observe(_time.GetElapsedTime(started).TotalSeconds);
-        return claimed;
+        foreach (var (claim, claimed, announced) in answers)
+        {
+            try
+            {
+                await announced;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The claim is stored and applied: it stands even if the announcement failed to reach some sockets.
+                Log.AnnounceFailed(_logger, Id, ex);
+            }
+            claim.TrySetResult(claimed);
+        }
     }
 
     /// <summary>
@@ -295,6 +426,19 @@ internal sealed class LiveGame : IDisposable
 
     private GameChange Change(GameChangeKind kind, string? player) => new(kind, Id, player, View());
 
+    private bool ClaimsObserved()
+    {
+        // A for loop: a foreach over the interface would allocate an enumerator on every claim.
+        for (var i = 0; i < _observers.Count; i++)
+        {
+            if (_observers[i].WantsClaimsOf(Id))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void Notify(List<GameChange> changes)
     {
         foreach (var change in changes)
@@ -313,6 +457,14 @@ internal sealed class LiveGame : IDisposable
         }
     }
 
+    /// <summary>A claim waiting for its group commit; completed with the answer or the refusal.</summary>
+    private sealed class PendingClaim(ClaimRequest request, long started) : TaskCompletionSource<CellClaimed>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public ClaimRequest Request { get; } = request;
+
+        public long Started { get; } = started;
+    }
+
     /// <summary>The data of a Finished event, as written to the history.</summary>
     internal sealed record FinishedData(string Reason, IReadOnlyList<string> Winners, IReadOnlyList<PlayerScore> Players);
 
@@ -326,6 +478,21 @@ internal sealed class LiveGame : IDisposable
 
         public static void Finished(ILogger logger, string session, FinishReason reason, string winners) => FinishedMessage(logger, session, reason, winners, null);
 
+        private static readonly Action<ILogger, string, int, Exception?> ClaimsFailedMessage =
+            LoggerMessage.Define<string, int>(LogLevel.Warning, new EventId(22, "ClaimsFailed"), "Game {Session}: a batch of {Count} claims failed in the store; none of them was acknowledged");
+
+        private static readonly Action<ILogger, string, Exception?> AnnounceFailedMessage =
+            LoggerMessage.Define<string>(LogLevel.Warning, new EventId(23, "AnnounceFailed"), "Game {Session}: announcing a stored claim failed");
+
         public static void ObserverFailed(ILogger logger, string session, Exception ex) => ObserverFailedMessage(logger, session, ex);
+
+        public static void ClaimsFailed(ILogger logger, string session, int count, Exception ex) => ClaimsFailedMessage(logger, session, count, ex);
+
+        private static readonly Action<ILogger, string, Exception?> FinishFailedMessage =
+            LoggerMessage.Define<string>(LogLevel.Warning, new EventId(24, "FinishFailed"), "Game {Session}: the board is full but storing the finish failed; the game ends on time");
+
+        public static void FinishFailed(ILogger logger, string session, Exception ex) => FinishFailedMessage(logger, session, ex);
+
+        public static void AnnounceFailed(ILogger logger, string session, Exception ex) => AnnounceFailedMessage(logger, session, ex);
     }
 }

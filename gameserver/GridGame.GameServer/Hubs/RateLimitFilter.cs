@@ -9,7 +9,8 @@ internal sealed class RateLimitFilter(IOptions<GameServerOptions> options, TimeP
 {
     private const string BucketKey = "gridgame.bucket";
 
-    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    // Not async: the filter runs on every invocation, and passing the ValueTask through saves a state machine each time.
+    public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         var items = invocationContext.Context.Items;
         if (!items.TryGetValue(BucketKey, out var value) || value is not TokenBucket bucket)
@@ -23,6 +24,6 @@ internal sealed class RateLimitFilter(IOptions<GameServerOptions> options, TimeP
             metrics.Actions.WithLabels("rate_limited").Inc();
             throw new HubException("too many requests: slow down");
         }
-        return await next(invocationContext);
+        return next(invocationContext);
     }
 }

@@ -6,18 +6,35 @@ namespace GridGame.GameServer.Stores;
 internal static class ClaimScript
 {
     /// <summary>
-    /// KEYS: meta, board, scores, last, events. ARGV: cell, player, seq, atMs, row, col.
-    /// Returns the new score, -1 when the cell is taken, -2 when the game is not in play. Every check runs before
-    /// the first write, so the script changes all or nothing.
+    /// Claims of one game, in order, in one call (a group commit). KEYS: meta, board, scores, last, events. ARGV: the
+    /// first claim's seq, then five per claim: cell, player, atMs, row, col. Returns one number per claim: the new
+    /// score, -1 when the cell is taken, -2 when the game is not in play. Each claim's checks run before its first
+    /// write, so each is all or nothing; a refused claim takes no seq, so the stored ones are numbered without gaps.
+    /// Sent as a plain script string: StackExchange.Redis sends EVALSHA once the server has it, and EVAL again after
+    /// a NOSCRIPT (a restarted Redis).
     /// </summary>
-    public static readonly LuaScript Claim = LuaScript.Prepare("""
-        if redis.call('HGET', @meta, 'phase') ~= 'Playing' then return -2 end
-        if redis.call('HSETNX', @board, @cell, @player) == 0 then return -1 end
-        local score = redis.call('HINCRBY', @scores, @player, 1)
-        redis.call('HSET', @last, @player, @at)
-        redis.call('XADD', @events, '*', 'seq', @seq, 'type', 'Claimed', 'player', @player, 'row', @row, 'col', @col, 'at', @at)
-        return score
-        """);
+    public const string ClaimAll = """
+        local n = (#ARGV - 1) / 5
+        local results = {}
+        if redis.call('HGET', KEYS[1], 'phase') ~= 'Playing' then
+          for i = 1, n do results[i] = -2 end
+          return results
+        end
+        local seq = tonumber(ARGV[1])
+        for i = 1, n do
+          local a = 1 + (i - 1) * 5
+          local cell, player, at = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+          if redis.call('HSETNX', KEYS[2], cell, player) == 0 then
+            results[i] = -1
+          else
+            results[i] = redis.call('HINCRBY', KEYS[3], player, 1)
+            redis.call('HSET', KEYS[4], player, at)
+            redis.call('XADD', KEYS[5], '*', 'seq', string.format('%d', seq), 'type', 'Claimed', 'player', player, 'row', ARGV[a + 4], 'col', ARGV[a + 5], 'at', at)
+            seq = seq + 1
+          end
+        end
+        return results
+        """;
 
     /// <summary>Replaces the game's state and logs one event. KEYS: meta, events, games. ARGV: phase, state, seq, type, player, atMs, data, id.</summary>
     public static readonly LuaScript Record = LuaScript.Prepare("""

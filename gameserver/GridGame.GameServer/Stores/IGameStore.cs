@@ -21,8 +21,12 @@ internal interface IGameStore
     /// <summary>Ids of the games that are not finished, for recovery after a restart.</summary>
     Task<IReadOnlyList<string>> ListUnfinishedAsync(CancellationToken cancellationToken);
 
-    /// <summary>Atomically: takes the cell if free and the game in play, bumps the score and logs the event.</summary>
-    Task<StoreClaim> ClaimAsync(GameEvent claim, int boardSize, CancellationToken cancellationToken);
+    /// <summary>
+    /// Claims of one game in one step (a group commit), in order. Each claim on its own is all or nothing: it takes
+    /// its cell if free and the game in play, bumps the score and logs the event. A refused claim takes no sequence
+    /// number: the k-th stored claim is logged with <c>claims[0].Seq + k</c>. Returns one answer per claim.
+    /// </summary>
+    Task<IReadOnlyList<StoreClaim>> ClaimAllAsync(IReadOnlyList<GameEvent> claims, int boardSize, CancellationToken cancellationToken);
 
     /// <summary>Atomically: logs a membership or phase event and replaces the game's state with <paramref name="after"/>.</summary>
     Task RecordAsync(GameEvent gameEvent, GameState after, CancellationToken cancellationToken);
@@ -34,6 +38,13 @@ internal interface IGameStore
 
     /// <summary>How many events the history has not yet acknowledged.</summary>
     Task<long> HistoryLagAsync(CancellationToken cancellationToken);
+}
+
+internal static class GameStoreExtensions
+{
+    /// <summary>Atomically: takes the cell if free and the game in play, bumps the score and logs the event.</summary>
+    public static async Task<StoreClaim> ClaimAsync(this IGameStore store, GameEvent claim, int boardSize, CancellationToken cancellationToken) =>
+        (await store.ClaimAllAsync([claim], boardSize, cancellationToken).ConfigureAwait(false))[0];
 }
 
 /// <summary>The store's answer to a claim.</summary>

@@ -44,26 +44,36 @@ internal sealed class InMemoryGameStore : IGameStore
         }
     }
 
-    public Task<StoreClaim> ClaimAsync(GameEvent claim, int boardSize, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<StoreClaim>> ClaimAllAsync(IReadOnlyList<GameEvent> claims, int boardSize, CancellationToken cancellationToken)
     {
+        var results = new StoreClaim[claims.Count];
         lock (_lock)
         {
-            if (!_games.TryGetValue(claim.GameId, out var game) || game.State.Phase != GamePhase.Playing)
+            if (claims.Count == 0 || !_games.TryGetValue(claims[0].GameId, out var game) || game.State.Phase != GamePhase.Playing)
             {
-                return Task.FromResult(new StoreClaim(StoreClaimStatus.NotPlaying, 0));
+                Array.Fill(results, new StoreClaim(StoreClaimStatus.NotPlaying, 0));
+                return Task.FromResult<IReadOnlyList<StoreClaim>>(results);
             }
-            var cell = (claim.Row * boardSize) + claim.Col;
-            if (game.Cells[cell] is not null)
+            var seq = claims[0].Seq;
+            for (var i = 0; i < claims.Count; i++)
             {
-                return Task.FromResult(new StoreClaim(StoreClaimStatus.CellTaken, 0));
+                var claim = claims[i];
+                var cell = (claim.Row * boardSize) + claim.Col;
+                if (game.Cells[cell] is not null)
+                {
+                    results[i] = new StoreClaim(StoreClaimStatus.CellTaken, 0);
+                    continue;
+                }
+                game.Cells[cell] = claim.Player;
+                var score = game.Scores[claim.Player!] = game.Scores.GetValueOrDefault(claim.Player!) + 1;
+                game.LastClaims[claim.Player!] = claim.At;
+                game.Seq = seq;
+                _unacknowledged.AddLast(claim.Seq == seq ? claim : claim with { Seq = seq });
+                seq++;
+                results[i] = new StoreClaim(StoreClaimStatus.Claimed, score);
             }
-            game.Cells[cell] = claim.Player;
-            var score = game.Scores[claim.Player!] = game.Scores.GetValueOrDefault(claim.Player!) + 1;
-            game.LastClaims[claim.Player!] = claim.At;
-            game.Seq = claim.Seq;
-            _unacknowledged.AddLast(claim);
-            return Task.FromResult(new StoreClaim(StoreClaimStatus.Claimed, score));
         }
+        return Task.FromResult<IReadOnlyList<StoreClaim>>(results);
     }
 
     public Task RecordAsync(GameEvent gameEvent, GameState after, CancellationToken cancellationToken)

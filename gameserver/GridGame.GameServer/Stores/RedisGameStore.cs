@@ -21,7 +21,10 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
     private readonly string _gamesKey = prefix + ":games";
     private readonly string _historyKey = prefix + ":history";
 
-    private IDatabase Db => redis.GetDatabase();
+    // GetDatabase is cheap but not free; the multiplexer is one per process and its default database never changes.
+    private readonly IDatabase _db = redis.GetDatabase();
+
+    private IDatabase Db => _db;
 
     public string Name => "redis";
 
@@ -92,30 +95,39 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
         return [.. ids.Select(id => (string)id!)];
     }
 
-    public async Task<StoreClaim> ClaimAsync(GameEvent claim, int boardSize, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoreClaim>> ClaimAllAsync(IReadOnlyList<GameEvent> claims, int boardSize, CancellationToken cancellationToken)
     {
-        var keys = Key(claim.GameId);
-        var result = await ClaimScript.Claim.EvaluateAsync(Db, new
+        if (claims.Count == 0)
         {
-            meta = keys.Meta,
-            board = keys.Board,
-            scores = keys.Scores,
-            last = keys.Last,
-            events = keys.Events,
-            cell = (claim.Row * boardSize) + claim.Col,
-            player = claim.Player,
-            seq = claim.Seq,
-            at = claim.At.ToUnixTimeMilliseconds(),
-            row = claim.Row,
-            col = claim.Col,
-        }).WaitAsync(cancellationToken).ConfigureAwait(false);
-        var score = (int)result;
-        return score switch
+            return [];
+        }
+        var keys = Key(claims[0].GameId);
+        var args = new RedisValue[1 + (5 * claims.Count)];
+        args[0] = claims[0].Seq;
+        for (var i = 0; i < claims.Count; i++)
         {
-            -1 => new StoreClaim(StoreClaimStatus.CellTaken, 0),
-            -2 => new StoreClaim(StoreClaimStatus.NotPlaying, 0),
-            _ => new StoreClaim(StoreClaimStatus.Claimed, score),
-        };
+            var claim = claims[i];
+            var a = 1 + (5 * i);
+            args[a] = (claim.Row * boardSize) + claim.Col;
+            args[a + 1] = claim.Player;
+            args[a + 2] = claim.At.ToUnixTimeMilliseconds();
+            args[a + 3] = claim.Row;
+            args[a + 4] = claim.Col;
+        }
+        var result = await Db.ScriptEvaluateAsync(ClaimScript.ClaimAll, [keys.Meta, keys.Board, keys.Scores, keys.Last, keys.Events], args)
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        var scores = (long[])result!;
+        var answers = new StoreClaim[claims.Count];
+        for (var i = 0; i < answers.Length; i++)
+        {
+            answers[i] = scores[i] switch
+            {
+                -1 => new StoreClaim(StoreClaimStatus.CellTaken, 0),
+                -2 => new StoreClaim(StoreClaimStatus.NotPlaying, 0),
+                var score => new StoreClaim(StoreClaimStatus.Claimed, (int)score),
+            };
+        }
+        return answers;
     }
 
     public async Task RecordAsync(GameEvent gameEvent, GameState after, CancellationToken cancellationToken)

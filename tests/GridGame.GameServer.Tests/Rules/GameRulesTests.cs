@@ -198,4 +198,58 @@ public sealed class GameRulesTests
         var act = () => new GameRules("g", new GameSettings { BoardSize = size, MinPlayers = min, MaxPlayers = max, DurationSeconds = duration }, null, T0);
         act.Should().Throw<ArgumentException>().WithMessage($"*{problem}*");
     }
+
+    public static TheoryData<string, string, Refusal[]> GroupedClaims => new()
+    {
+        // case, claims as "player:row,col" separated by spaces (all at the same moment), expected refusal of each
+        { "different cells of different players", "alice:0,0 bob:0,1", [Refusal.None, Refusal.None] },
+        { "a cell an earlier claim of the group takes", "alice:0,0 bob:0,0", [Refusal.None, Refusal.CellTaken] },
+        { "the same player twice inside the cooldown", "alice:0,0 alice:0,1", [Refusal.None, Refusal.TooFast] },
+        { "a refused claim neither takes its cell nor starts a cooldown", "alice:0,0 alice:0,1 bob:0,1", [Refusal.None, Refusal.TooFast, Refusal.None] },
+        { "a cell the board already has", "bob:2,2 alice:1,1", [Refusal.CellTaken, Refusal.None] },
+        { "out of bounds among good claims", "alice:3,0 alice:0,0", [Refusal.OutOfBounds, Refusal.None] },
+        { "a player who never joined", "carol:0,0 bob:0,0", [Refusal.NotJoined, Refusal.None] },
+    };
+
+    [Theory]
+    [MemberData(nameof(GroupedClaims))]
+    public void Claims_grouped_in_one_commit_are_checked_in_order_as_if_applied_one_by_one(string @case, string claims, Refusal[] expected)
+    {
+        var game = Game(min: 2);
+        game.ApplyJoin("alice", T0);
+        game.ApplyJoin("bob", T0);
+        game.ApplyClaim("bob", 2, 2, T0);
+        var requests = claims.Split(' ').Select(c => c.Split(':', ',')).Select(p => new ClaimRequest(p[0], int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(p[2], System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        var now = T0.AddSeconds(1);
+        var seq = game.Seq;
+
+        var refusals = game.CheckClaims(requests, now);
+
+        refusals.Should().Equal(expected, @case);
+        game.Seq.Should().Be(seq, "checking changes nothing");
+        foreach (var (request, refusal) in requests.Zip(refusals))
+        {
+            if (refusal == Refusal.None)
+            {
+                game.ApplyClaim(request.Player, request.Row, request.Col, now);
+            }
+        }
+        game.Seq.Should().Be(seq + expected.Count(r => r == Refusal.None), "every allowed claim applies in order");
+    }
+
+    [Fact]
+    public void A_group_that_fills_the_board_refuses_the_claims_after_the_last_free_cell_as_game_over()
+    {
+        var game = Game(size: 2, min: 2, cooldownMs: 0);
+        game.ApplyJoin("alice", T0);
+        game.ApplyJoin("bob", T0);
+        game.ApplyClaim("alice", 0, 0, T0);
+
+        var refusals = game.CheckClaims([new("bob", 0, 1), new("alice", 1, 0), new("bob", 1, 1), new("alice", 1, 1), new("bob", 0, 0)], T0);
+
+        refusals.Should().Equal(Refusal.None, Refusal.None, Refusal.None, Refusal.GameOver, Refusal.GameOver);
+        game.ApplyClaim("bob", 0, 1, T0);
+        game.ApplyClaim("alice", 1, 0, T0);
+        game.ApplyClaim("bob", 1, 1, T0).Finished.Should().BeTrue();
+    }
 }
