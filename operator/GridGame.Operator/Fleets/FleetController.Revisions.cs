@@ -37,18 +37,7 @@ internal sealed partial class FleetController
                 Name = name,
                 NamespaceProperty = ns,
                 Labels = new Dictionary<string, string> { [WellKnown.FleetLabel] = fleet.Metadata.Name, [WellKnown.RevisionLabel] = revision },
-                OwnerReferences =
-                [
-                    new V1OwnerReference
-                    {
-                        ApiVersion = GridGameApi.ApiVersion,
-                        Kind = GameFleet.KubeKind,
-                        Name = fleet.Metadata.Name,
-                        Uid = fleet.Metadata.Uid,
-                        Controller = true,
-                        BlockOwnerDeletion = true,
-                    },
-                ],
+                OwnerReferences = [PodFactory.ControllerReference(fleet)],
             },
             Data = new GameFleetSpec { Template = fleet.Spec.Template, Game = fleet.Spec.Game, Ports = fleet.Spec.Ports },
             Revision = number,

@@ -56,18 +56,7 @@ internal static class PodFactory
                 NamespaceProperty = fleet.Metadata.NamespaceProperty,
                 Labels = labels,
                 Annotations = template.Metadata?.Annotations is { Count: > 0 } a ? new Dictionary<string, string>(a) : null,
-                OwnerReferences =
-                [
-                    new V1OwnerReference
-                    {
-                        ApiVersion = GridGameApi.ApiVersion,
-                        Kind = GameFleet.KubeKind,
-                        Name = fleet.Metadata.Name,
-                        Uid = fleet.Metadata.Uid,
-                        Controller = true,
-                        BlockOwnerDeletion = true,
-                    },
-                ],
+                OwnerReferences = [PodFactory.ControllerReference(fleet)],
             },
             Spec = template.Spec,
         };
@@ -164,4 +153,15 @@ internal static class PodFactory
             spec.Affinity.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution.Add(term);
         }
     }
+
+    /// <summary>The controller ownerReference every object the fleet owns carries (pods, ControllerRevisions), so garbage collection removes them with it.</summary>
+    public static V1OwnerReference ControllerReference(GameFleet fleet) => new()
+    {
+        ApiVersion = GridGameApi.ApiVersion,
+        Kind = GameFleet.KubeKind,
+        Name = fleet.Metadata.Name,
+        Uid = fleet.Metadata.Uid,
+        Controller = true,
+        BlockOwnerDeletion = true,
+    };
 }
