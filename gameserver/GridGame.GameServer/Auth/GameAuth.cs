@@ -33,6 +33,8 @@ internal static partial class GameAuth
             if (!string.IsNullOrEmpty(authority))
             {
                 options.Authority = authority;
+                // Real issuers are https; a local one (a test or a dev IdP on loopback) may be plain http if ops say so.
+                options.RequireHttpsMetadata = auth.GetValue("RequireHttpsMetadata", true);
                 options.Audience = auth["Audience"];
                 options.TokenValidationParameters.ValidateAudience = !string.IsNullOrEmpty(auth["Audience"]);
             }
