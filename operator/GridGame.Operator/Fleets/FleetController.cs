@@ -52,7 +52,8 @@ internal sealed partial class FleetController : IController
         _pods = setup.Owns<V1Pod>(GameFleet.KubeKind);
         _nodes = setup.Informer<V1Node>(ResourceType.For<V1Node>(namespaced: false));
         // Read only when a server of an old revision must be recreated; a change needs no reconcile.
-        _revisions = setup.Informer<V1ControllerRevision>();
+        // Only the fleets' own records: a namespace's StatefulSets and DaemonSets keep theirs in ControllerRevisions too.
+        _revisions = setup.Informer<V1ControllerRevision>(ResourceType.For<V1ControllerRevision>() with { LabelSelector = WellKnown.FleetLabel });
         // Pending sessions are demand: a change enqueues the fleet so the autoscaler sees it.
         _sessions = setup.Watches<GameSession>(DemandOf);
         _sessions.Cache.AddIndex(SessionsByFleet, s => s.Spec?.FleetName is { } fleet ? [ObjectKey.Of(s.Metadata.NamespaceProperty, fleet)] : []);

@@ -28,7 +28,7 @@ internal sealed class ResourceApi(Kubernetes client)
 
     public async Task<ResourcePage<T>> ListPageAsync<T>(ResourceType type, string? @namespace, int limit, string? continueToken, CancellationToken cancellationToken)
     {
-        var query = new StringBuilder("?limit=").Append(limit);
+        var query = new StringBuilder("?limit=").Append(limit).Append(type.LabelSelectorQuery);
         if (!string.IsNullOrEmpty(continueToken))
         {
             query.Append("&continue=").Append(Uri.EscapeDataString(continueToken));
@@ -47,7 +47,7 @@ internal sealed class ResourceApi(Kubernetes client)
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var path = type.CollectionPath(@namespace)
-            + $"?watch=true&allowWatchBookmarks=true&timeoutSeconds={timeoutSeconds}&resourceVersion={Uri.EscapeDataString(resourceVersion)}";
+            + $"?watch=true&allowWatchBookmarks=true&timeoutSeconds={timeoutSeconds}&resourceVersion={Uri.EscapeDataString(resourceVersion)}{type.LabelSelectorQuery}";
         using var response = await SendAsync(HttpMethod.Get, path, cancellationToken).ConfigureAwait(false);
         using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var reader = new StreamReader(stream);

@@ -9,6 +9,16 @@ internal sealed record ResourceType(string Group, string Version, string Plural,
 {
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 
+    /// <summary>
+    /// A label selector every list and watch of this type carries, so an informer caches only the objects its
+    /// controllers own (e.g. ControllerRevisions labelled <c>gridgame.io/fleet</c>, not those of every StatefulSet).
+    /// Part of the record's equality: informers with different selectors are different informers.
+    /// </summary>
+    public string? LabelSelector { get; init; }
+
+    /// <summary>The query parameter for <see cref="LabelSelector"/> (with a leading <c>&amp;</c>), or nothing.</summary>
+    public string LabelSelectorQuery => string.IsNullOrEmpty(LabelSelector) ? string.Empty : "&labelSelector=" + Uri.EscapeDataString(LabelSelector);
+
     private static readonly HashSet<string> ClusterScopedKinds = new(StringComparer.Ordinal)
     {
         "Node", "Namespace", "PersistentVolume", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "StorageClass", "PriorityClass",
@@ -35,5 +45,5 @@ internal sealed record ResourceType(string Group, string Version, string Plural,
             : $"{root}/{Plural}";
     }
 
-    public override string ToString() => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
+    public override string ToString() => (Group.Length == 0 ? Plural : $"{Plural}.{Group}") + (string.IsNullOrEmpty(LabelSelector) ? string.Empty : $" ({LabelSelector})");
 }

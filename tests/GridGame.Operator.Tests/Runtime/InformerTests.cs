@@ -46,6 +46,25 @@ public sealed class InformerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_label_selected_informer_lists_and_watches_only_matching_objects()
+    {
+        await _api.CreatePodAsync("plain");
+        await _api.CreatePodAsync("owned");
+        await _api.Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"gridgame.io/fleet":"arena"}}}""", V1Patch.PatchType.MergePatch), "owned", "default");
+        var informer = await StartAsync(namespaces: ["default"], labelSelector: "gridgame.io/fleet");
+        informer.Cache.Keys().Should().Equal(["default/owned"], "the list carried the selector");
+
+        await _api.CreatePodAsync("late-plain");
+        await _api.CreatePodAsync("late-owned");
+        await _api.Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"gridgame.io/fleet":"arena"}}}""", V1Patch.PatchType.MergePatch), "late-owned", "default");
+        await _api.Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"gridgame.io/fleet":null}}}""", V1Patch.PatchType.MergePatch), "owned", "default");
+        await Poll.UntilAsync(() => informer.Cache.Get("default/late-owned") is not null && informer.Cache.Get("default/owned") is null,
+            "the watch carried the selector: a pod that gains the label arrives, one that loses it leaves");
+        informer.Cache.Keys().Should().Equal(["default/late-owned"]);
+        ResourceType.For<V1Pod>().Should().NotBe(ResourceType.For<V1Pod>() with { LabelSelector = "gridgame.io/fleet" }, "a selector makes a different informer");
+    }
+
+    [Fact]
     public async Task After_a_forced_410_the_informer_relists_and_deletes_what_vanished()
     {
         await _api.CreatePodAsync("a");
@@ -127,11 +146,11 @@ public sealed class InformerTests : IAsyncLifetime
         await Poll.UntilAsync(() => informer.Cache.Get("default/a") is not null, "a new watch was opened");
     }
 
-    private async Task<Informer<V1Pod>> StartAsync(InformerOptions? options = null, IReadOnlyCollection<string>? namespaces = null, TimeProvider? time = null)
+    private async Task<Informer<V1Pod>> StartAsync(InformerOptions? options = null, IReadOnlyCollection<string>? namespaces = null, TimeProvider? time = null, string? labelSelector = null)
     {
         var informer = new Informer<V1Pod>(
             new ResourceApi(_api.Client),
-            ResourceType.For<V1Pod>(),
+            ResourceType.For<V1Pod>() with { LabelSelector = labelSelector },
             namespaces,
             (options ?? new InformerOptions()) with { InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(300) },
             time,
