@@ -4,6 +4,7 @@ using System.Text;
 using GridGame.GameServer;
 using GridGame.GameServer.Hubs;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.SignalR;
@@ -19,8 +20,8 @@ namespace GridGame.Benchmarks;
 /// <summary>
 /// Claim throughput and round-trip latency for 100 games × 10 players on one game server (in-memory and Redis
 /// stores, JSON and MessagePack), beside a trivial echo hub on the same server (the ceiling), and the server's memory
-/// per idle connection. Clients and server share this machine; the server runs in this process for throughput and
-/// in a process of its own for memory.
+/// per idle connection. Clients and server share this machine; the server runs in a process of its own, as in
+/// production (the hidden <c>serve-gameserver</c> mode for throughput, the game server's own executable for memory).
 /// </summary>
 internal sealed class GameServerBenchmark : IBenchmarkSuite
 {
@@ -43,7 +44,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         var postgres = Environment.GetEnvironmentVariable("GRIDGAME_TEST_POSTGRES");
         var report = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"{Games} games × {PlayersPerGame} players ({Games * PlayersPerGame} connections), each player claiming its own cells back to back (closed loop) for {seconds} s; ")
-            .Append("then open loops at half and a quarter of the measured peak. One server, clients in the same process, 2 shared cores.\n\n")
+            .Append("then open loops at half and a quarter of the peak row just above them (measured seconds before, same store and protocol). ")
+            .Append("The server runs as production runs it, in a process of its own with the game server's runtimeconfig (GC: {gc}); the 1,000 clients in the benchmark process (workstation GC); 2 cores for both.\n\n")
             .Append("| hub / store | protocol | load | calls/s | p50 ms | p99 ms | p99 sent ms | server CPU µs/call | client CPU µs/call | server KiB/call | client KiB/call | server GCs (gen2) | server GC pause ms | client GC pause ms |\n")
             .Append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 
@@ -67,6 +69,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         }
 
         var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        var gc = "?";
         var aims = new StringBuilder();
         foreach (var messagePack in new[] { false, true })
         {
@@ -78,6 +81,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             Result echoPeak;
             await using (var server = await ServerProcess.StartAsync(new Dictionary<string, string?>(), cancellationToken))
             {
+                gc = server.GcMode;
                 echoPeak = await RunLoadAsync(server, echo: true, messagePack, seconds, rate: null, cancellationToken);
                 report.Append(Row("echo (ceiling)", protocol, "peak", echoPeak));
             }
@@ -116,14 +120,16 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         }
 
         var idleMemory = idle > 0 ? await IdleMemoryAsync(idle, cancellationToken) : "";
+        report.Replace("{gc}", gc);
         report.Append(CultureInfo.InvariantCulture, $"\nLoad average when the run began: {load}, when it ended: {File.ReadAllText("/proc/loadavg").Split(' ')[0]} (the machine's 2 cores are shared with other builds and tests). ")
             .Append("A claim is answered and announced to the 10 players of its game (11 messages out), an echo only answered (1 message), ")
             .Append("and the clients that read all of them run on the same cores.\n\n")
             .Append("Peak rows are a closed loop (each player sends its next call when the last is answered), so their latency is queueing at saturation. ")
             .Append("Half-of-peak rows are an open loop: each player has a fixed schedule (one call every 1000/rate s, a random phase per player) and ")
             .Append("p50/p99 are measured **from the scheduled send time**, so a call that starts late because the one before it was slow counts its wait ")
-            .Append("(no coordinated omission); \"p99 sent\" is from the actual send. CPU and allocation are per call for the whole process ")
-            .Append("(server and clients); GC pause is the total for the run.\n\n")
+            .Append("(no coordinated omission); \"p99 sent\" is from the actual send. Every row has a new server process, warmed up by ")
+            .Append($"{WarmupCalls} unmeasured calls per player; CPU and allocation are per call, for the server process (its own counters, read ")
+            .Append("before and after the measured window) and the client process apart; GC pause is the total for the run.\n\n")
             .Append(aims)
             .Append('\n').Append(Findings)
             .Append('\n').Append(idleMemory);
@@ -145,6 +151,32 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     /// <summary>What earlier runs of this suite found (fixed text: the figures above are the ones of this run).</summary>
     private const string Findings = """
+        ### Round two: the server in its own process (2026-11-29 19:27–19:40 UTC, nobody else on the machine)
+
+        Before (quiet run of 19:11 UTC, server and clients in one process, workstation GC): Redis claims at 42%
+        (MessagePack) / 23% (JSON) of the echo rate; p99 at half of peak 33–98 ms, at a quarter 14–20 ms.
+
+        - **Where the cycles go.** Peak rows of five runs (load average 2.3–6.2; with nobody else on the machine, the
+          load is this benchmark's own threads): the server spends 71–101 µs of CPU per claim and the clients 31–57 µs;
+          an echo costs 21–30 µs on the server and 18–28 µs in the clients. A claim is 3–4× an echo on the server: one
+          invocation and its answer, then ten `CellClaimed` frames to ten sockets, the group commit and the history.
+        - **Half of peak is still saturated.** In the open loop the server's CPU per claim goes to 139–188 µs and the
+          clients' to 65–106 µs (every frame is its own write and wake-up; the closed loop coalesces them). At half the
+          peak rate that is (160 + 85 µs) × 8,000/s ≈ 1.9 of the 2 cores, so calls queue: p99 98–153 ms. At a
+          quarter of peak p99 is 17–41 ms and p50 2–5 ms. The aim's p99 is a question of CPU per claim on 2 cores
+          shared with the clients, not of the store (in-memory and Redis rows are alike).
+        - **GC.** The server runs server GC (the Web SDK's `System.GC.Server`, confirmed by the server process) and
+          pauses 1.5–3.5% of a run; the clients' workstation GC pauses 7–11% (400–900 ms per 6–8 s), and the driver's
+          clocks stop with it, so part of every p99 is the client's own pauses. The server allocates 9–13 KiB per claim
+          at peak and 23–30 KiB at half of peak (an echo: 4 KiB); sampled (`GG_BENCH_ALLOCS=1`, the server samples
+          itself), byte arrays are 40–60% (SignalR and Kestrel buffers per frame) and the SQLite history's EF Core
+          parameters about 6% (in-memory store).
+        - **Tried, not kept.** Kestrel's `UnsafePreferInlineScheduling` (`GG_BENCH_INLINE=1`, three runs A/B/A, load
+          2.6–6.2): peak server CPU per claim 71–89 µs against 88–93 µs, allocation 9.1–9.8 against 11.7–12.4 KiB, the
+          half-of-peak p99 unchanged within the noise (98–137 against 107–150 ms); it runs hub code on the socket
+          threads, where one slow call stalls every connection of that thread, too big a risk for 5–10% CPU.
+          `DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1` (`GG_BENCH_SERVER_ENV`): no change beyond the noise.
+
         ### Before this work
 
         The run of 2026-11-29 17:40 UTC (load average 1.68, the old driver: open loop measured from the actual send,
@@ -661,6 +693,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             {
                 builder.Configuration.AddInMemoryCollection(config);
                 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+                if (Environment.GetEnvironmentVariable("GG_BENCH_INLINE") == "1")
+                {
+                    builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+                }
             });
             app.MapHub<EchoHub>("/hubs/echo");
             await app.StartAsync();
