@@ -599,7 +599,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             {
                 var url = (await server.ReadLineAsync("URL ", cancellationToken)).Split(' ');
                 server.BaseUrl = url[1];
-                server.GcMode = url[2];
+                server.GcMode = url[2]["gc=".Length..];
                 return server;
             }
             catch
