@@ -151,7 +151,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     /// <summary>What earlier runs of this suite found (fixed text: the figures above are the ones of this run).</summary>
     private const string Findings = """
-        ### Round two: the server in its own process (2026-11-29 19:27–19:40 UTC, nobody else on the machine)
+        ### Round two: the server in its own process (2026-11-29 19:27–19:47 UTC, nobody else on the machine)
 
         Before (quiet run of 19:11 UTC, server and clients in one process, workstation GC): Redis claims at 42%
         (MessagePack) / 23% (JSON) of the echo rate; p99 at half of peak 33–98 ms, at a quarter 14–20 ms.
@@ -176,6 +176,9 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           half-of-peak p99 unchanged within the noise (98–137 against 107–150 ms); it runs hub code on the socket
           threads, where one slow call stalls every connection of that thread, too big a risk for 5–10% CPU.
           `DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1` (`GG_BENCH_SERVER_ENV`): no change beyond the noise.
+        - **Server GC without DATAS** (`DOTNET_GCDynamicAdaptationMode=0`, A/B at 19:45–19:47, load 2.8–5.9): 1–8
+          server GCs per row instead of 9–23, pauses 7–93 ms instead of 36–180 ms per 6 s (about 1% of the run), same CPU
+          per claim and p99 within the noise; not adopted (the .NET default, and a bigger heap per core).
 
         ### Before this work
 
