@@ -4,6 +4,7 @@ using System.Text;
 using GridGame.GameServer;
 using GridGame.GameServer.Hubs;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.SignalR;
@@ -19,8 +20,8 @@ namespace GridGame.Benchmarks;
 /// <summary>
 /// Claim throughput and round-trip latency for 100 games × 10 players on one game server (in-memory and Redis
 /// stores, JSON and MessagePack), beside a trivial echo hub on the same server (the ceiling), and the server's memory
-/// per idle connection. Clients and server share this machine; the server runs in this process for throughput and
-/// in a process of its own for memory.
+/// per idle connection. Clients and server share this machine; the server runs in a process of its own, as in
+/// production (the hidden <c>serve-gameserver</c> mode for throughput, the game server's own executable for memory).
 /// </summary>
 internal sealed class GameServerBenchmark : IBenchmarkSuite
 {
@@ -28,6 +29,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     private const int Games = 100;
     private const int PlayersPerGame = 10;
     private const int BoardSize = 64;
+    private const int WarmupCalls = 20;
 
     public string Name => "gameserver";
 
@@ -42,9 +44,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         var postgres = Environment.GetEnvironmentVariable("GRIDGAME_TEST_POSTGRES");
         var report = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"{Games} games × {PlayersPerGame} players ({Games * PlayersPerGame} connections), each player claiming its own cells back to back (closed loop) for {seconds} s; ")
-            .Append("then open loops at half and a quarter of the measured peak. One server, clients in the same process, 2 shared cores.\n\n")
-            .Append("| hub / store | protocol | load | calls/s | p50 ms | p99 ms | p99 sent ms | CPU µs/call | KiB alloc/call | GCs (gen2) | GC pause ms |\n")
-            .Append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            .Append("then open loops at half and a quarter of the peak row just above them (measured seconds before, same store and protocol). ")
+            .Append("The server runs as production runs it, in a process of its own with the game server's runtimeconfig (GC: {gc}); the 1,000 clients in the benchmark process (workstation GC); 2 cores for both.\n\n")
+            .Append("| hub / store | protocol | load | calls/s | p50 ms | p99 ms | p99 sent ms | server CPU µs/call | client CPU µs/call | server KiB/call | client KiB/call | server GCs (gen2) | server GC pause ms | client GC pause ms |\n")
+            .Append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 
         // Every server gets fresh state (its own Redis prefix and database), so no run recovers the games of the one before.
         var stores = new List<(string Name, Func<Task<Dictionary<string, string?>>> Settings)> { ("game / in-memory", () => Task.FromResult(new Dictionary<string, string?>())) };
@@ -66,6 +69,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         }
 
         var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        var gc = "?";
         var aims = new StringBuilder();
         foreach (var messagePack in new[] { false, true })
         {
@@ -75,15 +79,16 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 continue;
             }
             Result echoPeak;
-            await using (var server = await BenchServer.StartAsync(new Dictionary<string, string?>()))
+            await using (var server = await ServerProcess.StartAsync(new Dictionary<string, string?>(), cancellationToken))
             {
+                gc = server.GcMode;
                 echoPeak = await RunLoadAsync(server, echo: true, messagePack, seconds, rate: null, cancellationToken);
                 report.Append(Row("echo (ceiling)", protocol, "peak", echoPeak));
             }
             if (Selected(only, "echo"))
             {
                 // The driver's own floor: the echo hub paced exactly as the claims are at half of their peak.
-                await using var server = await BenchServer.StartAsync(new Dictionary<string, string?>());
+                await using var server = await ServerProcess.StartAsync(new Dictionary<string, string?>(), cancellationToken);
                 var echoHalf = await RunLoadAsync(server, echo: true, messagePack, seconds, rate: echoPeak.PerSecond / 2, cancellationToken);
                 report.Append(Row("echo (ceiling)", protocol, "half of peak", echoHalf));
             }
@@ -92,18 +97,18 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 Result peak;
                 // Stopped before the next run: a server left running would still be writing its history backlog
                 // into the half-of-peak measurement.
-                await using (var server = await BenchServer.StartAsync(await settings()))
+                await using (var server = await ServerProcess.StartAsync(await settings(), cancellationToken))
                 {
                     peak = await RunLoadAsync(server, echo: false, messagePack, seconds, rate: null, cancellationToken);
                 }
                 report.Append(Row(name, protocol, "peak", peak));
                 Result half;
-                await using (var halfServer = await BenchServer.StartAsync(await settings()))
+                await using (var halfServer = await ServerProcess.StartAsync(await settings(), cancellationToken))
                 {
                     half = await RunLoadAsync(halfServer, echo: false, messagePack, seconds, rate: peak.PerSecond / 2, cancellationToken);
                 }
                 report.Append(Row(name, protocol, "half of peak", half));
-                await using (var quarterServer = await BenchServer.StartAsync(await settings()))
+                await using (var quarterServer = await ServerProcess.StartAsync(await settings(), cancellationToken))
                 {
                     // Where the knee is: the same open loop at a quarter of the peak.
                     report.Append(Row(name, protocol, "quarter of peak", await RunLoadAsync(quarterServer, echo: false, messagePack, seconds, rate: peak.PerSecond / 4, cancellationToken)));
@@ -115,14 +120,16 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         }
 
         var idleMemory = idle > 0 ? await IdleMemoryAsync(idle, cancellationToken) : "";
+        report.Replace("{gc}", gc);
         report.Append(CultureInfo.InvariantCulture, $"\nLoad average when the run began: {load}, when it ended: {File.ReadAllText("/proc/loadavg").Split(' ')[0]} (the machine's 2 cores are shared with other builds and tests). ")
             .Append("A claim is answered and announced to the 10 players of its game (11 messages out), an echo only answered (1 message), ")
             .Append("and the clients that read all of them run on the same cores.\n\n")
             .Append("Peak rows are a closed loop (each player sends its next call when the last is answered), so their latency is queueing at saturation. ")
             .Append("Half-of-peak rows are an open loop: each player has a fixed schedule (one call every 1000/rate s, a random phase per player) and ")
             .Append("p50/p99 are measured **from the scheduled send time**, so a call that starts late because the one before it was slow counts its wait ")
-            .Append("(no coordinated omission); \"p99 sent\" is from the actual send. CPU and allocation are per call for the whole process ")
-            .Append("(server and clients); GC pause is the total for the run.\n\n")
+            .Append("(no coordinated omission); \"p99 sent\" is from the actual send. Every row has a new server process, warmed up by ")
+            .Append($"{WarmupCalls} unmeasured calls per player; CPU and allocation are per call, for the server process (its own counters, read ")
+            .Append("before and after the measured window) and the client process apart; GC pause is the total for the run.\n\n")
             .Append(aims)
             .Append('\n').Append(Findings)
             .Append('\n').Append(idleMemory);
@@ -144,6 +151,35 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     /// <summary>What earlier runs of this suite found (fixed text: the figures above are the ones of this run).</summary>
     private const string Findings = """
+        ### Round two: the server in its own process (2026-11-29 19:27–19:47 UTC, nobody else on the machine)
+
+        Before (quiet run of 19:11 UTC, server and clients in one process, workstation GC): Redis claims at 42%
+        (MessagePack) / 23% (JSON) of the echo rate; p99 at half of peak 33–98 ms, at a quarter 14–20 ms.
+
+        - **Where the cycles go.** Peak rows of five runs (load average 2.3–6.2; with nobody else on the machine, the
+          load is this benchmark's own threads): the server spends 71–101 µs of CPU per claim and the clients 31–57 µs;
+          an echo costs 21–30 µs on the server and 18–28 µs in the clients. A claim is 3–4× an echo on the server: one
+          invocation and its answer, then ten `CellClaimed` frames to ten sockets, the group commit and the history.
+        - **Half of peak is still saturated.** In the open loop the server's CPU per claim goes to 139–188 µs and the
+          clients' to 65–106 µs (every frame is its own write and wake-up; the closed loop coalesces them). At half the
+          peak rate that is (160 + 85 µs) × 8,000/s ≈ 1.9 of the 2 cores, so calls queue: p99 98–153 ms. At a
+          quarter of peak p99 is 17–41 ms and p50 2–5 ms. The aim's p99 is a question of CPU per claim on 2 cores
+          shared with the clients, not of the store (in-memory and Redis rows are alike).
+        - **GC.** The server runs server GC (the Web SDK's `System.GC.Server`, confirmed by the server process) and
+          pauses 1.5–3.5% of a run; the clients' workstation GC pauses 7–11% (400–900 ms per 6–8 s), and the driver's
+          clocks stop with it, so part of every p99 is the client's own pauses. The server allocates 9–13 KiB per claim
+          at peak and 23–30 KiB at half of peak (an echo: 4 KiB); sampled (`GG_BENCH_ALLOCS=1`, the server samples
+          itself), byte arrays are 40–60% (SignalR and Kestrel buffers per frame) and the SQLite history's EF Core
+          parameters about 6% (in-memory store).
+        - **Tried, not kept.** Kestrel's `UnsafePreferInlineScheduling` (`GG_BENCH_INLINE=1`, three runs A/B/A, load
+          2.6–6.2): peak server CPU per claim 71–89 µs against 88–93 µs, allocation 9.1–9.8 against 11.7–12.4 KiB, the
+          half-of-peak p99 unchanged within the noise (98–137 against 107–150 ms); it runs hub code on the socket
+          threads, where one slow call stalls every connection of that thread, too big a risk for 5–10% CPU.
+          `DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1` (`GG_BENCH_SERVER_ENV`): no change beyond the noise.
+        - **Server GC without DATAS** (`DOTNET_GCDynamicAdaptationMode=0`, A/B at 19:45–19:47, load 2.8–5.9): 1–8
+          server GCs per row instead of 9–23, pauses 7–93 ms instead of 36–180 ms per 6 s (about 1% of the run), same CPU
+          per claim and p99 within the noise; not adopted (the .NET default, and a bigger heap per core).
+
         ### Before this work
 
         The run of 2026-11-29 17:40 UTC (load average 1.68, the old driver: open loop measured from the actual send,
@@ -201,10 +237,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     private static string Row(string name, string protocol, string load, Result r) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {protocol} | {load} | {r.PerSecond:F0} | {r.P50:F2} | {r.P99:F2} | {r.P99Sent:F2} | {r.CpuMicrosPerCall:F0} | {r.KiBPerCall:F1} | {r.Collections} ({r.Gen2}) | {r.GcPauseMs:F0} |\n");
+            $"| {name} | {protocol} | {load} | {r.PerSecond:F0} | {r.P50:F2} | {r.P99:F2} | {r.P99Sent:F2} | {r.Server.CpuMicros:F0} | {r.Client.CpuMicros:F0} | {r.Server.KiB:F1} | {r.Client.KiB:F1} | {r.Server.Collections} ({r.Server.Gen2}) | {r.Server.GcPauseMs:F0} | {r.Client.GcPauseMs:F0} |\n");
 
     /// <summary>Connects every player, joins the games, then measures claims (or echoes) for the given time.</summary>
-    private static async Task<Result> RunLoadAsync(BenchServer server, bool echo, bool messagePack, int seconds, double? rate, CancellationToken cancellationToken)
+    private static async Task<Result> RunLoadAsync(ServerProcess server, bool echo, bool messagePack, int seconds, double? rate, CancellationToken cancellationToken)
     {
         var players = new List<(HubConnection Connection, int Game, int Index)>();
         try
@@ -214,7 +250,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             {
                 for (var p = 0; p < PlayersPerGame; p++)
                 {
-                    players.Add((Connect(server, echo ? "/hubs/echo" : GameHub.Path, $"p{p}", messagePack), g, p));
+                    players.Add((Connect(server.BaseUrl, echo ? "/hubs/echo" : GameHub.Path, $"p{p}", messagePack), g, p));
                 }
             }
             foreach (var batch in players.Chunk(50))
@@ -229,16 +265,23 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 }
             }
 
-            var stopAt = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+            // Warm-up, not measured: every row has a new server process, and a production server is long past its
+            // JIT tiering and pool growth. The warm-up claims take the top cells, which the measured loop leaves alone.
+            await Task.WhenAll(players.Select(p => Task.Run(async () =>
+            {
+                for (var i = 0; i < WarmupCalls; i++)
+                {
+                    var cell = (BoardSize * BoardSize) - ((i + 1) * PlayersPerGame) + p.Index;
+                    await CallAsync(p.Connection, echo, cell, cancellationToken);
+                }
+            }, cancellationToken)));
+
             var interval = rate is { } r ? (long)(players.Count / r * Stopwatch.Frequency) : 0;
-            var process = Process.GetCurrentProcess();
-            var cpuBefore = process.TotalProcessorTime;
-            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
-            var pauseBefore = GC.GetTotalPauseDuration();
-            var collectionsBefore = GC.CollectionCount(0);
-            var gen2Before = GC.CollectionCount(2);
+            var serverBefore = await server.CountersAsync(cancellationToken);
+            var clientBefore = Counters.OfThisProcess();
             using var allocations = Environment.GetEnvironmentVariable("GG_BENCH_ALLOCS") == "1" ? new AllocationSampler() : null;
             var started = Stopwatch.GetTimestamp();
+            var stopAt = started + (long)(seconds * Stopwatch.Frequency);
             var latencies = await Task.WhenAll(players.Select(p => Task.Run(async () =>
             {
                 var fromScheduled = new List<double>(1024);
@@ -246,7 +289,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 var cell = p.Index;
                 // Open loop: a fixed schedule per player with a random phase, so the players' sends are spread evenly.
                 var scheduled = started + (long)(Random.Shared.NextDouble() * interval);
-                while (Stopwatch.GetTimestamp() < stopAt && cell < BoardSize * BoardSize)
+                while (Stopwatch.GetTimestamp() < stopAt && cell < (BoardSize * BoardSize) - (WarmupCalls * PlayersPerGame))
                 {
                     if (interval > 0)
                     {
@@ -257,14 +300,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                         }
                     }
                     var sent = Stopwatch.GetTimestamp();
-                    if (echo)
-                    {
-                        await p.Connection.InvokeAsync<int>("Echo", cell / BoardSize, cell % BoardSize, cancellationToken);
-                    }
-                    else
-                    {
-                        await p.Connection.InvokeAsync<CellClaimed>("ClaimCell", cell / BoardSize, cell % BoardSize, cancellationToken);
-                    }
+                    await CallAsync(p.Connection, echo, cell, cancellationToken);
                     var done = Stopwatch.GetTimestamp();
                     fromSent.Add(Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds);
                     // The closed loop has no schedule: its send time is the schedule.
@@ -276,7 +312,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             }, cancellationToken)));
             var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
             allocations?.Print(echo ? "echo" : "claims", rate is null ? "peak" : "open loop");
-            process.Refresh();
+            var client = Counters.OfThisProcess() - clientBefore;
+            var serverCounters = await server.CountersAsync(cancellationToken) - serverBefore;
             var all = latencies.SelectMany(l => l.fromScheduled).Order().ToArray();
             var sentAll = latencies.SelectMany(l => l.fromSent).Order().ToArray();
             var calls = Math.Max(1, all.Length);
@@ -285,11 +322,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 Percentile(all, 0.50),
                 Percentile(all, 0.99),
                 Percentile(sentAll, 0.99),
-                (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / calls,
-                (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / 1024.0 / calls,
-                GC.CollectionCount(0) - collectionsBefore,
-                GC.CollectionCount(2) - gen2Before,
-                (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds);
+                serverCounters.PerCall(calls),
+                client.PerCall(calls));
         }
         finally
         {
@@ -299,6 +333,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             }
         }
     }
+
+    private static Task CallAsync(HubConnection connection, bool echo, int cell, CancellationToken cancellationToken) => echo
+        ? connection.InvokeAsync<int>("Echo", cell / BoardSize, cell % BoardSize, cancellationToken)
+        : connection.InvokeAsync<CellClaimed>("ClaimCell", cell / BoardSize, cell % BoardSize, cancellationToken);
 
     /// <summary>Starts the game server as a process of its own and measures its resident memory before and after opening idle connections.</summary>
     private static async Task<string> IdleMemoryAsync(int count, CancellationToken cancellationToken)
@@ -336,7 +374,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 }
             }
             // Warm the server up (JIT, SignalR, pools) with a few connections before the baseline.
-            var server = new BenchServer(null, $"http://127.0.0.1:{port}");
+            var server = $"http://127.0.0.1:{port}";
             var warm = Enumerable.Range(0, 20).Select(i => Connect(server, GameHub.Path, $"warm{i}", false)).ToList();
             await Task.WhenAll(warm.Select(c => c.StartAsync(cancellationToken)));
             await Task.WhenAll(warm.Select(c => c.DisposeAsync().AsTask()));
@@ -410,10 +448,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         return 0;
     }
 
-    private static HubConnection Connect(BenchServer server, string path, string player, bool messagePack)
+    private static HubConnection Connect(string baseUrl, string path, string player, bool messagePack)
     {
         var token = GameAuth.CreateToken(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)), player, DateTimeOffset.UtcNow);
-        var builder = new HubConnectionBuilder().WithUrl(server.BaseUrl + path, o =>
+        var builder = new HubConnectionBuilder().WithUrl(baseUrl + path, o =>
         {
             o.AccessTokenProvider = () => Task.FromResult<string?>(token);
             o.SkipNegotiation = true;
@@ -457,10 +495,179 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     }
 
     /// <summary>P50/P99 from the scheduled send time (open loop) or the send time (closed loop); P99Sent from the actual send.</summary>
-    private readonly record struct Result(double PerSecond, double P50, double P99, double P99Sent, double CpuMicrosPerCall, double KiBPerCall, int Collections, int Gen2, double GcPauseMs);
+    private readonly record struct Result(double PerSecond, double P50, double P99, double P99Sent, PerCall Server, PerCall Client);
 
-    /// <summary>The game server in this process, with the echo hub mapped beside the game hub.</summary>
-    private sealed class BenchServer(WebApplication? app, string baseUrl, string? sqliteFile = null) : IAsyncDisposable
+    /// <summary>What one process spent during a run, per call (CPU, allocation) and in total (collections, GC pause).</summary>
+    private readonly record struct PerCall(double CpuMicros, double KiB, int Collections, int Gen2, double GcPauseMs);
+
+    /// <summary>A process's cumulative CPU, allocation and GC counters; the server process reports its own on request.</summary>
+    private readonly record struct Counters(TimeSpan Cpu, long Allocated, int Collections, int Gen2, TimeSpan Pause)
+    {
+        public const string Prefix = "COUNTERS ";
+
+        public static Counters OfThisProcess()
+        {
+            using var process = Process.GetCurrentProcess();
+            return new(process.TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        }
+
+        public static Counters Parse(string line)
+        {
+            var f = line[Prefix.Length..].Split(' ').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            return new(TimeSpan.FromTicks(f[0]), f[1], (int)f[2], (int)f[3], TimeSpan.FromTicks(f[4]));
+        }
+
+        public static Counters operator -(Counters a, Counters b) =>
+            new(a.Cpu - b.Cpu, a.Allocated - b.Allocated, a.Collections - b.Collections, a.Gen2 - b.Gen2, a.Pause - b.Pause);
+
+        public string Format() => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Cpu.Ticks} {Allocated} {Collections} {Gen2} {Pause.Ticks}");
+
+        public PerCall PerCall(int calls) => new(Cpu.TotalMicroseconds / calls, Allocated / 1024.0 / calls, Collections, Gen2, Pause.TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// The hidden mode <c>serve-gameserver [key=value ...]</c>: hosts <see cref="BenchServer"/> with those settings,
+    /// prints "URL &lt;address&gt; gc=&lt;mode&gt;", answers each "counters" line on stdin with this process's
+    /// <see cref="Counters"/>, and stops the server (letting its history drain, as in production) at "stop" or end of input.
+    /// </summary>
+    public static async Task<int> ServeAsync(string[] args)
+    {
+        var settings = args.Select(a => a.Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1], StringComparer.Ordinal);
+        await using (var server = await BenchServer.StartAsync(settings))
+        {
+            Console.WriteLine($"URL {server.BaseUrl} gc={(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
+            AllocationSampler? allocations = null;
+            while (await Console.In.ReadLineAsync() is { } line && line != "stop")
+            {
+                if (line == "counters")
+                {
+                    // With GG_BENCH_ALLOCS=1 the server samples its own allocations between two counter readings.
+                    allocations?.Print("server", "since the last reading");
+                    allocations?.Dispose();
+                    allocations = Environment.GetEnvironmentVariable("GG_BENCH_ALLOCS") == "1" ? new AllocationSampler() : null;
+                    Console.WriteLine(Counters.OfThisProcess().Format());
+                }
+            }
+            allocations?.Dispose();
+        }
+        Console.WriteLine("STOPPED");
+        return 0;
+    }
+
+    /// <summary>
+    /// The benchmark's server as production runs it: a process of its own, started with the game server's own
+    /// runtimeconfig (the Web SDK's <c>System.GC.Server</c>), so its GC and CPU are apart from the clients'.
+    /// </summary>
+    private sealed class ServerProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _errors = new();
+
+        private ServerProcess(Process process)
+        {
+            _process = process;
+        }
+
+        public string BaseUrl { get; private set; } = "";
+
+        public string GcMode { get; private set; } = "";
+
+        public static async Task<ServerProcess> StartAsync(Dictionary<string, string?> settings, CancellationToken cancellationToken)
+        {
+            var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[] { "exec", "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, "GridGame.GameServer.runtimeconfig.json"), Path.Combine(AppContext.BaseDirectory, "GridGame.Benchmarks.dll"), "serve-gameserver" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+            foreach (var (key, value) in settings)
+            {
+                info.ArgumentList.Add($"{key}={value}");
+            }
+            // Diagnostics: GG_BENCH_SERVER_ENV="DOTNET_GCgen0size=0x4000000 ..." sets variables for the server process only.
+            foreach (var pair in (Environment.GetEnvironmentVariable("GG_BENCH_SERVER_ENV") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var kv = pair.Split('=', 2);
+                info.Environment[kv[0]] = kv[1];
+            }
+            var server = new ServerProcess(Process.Start(info)!);
+            server._process.ErrorDataReceived += (_, e) =>
+            {
+                lock (server._errors)
+                {
+                    server._errors.AppendLine(e.Data);
+                }
+            };
+            server._process.BeginErrorReadLine();
+            try
+            {
+                var url = (await server.ReadLineAsync("URL ", cancellationToken)).Split(' ');
+                server.BaseUrl = url[1];
+                server.GcMode = url[2]["gc=".Length..];
+                return server;
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async Task<Counters> CountersAsync(CancellationToken cancellationToken)
+        {
+            await _process.StandardInput.WriteLineAsync("counters".AsMemory(), cancellationToken);
+            await _process.StandardInput.FlushAsync(cancellationToken);
+            return Counters.Parse(await ReadLineAsync(Counters.Prefix, cancellationToken));
+        }
+
+        /// <summary>The next stdout line that starts with <paramref name="prefix"/> (the server's warnings go to stdout too), within 60 s.</summary>
+        private async Task<string> ReadLineAsync(string prefix, CancellationToken cancellationToken)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            while (await _process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                if (line.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return line;
+                }
+                Console.Error.WriteLine("server: " + line);
+            }
+            string errors;
+            lock (_errors)
+            {
+                errors = _errors.ToString();
+            }
+            throw new InvalidOperationException($"the server process ended before printing '{prefix.Trim()}': {errors}");
+        }
+
+        /// <summary>Stops the server and waits for its process to end, so no run overlaps the next (killed if it takes over 60 s).</summary>
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    await _process.StandardInput.WriteLineAsync("stop");
+                    await _process.StandardInput.FlushAsync();
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                    await _process.StandardOutput.ReadToEndAsync(timeout.Token);
+                    await _process.WaitForExitAsync(timeout.Token);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync(CancellationToken.None);
+            }
+            finally
+            {
+                _process.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The game server in this process (the hidden serve-gameserver mode), with the echo hub mapped beside the game hub.</summary>
+    private sealed class BenchServer(WebApplication app, string baseUrl, string sqliteFile) : IAsyncDisposable
     {
         public string BaseUrl { get; } = baseUrl;
 
@@ -489,6 +696,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             {
                 builder.Configuration.AddInMemoryCollection(config);
                 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+                if (Environment.GetEnvironmentVariable("GG_BENCH_INLINE") == "1")
+                {
+                    builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+                }
             });
             app.MapHub<EchoHub>("/hubs/echo");
             await app.StartAsync();
@@ -498,12 +709,9 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
         public async ValueTask DisposeAsync()
         {
-            if (app is not null)
-            {
-                await app.StopAsync();
-                await app.DisposeAsync();
-            }
-            foreach (var file in sqliteFile is null ? [] : new[] { sqliteFile, sqliteFile + "-wal", sqliteFile + "-shm" })
+            await app.StopAsync();
+            await app.DisposeAsync();
+            foreach (var file in new[] { sqliteFile, sqliteFile + "-wal", sqliteFile + "-shm" })
             {
                 File.Delete(file);
             }

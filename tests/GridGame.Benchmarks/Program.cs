@@ -8,6 +8,12 @@ var suites = typeof(IBenchmarkSuite).Assembly.GetTypes()
     .OrderBy(s => s.Name, StringComparer.Ordinal)
     .ToList();
 
+// Hidden mode: the game server (with the echo hub) in a process of its own, driven by the gameserver suite.
+if (args is ["serve-gameserver", ..])
+{
+    return await GameServerBenchmark.ServeAsync(args[1..]);
+}
+
 if (args.Length == 0)
 {
     Console.WriteLine("usage: GridGame.Benchmarks <suite|all> [suite args]");
