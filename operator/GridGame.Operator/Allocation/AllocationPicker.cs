@@ -3,7 +3,7 @@ using GridGame.Operator.Fleets;
 
 namespace GridGame.Operator.Allocation;
 
-/// <summary>A server pod as allocation sees it. A struct: the controller maps every Ready pod of a fleet per allocation.</summary>
+/// <summary>A server pod as allocation sees it. A struct: <see cref="ServerIndex"/> holds one per pod of every fleet.</summary>
 internal readonly record struct AllocatableServer(
     string Name,
     string Revision,
@@ -31,50 +31,29 @@ internal static class AllocationPicker
         var allocatedPerNode = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var s in all)
         {
-            if (s is { State: ServerState.Allocated or ServerState.Draining, NodeName: { } node })
+            if (Holding(s))
             {
-                allocatedPerNode[node] = allocatedPerNode.GetValueOrDefault(node) + 1;
+                allocatedPerNode[s.NodeName!] = allocatedPerNode.GetValueOrDefault(s.NodeName!) + 1;
             }
         }
-        return Order(all, allocatedPerNode, activeRevision, selector, scheduling);
-    }
-
-    /// <summary>
-    /// The same order when the caller already counted Allocated (and Draining) servers per node and passes only
-    /// the servers that may qualify: what the controller does so that a burst does not look at every pod twice.
-    /// </summary>
-    public static IReadOnlyList<AllocatableServer> Order(
-        IEnumerable<AllocatableServer> servers,
-        IReadOnlyDictionary<string, int> allocatedPerNode,
-        string activeRevision,
-        LabelSelectorMatcher selector,
-        SchedulingStrategy scheduling)
-    {
-        var sign = Sign(scheduling);
-        var list = servers.Where(s => Qualifies(s, activeRevision, selector)).ToList();
-        list.Sort((a, b) => Compare(a, b, allocatedPerNode, sign));
+        var list = all.Where(s => Allocatable(s) && s.Revision == activeRevision && selector.Matches(s.Labels)).ToList();
+        list.Sort((a, b) => CompareNodes(a.NodeName!, b.NodeName!, allocatedPerNode, scheduling) is var byNode and not 0
+            ? byNode
+            : string.CompareOrdinal(a.Name, b.Name));
         return list;
     }
 
-    private static int Sign(SchedulingStrategy scheduling) => scheduling == SchedulingStrategy.Packed ? -1 : 1;
+    /// <summary>Ready, not terminating and on a node: a server a session may be given (if its revision and labels fit).</summary>
+    public static bool Allocatable(in AllocatableServer s) => s is { State: ServerState.Ready, IsReady: true, Terminating: false, NodeName: not null };
 
-    private static bool Qualifies(in AllocatableServer s, string activeRevision, LabelSelectorMatcher selector) =>
-        s is { State: ServerState.Ready, IsReady: true, Terminating: false, NodeName: not null }
-        && s.Revision == activeRevision
-        && selector.Matches(s.Labels);
+    /// <summary>Allocated or Draining on a node: a server that counts towards its node's load.</summary>
+    public static bool Holding(in AllocatableServer s) => s is { State: ServerState.Allocated or ServerState.Draining, NodeName: not null };
 
-    /// <summary>Packed: most Allocated on the node first (Distributed: fewest); then node name, then pod name.</summary>
-    private static int Compare(in AllocatableServer a, in AllocatableServer b, IReadOnlyDictionary<string, int> allocatedPerNode, int sign)
+    /// <summary>Packed: the node with most Allocated servers first (Distributed: fewest); then by node name.</summary>
+    public static int CompareNodes(string a, string b, IReadOnlyDictionary<string, int> allocatedPerNode, SchedulingStrategy scheduling)
     {
-        if (!string.Equals(a.NodeName, b.NodeName, StringComparison.Ordinal))
-        {
-            var byLoad = (sign * allocatedPerNode.GetValueOrDefault(a.NodeName ?? "")).CompareTo(sign * allocatedPerNode.GetValueOrDefault(b.NodeName ?? ""));
-            if (byLoad != 0)
-            {
-                return byLoad;
-            }
-            return string.CompareOrdinal(a.NodeName, b.NodeName);
-        }
-        return string.CompareOrdinal(a.Name, b.Name);
+        var sign = scheduling == SchedulingStrategy.Packed ? -1 : 1;
+        var byLoad = (sign * allocatedPerNode.GetValueOrDefault(a)).CompareTo(sign * allocatedPerNode.GetValueOrDefault(b));
+        return byLoad != 0 ? byLoad : string.CompareOrdinal(a, b);
     }
 }

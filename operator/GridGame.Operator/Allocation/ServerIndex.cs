@@ -7,7 +7,7 @@ namespace GridGame.Operator.Allocation;
 /// Every fleet's servers, kept in allocation order as pods change, so that picking a server costs the few nodes
 /// and candidates it looks at rather than a pass over the whole fleet (issue 7's throughput). Per fleet it holds the
 /// Allocated (and Draining) count of each node and the allocatable servers by revision, node and name; <see cref="Best"/>
-/// returns exactly what <see cref="AllocationPicker.Order"/> would put first. Pure: the session controller feeds it
+/// returns exactly what <see cref="AllocationPicker.Candidates"/> would put first. Pure: the session controller feeds it
 /// from the pod cache.
 /// </summary>
 internal sealed class ServerIndex
@@ -71,7 +71,7 @@ internal sealed class ServerIndex
     }
 
     /// <summary>
-    /// The first <paramref name="count"/> servers of <see cref="AllocationPicker.Order"/> for one fleet: Ready servers of
+    /// The first <paramref name="count"/> servers of <see cref="AllocationPicker.Candidates"/> for one fleet: Ready servers of
     /// <paramref name="revision"/> matching <paramref name="selector"/>, nodes ordered by their Allocated count (most
     /// first when Packed, fewest when Distributed) then by name, servers by name. <paramref name="skip"/> leaves out
     /// pods (by key) that are being reserved by someone else.
@@ -79,7 +79,6 @@ internal sealed class ServerIndex
     public IReadOnlyList<Entry> Best(string fleet, string revision, LabelSelectorMatcher selector, SchedulingStrategy scheduling, int count, Func<string, bool>? skip = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        var sign = scheduling == SchedulingStrategy.Packed ? -1 : 1;
         var best = new List<Entry>(Math.Min(count, 64));
         lock (_gate)
         {
@@ -89,11 +88,7 @@ internal sealed class ServerIndex
             }
             var nodes = byNode.Keys.ToArray();
             var allocated = servers.AllocatedPerNode;
-            Array.Sort(nodes, (a, b) =>
-            {
-                var byLoad = (sign * allocated.GetValueOrDefault(a)).CompareTo(sign * allocated.GetValueOrDefault(b));
-                return byLoad != 0 ? byLoad : string.CompareOrdinal(a, b);
-            });
+            Array.Sort(nodes, (a, b) => AllocationPicker.CompareNodes(a, b, allocated, scheduling));
             foreach (var node in nodes)
             {
                 foreach (var entry in byNode[node].Values)
@@ -122,10 +117,6 @@ internal sealed class ServerIndex
         }
     }
 
-    private static bool Allocatable(AllocatableServer s) => s is { State: ServerState.Ready, IsReady: true, Terminating: false, NodeName: not null };
-
-    private static bool Holding(AllocatableServer s) => s is { State: ServerState.Allocated or ServerState.Draining, NodeName: not null };
-
     private void Remember(Entry entry)
     {
         if (!_fleets.TryGetValue(entry.Fleet, out var servers))
@@ -135,11 +126,11 @@ internal sealed class ServerIndex
         }
         servers.Pods++;
         var s = entry.Server;
-        if (Holding(s))
+        if (AllocationPicker.Holding(s))
         {
             servers.AllocatedPerNode[s.NodeName!] = servers.AllocatedPerNode.GetValueOrDefault(s.NodeName!) + 1;
         }
-        else if (Allocatable(s))
+        else if (AllocationPicker.Allocatable(s))
         {
             if (!servers.Ready.TryGetValue(s.Revision, out var byNode))
             {
@@ -159,7 +150,7 @@ internal sealed class ServerIndex
     {
         var servers = _fleets[entry.Fleet];
         var s = entry.Server;
-        if (Holding(s))
+        if (AllocationPicker.Holding(s))
         {
             var left = servers.AllocatedPerNode[s.NodeName!] - 1;
             if (left == 0)
@@ -171,7 +162,7 @@ internal sealed class ServerIndex
                 servers.AllocatedPerNode[s.NodeName!] = left;
             }
         }
-        else if (Allocatable(s))
+        else if (AllocationPicker.Allocatable(s))
         {
             var byNode = servers.Ready[s.Revision];
             var byName = byNode[s.NodeName!];

@@ -121,7 +121,7 @@ public sealed class ServerIndexTests
         index.Count.Should().Be(0);
     }
 
-    /// <summary>The index answers as the specification (<see cref="AllocationPicker.Order"/>) for random fleets and changes.</summary>
+    /// <summary>The index answers as the specification (<see cref="AllocationPicker.Candidates"/>) for random fleets and changes.</summary>
     [Theory]
     [InlineData(1, SchedulingStrategy.Packed)]
     [InlineData(2, SchedulingStrategy.Distributed)]
