@@ -91,7 +91,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         }
         if (sub == "log")
         {
-            await PodLogProxy.ServeAsync(context, store, api.Namespace!, api.Name!).ConfigureAwait(false);
+            await PodLogProxy.ServeAsync(context, store, type, api.Namespace!, api.Name!).ConfigureAwait(false);
             return;
         }
         switch (request.Method)

@@ -26,12 +26,12 @@ internal static class PodLogProxy
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
-    /// <summary>kubeadm's <c>--kubelet-preferred-address-types</c>: node names do not resolve here.</summary>
     private static readonly string[] ContainerLists = ["containers", "initContainers", "ephemeralContainers"];
 
+    /// <summary>kubeadm's <c>--kubelet-preferred-address-types</c>: node names do not resolve here.</summary>
     private static readonly string[] AddressTypes = ["InternalIP", "ExternalIP", "Hostname"];
 
-    public static async Task ServeAsync(HttpContext context, ClusterStore store, string ns, string name)
+    public static async Task ServeAsync(HttpContext context, ClusterStore store, ResourceType pods, string ns, string name)
     {
         if (context.Request.Method != "GET")
         {
@@ -47,7 +47,6 @@ internal static class PodLogProxy
             throw ApiException.Invalid("PodLogOptions", "", name,
                 [.. invalid.Select(e => e.Value is null ? FieldError.Forbidden(e.Field, e.Detail) : FieldError.Invalid(e.Field, e.Value, e.Detail))]);
         }
-        var pods = store.FindType("", "v1", "pods")!;
         var pod = store.Get(pods.StorageKey, ns, name)?.Object ?? throw ApiException.NotFound("pods", "", name);
         var container = Container(pod, name, context.Request.Query["container"]);
         var nodeName = (string?)pod["spec"]?["nodeName"];
