@@ -70,7 +70,8 @@ internal sealed class ResourceApi(Kubernetes client)
 
     internal static RawWatchEvent<T> ParseWatchLine<T>(string line)
     {
-        // One pass straight into T for the usual events; only an ERROR line (its object is a Status) is read again.
+        // One pass straight into T for the usual events; the untyped envelope is read once more only for an ERROR
+        // line (its object is a Status) or a line whose object does not fit T.
         TypedWatchEnvelope<T>? typed = null;
         try
         {
@@ -80,7 +81,8 @@ internal sealed class ResourceApi(Kubernetes client)
         {
             // A Status that does not fit T: read below as the error it should be.
         }
-        var type = (typed?.Type ?? KubernetesJson.Deserialize<WatchEnvelope>(line).Type) switch
+        var envelope = typed is null or { Type: "ERROR" } ? KubernetesJson.Deserialize<WatchEnvelope>(line) : null;
+        var type = (typed?.Type ?? envelope!.Type) switch
         {
             "ADDED" => WatchEventType.Added,
             "MODIFIED" => WatchEventType.Modified,
@@ -90,7 +92,7 @@ internal sealed class ResourceApi(Kubernetes client)
             var other => throw new InvalidDataException($"unknown watch event type '{other}'"),
         };
         return type == WatchEventType.Error
-            ? new RawWatchEvent<T>(type, default, KubernetesJson.Deserialize<V1Status>(KubernetesJson.Deserialize<WatchEnvelope>(line).Object))
+            ? new RawWatchEvent<T>(type, default, KubernetesJson.Deserialize<V1Status>(envelope!.Object))
             : typed is null
                 ? throw new InvalidDataException("a watch event whose object could not be read")
                 : new RawWatchEvent<T>(type, typed.Object, null);
