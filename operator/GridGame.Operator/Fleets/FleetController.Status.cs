@@ -67,11 +67,7 @@ internal sealed partial class FleetController
                 : WellKnown.FleetReasons.AtMinReplicas;
             conditions = Conditions.Set(conditions, WellKnown.FleetConditions.ScalingLimited, scaling.Limited, limitReason, $"{scaling.Reason}: {scaling.Message}", now, generation);
         }
-        foreach (var condition in rollout?.Conditions ?? [])
-        {
-            conditions = Conditions.Set(conditions, condition.Type, condition.Status, condition.Reason, condition.Message, now, generation);
-        }
-        status.Conditions = conditions;
+        status.Conditions = SetRolloutConditions(conditions, rollout, now, generation);
 
         if (SameStatus(fleet.Status, status))
         {
@@ -111,16 +107,23 @@ internal sealed partial class FleetController
         };
     }
 
+    /// <summary>The conditions the rollout owns (`Progressing`, `RolloutFailed`) set on <paramref name="conditions"/>.</summary>
+    private static IList<V1Condition>? SetRolloutConditions(IList<V1Condition>? conditions, RolloutDecision? rollout, DateTimeOffset now, long? generation)
+    {
+        foreach (var condition in rollout?.Conditions ?? [])
+        {
+            conditions = Conditions.Set(conditions, condition.Type, condition.Status, condition.Reason, condition.Message, now, generation);
+        }
+        return conditions;
+    }
+
     /// <summary>Writes the promotion (revisions, rollout, its conditions) at once, ahead of the deletes it causes.</summary>
     private async Task<GameFleet> WriteRolloutAsync(GameFleet fleet, RolloutDecision rollout, CancellationToken cancellationToken)
     {
         var status = CopyStatus(fleet.Status);
         ApplyRollout(status, rollout.Active, rollout);
         var now = _setup.Time.GetUtcNow();
-        foreach (var condition in rollout.Conditions)
-        {
-            status.Conditions = Conditions.Set(status.Conditions, condition.Type, condition.Status, condition.Reason, condition.Message, now, fleet.Metadata.Generation);
-        }
+        status.Conditions = SetRolloutConditions(status.Conditions, rollout, now, fleet.Metadata.Generation);
         var response = await PatchStatusAsync(fleet, status, cancellationToken).ConfigureAwait(false);
         var updated = GameFleetDefaults.Apply(Clone(response));
         _lastStatusWrite[ObjectKey.Of(fleet)] = now;

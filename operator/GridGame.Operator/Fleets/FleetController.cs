@@ -22,10 +22,11 @@ internal sealed partial class FleetController : IController
 {
     private const int WriteConcurrency = 32;
     private static readonly TimeSpan SafetyResync = TimeSpan.FromMinutes(5);
+    private static readonly IReadOnlyDictionary<string, CrashLoopState> NoCrashLoops = new Dictionary<string, CrashLoopState>();
 
     private readonly ConcurrentDictionary<string, AutoscalerState> _autoscaler = new(StringComparer.Ordinal);
-    /// <summary>Keyed <c>namespace/fleet#revision</c>.</summary>
-    private readonly ConcurrentDictionary<string, CrashLoopState> _crashLoops = new(StringComparer.Ordinal);
+    /// <summary>Per fleet, the back-off of each revision it keeps: blue and green fail (or not) on their own.</summary>
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, CrashLoopState>> _crashLoops = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastPass = new(StringComparer.Ordinal);
 
     /// <summary>The shortest time between two full passes over one fleet.</summary>
@@ -76,10 +77,7 @@ internal sealed partial class FleetController : IController
         if (cached is null)
         {
             _autoscaler.TryRemove(key, out _);
-            foreach (var loop in _crashLoops.Keys.Where(k => k.StartsWith(key + "#", StringComparison.Ordinal)))
-            {
-                _crashLoops.TryRemove(loop, out _);
-            }
+            _crashLoops.TryRemove(key, out _);
             _lastStatusWrite.TryRemove(key, out _);
             _lastPass.TryRemove(key, out _);
             _setup.Expectations.Forget(key);
@@ -147,6 +145,7 @@ internal sealed partial class FleetController : IController
             }
         }
 
+        var crashLoops = _crashLoops.GetValueOrDefault(key) ?? NoCrashLoops;
         var health = new HealthSettings(TimeSpan.FromSeconds(spec.Health!.UnhealthyAfterSeconds ?? 30), spec.Health.MaxRestarts ?? 3);
         RolloutDecision? rollout = null;
         var active = fleet.Status?.ActiveRevision is { Length: > 0 } recorded ? recorded : specRevision;
@@ -166,7 +165,7 @@ internal sealed partial class FleetController : IController
                 observed,
                 health.MaxRestarts,
                 now,
-                GreenCrashLooping: specRevision != active && CrashLoopBackoff.IsCrashLooping(_crashLoops.GetValueOrDefault(CrashKey(key, specRevision)), specRevision)));
+                GreenCrashLooping: specRevision != active && CrashLoopBackoff.IsCrashLooping(crashLoops.GetValueOrDefault(specRevision), specRevision)));
             active = rollout.Active;
             if (rollout.Promoted)
             {
@@ -187,30 +186,31 @@ internal sealed partial class FleetController : IController
             health,
             observed,
             now,
-            CreatesAllowed: now >= CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(CrashKey(key, active)), active),
+            CreatesAllowed: now >= CrashLoopBackoff.NextCreateAt(crashLoops.GetValueOrDefault(active), active),
             Deletion: deletion,
             Green: green,
-            GreenCreatesAllowed: green is null || now >= CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(CrashKey(key, green)), green)));
+            GreenCreatesAllowed: green is null || now >= CrashLoopBackoff.NextCreateAt(crashLoops.GetValueOrDefault(green), green)));
 
         var keptRevisions = new[] { active, green }.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        foreach (var loop in _crashLoops.Keys.Where(k => k.StartsWith(key + "#", StringComparison.Ordinal) && !keptRevisions.Contains(k[(key.Length + 1)..])))
-        {
-            // A revision no longer kept (failed, superseded, replaced) needs no back-off.
-            _crashLoops.TryRemove(loop, out _);
-        }
+        // Only the kept revisions carry over: one no longer kept (failed, superseded, replaced) needs no back-off.
+        var nextLoops = new Dictionary<string, CrashLoopState>(StringComparer.Ordinal);
         foreach (var kept in keptRevisions)
         {
             var failures = plan.Deletes.Count(d => d.Reason == DeletionReason.Unhealthy && d.Pod.Revision == kept);
-            var crashKey = CrashKey(key, kept);
-            if (CrashLoopBackoff.Record(_crashLoops.GetValueOrDefault(crashKey), kept, failures, now) is { } updated)
+            if (CrashLoopBackoff.Record(crashLoops.GetValueOrDefault(kept), kept, failures, now) is { } updated)
             {
-                _crashLoops[crashKey] = updated;
-            }
-            else
-            {
-                _crashLoops.TryRemove(crashKey, out _);
+                nextLoops[kept] = updated;
             }
         }
+        if (nextLoops.Count > 0)
+        {
+            _crashLoops[key] = nextLoops;
+        }
+        else
+        {
+            _crashLoops.TryRemove(key, out _);
+        }
+        crashLoops = nextLoops;
 
         var byName = pods.ToDictionary(p => p.Metadata.Name, StringComparer.Ordinal);
         await DeleteAsync(fleet, plan.Deletes, byName, cancellationToken).ConfigureAwait(false);
@@ -235,7 +235,7 @@ internal sealed partial class FleetController : IController
             return ReconcileResult.Done;
         }
 
-        var backingOff = CrashLoopBackoff.IsCrashLooping(_crashLoops.GetValueOrDefault(CrashKey(key, active)), active);
+        var backingOff = CrashLoopBackoff.IsCrashLooping(crashLoops.GetValueOrDefault(active), active);
         var statusDeferred = await WriteStatusAsync(fleet, active, rollout, replicas, plan, scaling, backingOff, created < wanted, now, cancellationToken).ConfigureAwait(false);
         if (rollout is not null)
         {
@@ -245,7 +245,7 @@ internal sealed partial class FleetController : IController
         var recheck = Earliest(Earliest(Earliest(plan.RecheckAt, scaling?.RecheckAt), statusDeferred), rollout?.RecheckAt);
         foreach (var kept in keptRevisions)
         {
-            var blockedUntil = CrashLoopBackoff.NextCreateAt(_crashLoops.GetValueOrDefault(CrashKey(key, kept)), kept);
+            var blockedUntil = CrashLoopBackoff.NextCreateAt(crashLoops.GetValueOrDefault(kept), kept);
             if (deletion is null && blockedUntil > now)
             {
                 // Creations are held back: look again when the back-off ends.
@@ -259,9 +259,6 @@ internal sealed partial class FleetController : IController
         }
         return result;
     }
-
-    /// <summary>Crash loops are counted per revision: blue and green fail (or not) on their own.</summary>
-    private static string CrashKey(string fleetKey, string revision) => fleetKey + "#" + revision;
 
     private void RecordRolloutEvent(GameFleet fleet, RolloutEvent e)
     {

@@ -4,11 +4,7 @@ using GridGame.Crds;
 namespace GridGame.Operator.Fleets;
 
 /// <summary>The fleet's `spec.strategy.blueGreen` settings.</summary>
-internal sealed record BlueGreenSettings(bool AutoPromote, int ReadyPercent, TimeSpan ProgressDeadline)
-{
-    public static BlueGreenSettings Default { get; } = new(
-        GameFleetDefaults.AutoPromote, GameFleetDefaults.ReadyPercent, TimeSpan.FromSeconds(GameFleetDefaults.ProgressDeadlineSeconds));
-}
+internal sealed record BlueGreenSettings(bool AutoPromote, int ReadyPercent, TimeSpan ProgressDeadline);
 
 /// <summary>The rollout as the fleet's status last recorded it (the controller keeps no rollout state in memory).</summary>
 /// <param name="ActiveRevision">`status.activeRevision`; null for a fleet never reconciled.</param>
