@@ -163,7 +163,7 @@ internal sealed class GameRules
         private readonly HashSet<int> _cells = [];
         private readonly Dictionary<string, DateTimeOffset> _lastClaims = new(StringComparer.Ordinal);
 
-        public int FreeCells { get; private set; } = freeCells;
+        public int FreeCells => freeCells - _cells.Count;
 
         public bool Takes(int cell) => _cells.Contains(cell);
 
@@ -173,7 +173,6 @@ internal sealed class GameRules
         {
             _cells.Add(cell);
             _lastClaims[player] = now;
-            FreeCells--;
         }
     }
 

@@ -222,6 +222,7 @@ internal sealed class LiveGame : IDisposable
                 throw new HubException(StoreUnavailable, ex);
             }
             var finished = false;
+            var observed = ClaimsObserved();
             for (var i = 0; i < allowed.Count; i++)
             {
                 var request = allowed[i].Request;
@@ -238,7 +239,7 @@ internal sealed class LiveGame : IDisposable
                 // Started under the gate, so every connection gets the claims in order; awaited after it, so the next
                 // batch need not wait for this one's messages to reach ten sockets.
                 answers.Add((allowed[i], claimed, _hub.Clients.Group(Group).CellClaimed(claimed)));
-                if (ClaimsObserved())
+                if (observed)
                 {
                     changes.Add(Change(GameChangeKind.CellClaimed, request.Player));
                 }

@@ -40,13 +40,6 @@ internal interface IGameStore
     Task<long> HistoryLagAsync(CancellationToken cancellationToken);
 }
 
-internal static class GameStoreExtensions
-{
-    /// <summary>Atomically: takes the cell if free and the game in play, bumps the score and logs the event.</summary>
-    public static async Task<StoreClaim> ClaimAsync(this IGameStore store, GameEvent claim, int boardSize, CancellationToken cancellationToken) =>
-        (await store.ClaimAllAsync([claim], boardSize, cancellationToken).ConfigureAwait(false))[0];
-}
-
 /// <summary>The store's answer to a claim.</summary>
 internal readonly record struct StoreClaim(StoreClaimStatus Status, int Score);
 

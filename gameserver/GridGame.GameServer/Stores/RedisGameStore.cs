@@ -22,9 +22,7 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
     private readonly string _historyKey = prefix + ":history";
 
     // GetDatabase is cheap but not free; the multiplexer is one per process and its default database never changes.
-    private readonly IDatabase _db = redis.GetDatabase();
-
-    private IDatabase Db => _db;
+    private IDatabase Db { get; } = redis.GetDatabase();
 
     public string Name => "redis";
 

@@ -246,3 +246,10 @@ public sealed class RedisGameStoreTests : IAsyncLifetime
     private static GameEvent Claim(string id, long seq, string player, int row, int col) =>
         new(id, seq, GameEventType.Claimed, player, row, col, T0);
 }
+
+/// <summary>One claim on its own: a group commit of one.</summary>
+file static class GameStoreExtensions
+{
+    public static async Task<StoreClaim> ClaimAsync(this IGameStore store, GameEvent claim, int boardSize, CancellationToken cancellationToken) =>
+        (await store.ClaimAllAsync([claim], boardSize, cancellationToken))[0];
+}
