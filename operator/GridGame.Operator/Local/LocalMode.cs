@@ -74,16 +74,20 @@ internal sealed class LocalMode : IAsyncDisposable
         await InstallCrdsAsync(client, cancellationToken).ConfigureAwait(false);
 
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        var slot = LoopbackSlot.Acquire();
-        _parts.Add(slot);
+        // Process nodes listen on addresses of this run's own loopback slot; simulated ones keep their fake addresses.
+        IReadOnlyList<LocalNodeSpec>? processNodes = null;
+        if (options.Kubelet == KubeletKind.Process)
+        {
+            var slot = LoopbackSlot.Acquire();
+            _parts.Add(slot);
+            processNodes = [.. Enumerable.Range(0, options.Nodes).Select(i => new LocalNodeSpec($"local-node-{i}") { InternalIP = slot.NodeAddress(i), ExternalIP = slot.NodeAddress(i) })];
+        }
+
         var nodes = await LocalNodes.StartAsync(new LocalNodesOptions
         {
             Client = Api.ClientConfiguration(),
             NodeCount = options.Nodes,
-            // Process nodes listen on addresses of this run's own loopback slot; simulated ones keep their fake addresses.
-            Nodes = options.Kubelet == KubeletKind.Process
-                ? [.. Enumerable.Range(0, options.Nodes).Select(i => new LocalNodeSpec($"local-node-{i}") { InternalIP = slot.NodeAddress(i), ExternalIP = slot.NodeAddress(i) })]
-                : null,
+            Nodes = processNodes,
             Kind = options.Kubelet,
             Images = gameServer is null ? new Dictionary<string, IReadOnlyList<string>>() : new Dictionary<string, IReadOnlyList<string>> { ["*gridgame-gameserver*"] = gameServer },
             KubeconfigPath = Kubeconfig,
