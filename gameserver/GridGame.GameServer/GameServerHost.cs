@@ -26,6 +26,7 @@ internal static class GameServerHost
         })
             .Validate(o => o.Game.Validate() is null, "GridGame:Game is not a playable game: check boardSize (1-64), minPlayers, maxPlayers, durationSeconds, claimCooldownMs")
             .Validate(o => o.MaxMessageBytes >= 256 && o.RateLimit.Burst >= 1 && o.RateLimit.PerSecond > 0, "GridGame:MaxMessageBytes must be at least 256 and GridGame:RateLimit positive")
+            .Validate(o => o.ClaimAnnounceIntervalMs is >= 0 and <= 1000, "GridGame:ClaimAnnounceIntervalMs must be between 0 and 1000")
             .ValidateOnStart();
         configure?.Invoke(builder);
 

@@ -33,6 +33,12 @@ internal sealed class GameServerOptions
     /// <summary>The prefix of every Redis key of this server's games (servers sharing a Redis share the prefix).</summary>
     public string RedisPrefix { get; set; } = "gg";
 
+    /// <summary>
+    /// How often at most a game announces claims to its players (one <c>CellsClaimed</c> message per interval; a claim in a
+    /// quiet game goes out at once). 0 sends every batch at once. The claimer's own answer never waits for it.
+    /// </summary>
+    public int ClaimAnnounceIntervalMs { get; set; } = 50;
+
     /// <summary>How many history events are written per database transaction.</summary>
     public int HistoryBatchSize { get; set; } = 500;
 

@@ -466,7 +466,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         // A real client handles what the server sends. Without handlers the SignalR client throws and catches an
         // InvalidDataException for every event it cannot bind: ten per claim, which once cost more CPU than the claim.
         connection.On<BoardSnapshot>(nameof(IGameClient.BoardSnapshot), _ => { });
-        connection.On<CellClaimed>(nameof(IGameClient.CellClaimed), _ => { });
+        connection.On<CellClaimed[]>(nameof(IGameClient.CellsClaimed), _ => { });
         connection.On<PlayerChange>(nameof(IGameClient.PlayerJoined), _ => { });
         connection.On<PlayerChange>(nameof(IGameClient.PlayerLeft), _ => { });
         connection.On<GameStarted>(nameof(IGameClient.GameStarted), _ => { });

@@ -166,7 +166,7 @@ internal sealed class GameDirectory(
 
     private LiveGame Add(GameRules rules)
     {
-        var game = new LiveGame(rules, store, hub, time, metrics, _observers, logger);
+        var game = new LiveGame(rules, store, hub, time, metrics, _observers, logger, TimeSpan.FromMilliseconds(options.Value.ClaimAnnounceIntervalMs));
         _games[rules.Id] = game;
         if (_waiting.TryRemove(rules.Id, out var waiting))
         {

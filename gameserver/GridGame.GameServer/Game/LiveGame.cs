@@ -21,6 +21,7 @@ internal sealed class LiveGame : IDisposable
     private readonly GameMetrics _metrics;
     private readonly IReadOnlyList<IGameObserver> _observers;
     private readonly ILogger _logger;
+    private readonly ClaimAnnouncer _announcer;
     private readonly Lock _queueLock = new();
     private List<PendingClaim> _queued = [];
     private bool _committing;
@@ -32,7 +33,7 @@ internal sealed class LiveGame : IDisposable
     public const string StoreUnavailable = "store unavailable: the claim was not made, try again";
 
     public LiveGame(GameRules rules, IGameStore store, IHubContext<GameHub, IGameClient> hub, TimeProvider time, GameMetrics metrics,
-        IReadOnlyList<IGameObserver> observers, ILogger logger)
+        IReadOnlyList<IGameObserver> observers, ILogger logger, TimeSpan announceInterval)
     {
         _rules = rules;
         _store = store;
@@ -42,6 +43,7 @@ internal sealed class LiveGame : IDisposable
         _observers = observers;
         _logger = logger;
         Group = "game:" + rules.Id;
+        _announcer = new ClaimAnnouncer(announceInterval, time, claims => _hub.Clients.Group(Group).CellsClaimed(claims), ex => Log.AnnounceFailed(_logger, Id, ex));
     }
 
     public string Id => _rules.Id;
@@ -71,6 +73,8 @@ internal sealed class LiveGame : IDisposable
             {
                 replaced = null;
             }
+            // Claims still waiting to be announced are in the snapshot this player gets: send them before it joins the group.
+            _announcer.Flush();
             await _hub.Groups.AddToGroupAsync(connection.ConnectionId, Group, cancellationToken);
             if (!(_rules.Player(player)?.Connected ?? false))
             {
@@ -179,7 +183,8 @@ internal sealed class LiveGame : IDisposable
     private async Task CommitAsync(List<PendingClaim> batch)
     {
         var changes = new List<GameChange>();
-        var answers = new List<(PendingClaim Claim, CellClaimed Claimed, Task Announced)>(batch.Count);
+        var answered = new List<PendingClaim>(batch.Count);
+        var claims = new List<CellClaimed>(batch.Count);
         await _gate.WaitAsync(CancellationToken.None);
         try
         {
@@ -235,21 +240,20 @@ internal sealed class LiveGame : IDisposable
                 }
                 var seq = _rules.Seq + 1;
                 var outcome = _rules.ApplyClaim(request.Player, request.Row, request.Col, now);
-                var claimed = new CellClaimed(request.Row, request.Col, request.Player, outcome.Score, seq);
-                // Started under the gate, so every connection gets the claims in order; awaited after it, so the next
-                // batch need not wait for this one's messages to reach ten sockets.
-                answers.Add((allowed[i], claimed, _hub.Clients.Group(Group).CellClaimed(claimed)));
+                answered.Add(allowed[i]);
+                claims.Add(new CellClaimed(request.Row, request.Col, request.Player, outcome.Score, seq));
                 if (observed)
                 {
                     changes.Add(Change(GameChangeKind.CellClaimed, request.Player));
                 }
                 finished |= outcome.Finished;
             }
+            // Under the gate, so every connection gets the claims in order (the announcer may hold them for a moment).
+            _announcer.Announce(claims);
             if (finished)
             {
                 try
                 {
-                    await Task.WhenAll(answers.Select(a => a.Announced));
                     await AnnounceFinishAsync(changes, CancellationToken.None);
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -266,18 +270,10 @@ internal sealed class LiveGame : IDisposable
             _gate.Release();
             Notify(changes);
         }
-        foreach (var (claim, claimed, announced) in answers)
+        // Answered whatever becomes of the announcement: the claim is stored and applied.
+        for (var i = 0; i < answered.Count; i++)
         {
-            try
-            {
-                await announced;
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // The claim is stored and applied: it stands even if the announcement failed to reach some sockets.
-                Log.AnnounceFailed(_logger, Id, ex);
-            }
-            claim.TrySetResult(claimed);
+            answered[i].TrySetResult(claims[i]);
         }
     }
 
@@ -297,6 +293,7 @@ internal sealed class LiveGame : IDisposable
                 return;
             }
             _connections.Remove(player);
+            _announcer.Flush();
             await _hub.Groups.RemoveFromGroupAsync(connectionId, Group, cancellationToken);
             if (_rules.Phase == GamePhase.Finished || connectionOnly)
             {
@@ -346,7 +343,11 @@ internal sealed class LiveGame : IDisposable
     }
 
     /// <summary>Tells every player of this game that the server is going away.</summary>
-    public Task AnnounceDrainingAsync(string message) => _hub.Clients.Group(Group).ServerDraining(new ServerDraining(message));
+    public Task AnnounceDrainingAsync(string message)
+    {
+        _announcer.Flush();
+        return _hub.Clients.Group(Group).ServerDraining(new ServerDraining(message));
+    }
 
     public BoardSnapshot Snapshot(string you) => new(
         Id,
@@ -402,6 +403,7 @@ internal sealed class LiveGame : IDisposable
 
     private async Task AnnounceAsync(List<GameChange> changes)
     {
+        _announcer.Flush();
         await _hub.Clients.Group(Group).GameOver(new GameOver(_rules.FinishReason.ToString(), _rules.Winners(), Scores()));
         changes.Add(Change(GameChangeKind.Finished, null));
     }
@@ -423,7 +425,11 @@ internal sealed class LiveGame : IDisposable
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _announcer.Dispose();
+        _gate.Dispose();
+    }
 
     private GameChange Change(GameChangeKind kind, string? player) => new(kind, Id, player, View());
 
@@ -483,7 +489,7 @@ internal sealed class LiveGame : IDisposable
             LoggerMessage.Define<string, int>(LogLevel.Warning, new EventId(22, "ClaimsFailed"), "Game {Session}: a batch of {Count} claims failed in the store; none of them was acknowledged");
 
         private static readonly Action<ILogger, string, Exception?> AnnounceFailedMessage =
-            LoggerMessage.Define<string>(LogLevel.Warning, new EventId(23, "AnnounceFailed"), "Game {Session}: announcing a stored claim failed");
+            LoggerMessage.Define<string>(LogLevel.Warning, new EventId(23, "AnnounceFailed"), "Game {Session}: announcing stored claims failed");
 
         public static void ObserverFailed(ILogger logger, string session, Exception ex) => ObserverFailedMessage(logger, session, ex);
 

@@ -5,7 +5,8 @@ public interface IGameClient
 {
     Task BoardSnapshot(BoardSnapshot snapshot);
 
-    Task CellClaimed(CellClaimed claim);
+    /// <summary>Claims of the game, in order; a game sends at most one of these per announce interval.</summary>
+    Task CellsClaimed(IReadOnlyList<CellClaimed> claims);
 
     Task PlayerJoined(PlayerChange change);
 

@@ -93,18 +93,29 @@
   function applySnapshot(s) {
     state.session = s.session; state.me = s.you; state.size = s.boardSize; state.cells = [...s.cells];
     state.phase = s.phase; state.endsAt = s.endsAt;
-    state.players = new Map(s.players.map((p) => [p.id, { ...p }]));
+    state.players = new Map(s.players.map((p) => [p.id, { ...p, seq: s.seq }]));
     renderBoard();
     renderScores(s.phase === "Finished" ? s.winners : null);
     if (s.phase !== "Finished") $("winner").textContent = "";
     renderStatus();
   }
 
+  // A claim reaches the page twice: in the claimer's answer and in the game's CellsClaimed, which can come later and
+  // in batches. The cell is set either way; a score only moves forward (each claim carries its sequence number).
+  function applyClaim(c) {
+    const i = c.row * state.size + c.col;
+    state.cells[i] = c.player;
+    renderCell(i);
+    const p = state.players.get(c.player);
+    if (p && !(p.seq >= c.seq)) { p.score = c.score; p.seq = c.seq; }
+  }
+
   async function claim(i) {
     if (!state.connection || state.cells[i]) return;
     $("error").textContent = "";
     try {
-      await state.connection.invoke("ClaimCell", Math.floor(i / state.size), i % state.size);
+      applyClaim(await state.connection.invoke("ClaimCell", Math.floor(i / state.size), i % state.size));
+      renderScores(null);
     } catch (err) {
       fail(err);
     }
@@ -141,12 +152,8 @@
       .withAutomaticReconnect()
       .build();
     connection.on("BoardSnapshot", applySnapshot);
-    connection.on("CellClaimed", (c) => {
-      const i = c.row * state.size + c.col;
-      state.cells[i] = c.player;
-      renderCell(i);
-      const p = state.players.get(c.player);
-      if (p) p.score = c.score;
+    connection.on("CellsClaimed", (claims) => {
+      claims.forEach(applyClaim);
       renderScores(null);
     });
     connection.on("PlayerJoined", (c) => {

@@ -67,6 +67,43 @@ public sealed class GameHubTests
     }
 
     [Fact]
+    public async Task Claims_are_announced_in_order_at_most_once_an_interval_and_never_after_a_join_or_the_game_over()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await RunningServer.StartAsync(
+            new Dictionary<string, string?> { ["GridGame:Game:BoardSize"] = "2", ["GridGame:ClaimAnnounceIntervalMs"] = "50" },
+            services => services.AddSingleton<TimeProvider>(time));
+        await using var alice = await server.ConnectAsync("alice");
+        await using var bob = await server.ConnectAsync("bob", messagePack: true);
+        await using var carol = await server.ConnectAsync("carol");
+        await alice.JoinAsync("tick");
+        await bob.JoinAsync("tick");
+
+        // The clock does not move: the first claim goes out at once, the next two wait for the interval to end.
+        var first = await alice.ClaimAsync(0, 0);
+        await bob.WaitForAsync<TestPlayer.Claims>(c => c.Seqs.SequenceEqual([first.Seq]));
+        var second = await alice.ClaimAsync(0, 1);
+        var third = await bob.ClaimAsync(1, 0);
+
+        // A joiner's snapshot holds the waiting claims, so they go to the others before it joins, and never to it.
+        var snapshot = await carol.JoinAsync("tick");
+        snapshot.Cells.Should().Equal("alice", "alice", "bob", null);
+        await alice.WaitForAsync<TestPlayer.Claims>(c => c.Seqs.SequenceEqual([second.Seq, third.Seq]));
+
+        // The last cell waits too, but the game over does not overtake it.
+        var last = await carol.ClaimAsync(1, 1);
+        await carol.WaitForAsync<GameOver>();
+        foreach (var player in new[] { alice, bob })
+        {
+            player.Events.Where(e => e is TestPlayer.Claims or GameOver).Should().BeEquivalentTo(
+                new object[] { new TestPlayer.Claims([first.Seq]), new TestPlayer.Claims([second.Seq, third.Seq]), new TestPlayer.Claims([last.Seq]), new { Reason = "BoardFull" } },
+                o => o.WithStrictOrdering().RespectingRuntimeTypes(), player.Id);
+        }
+        carol.Events.Where(e => e is TestPlayer.Claims or GameOver).Should().BeEquivalentTo(
+            new object[] { new TestPlayer.Claims([last.Seq]), new { Reason = "BoardFull" } }, o => o.WithStrictOrdering().RespectingRuntimeTypes());
+    }
+
+    [Fact]
     public async Task A_claim_inside_the_cooldown_is_refused_until_the_cooldown_has_passed()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

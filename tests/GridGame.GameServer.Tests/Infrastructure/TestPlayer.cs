@@ -28,7 +28,15 @@ internal sealed class TestPlayer : IAsyncDisposable
         Connection = builder.Build();
         Connection.ServerTimeout = TimeSpan.FromSeconds(30);
         Connection.On<BoardSnapshot>(nameof(IGameClient.BoardSnapshot), e => _events.Enqueue(e));
-        Connection.On<CellClaimed>(nameof(IGameClient.CellClaimed), e => _events.Enqueue(e));
+        // A batch is queued as itself and then claim by claim, so a test can wait for a claim or look at the grouping.
+        Connection.On<CellClaimed[]>(nameof(IGameClient.CellsClaimed), claims =>
+        {
+            _events.Enqueue(new Claims([.. claims.Select(c => c.Seq)]));
+            foreach (var claim in claims)
+            {
+                _events.Enqueue(claim);
+            }
+        });
         Connection.On<PlayerChange>(nameof(IGameClient.PlayerJoined), e => _events.Enqueue(new Joined(e.Player)));
         Connection.On<PlayerChange>(nameof(IGameClient.PlayerLeft), e => _events.Enqueue(new Left(e.Player)));
         Connection.On<GameStarted>(nameof(IGameClient.GameStarted), e => _events.Enqueue(e));
@@ -69,6 +77,9 @@ internal sealed class TestPlayer : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
+
+    /// <summary>One <c>CellsClaimed</c> message: the seqs of its claims.</summary>
+    public sealed record Claims(IReadOnlyList<long> Seqs);
 
     public sealed record Joined(string Player);
 
