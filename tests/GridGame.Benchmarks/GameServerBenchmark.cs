@@ -725,10 +725,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
         public void Sent(int cell, long timestamp) => Volatile.Write(ref _sentAt[cell], timestamp);
 
-        public void Received(CellClaimed[] claims)
+        public void Received(CellClaimed[]? claims)
         {
             var now = Stopwatch.GetTimestamp();
-            foreach (var claim in claims)
+            foreach (var claim in claims ?? [])
             {
                 var cell = (claim.Row * BoardSize) + claim.Col;
                 // The observer's own claims are not announcements to it; a cell without a send time is a warm-up game's.
@@ -994,9 +994,11 @@ internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListen
 
     public void Print(string what, string load)
     {
-        var total = Math.Max(1, _bytes.Values.Sum());
+        // A snapshot: LINQ over the live dictionary copies it by its count, which the event thread may change meanwhile.
+        var sampled = _bytes.ToArray();
+        var total = Math.Max(1, sampled.Sum(kv => kv.Value));
         Console.WriteLine($"allocations, {what} {load}: {total / 1048576} MiB sampled");
-        foreach (var (type, bytes) in _bytes.OrderByDescending(kv => kv.Value).Take(25))
+        foreach (var (type, bytes) in sampled.OrderByDescending(kv => kv.Value).Take(25))
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {100.0 * bytes / total,5:F1}%  {type}"));
         }
@@ -1029,8 +1031,10 @@ internal sealed class JitSampler : System.Diagnostics.Tracing.EventListener
 
     public void Print()
     {
-        Console.WriteLine($"jit since the last reading: {_methods.Values.Sum()} methods; " + string.Join(", ", _methods.GroupBy(kv => kv.Key[..5]).Select(g => $"{g.Key} {g.Sum(kv => kv.Value)}")));
-        foreach (var (name, count) in _methods.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(40))
+        // A snapshot: LINQ over the live dictionary copies it by its count, which the event thread may change meanwhile.
+        var methods = _methods.ToArray();
+        Console.WriteLine($"jit since the last reading: {methods.Sum(kv => kv.Value)} methods; " + string.Join(", ", methods.GroupBy(kv => kv.Key[..5]).Select(g => $"{g.Key} {g.Sum(kv => kv.Value)}")));
+        foreach (var (name, count) in methods.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(40))
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {count,4}  {name}"));
         }
