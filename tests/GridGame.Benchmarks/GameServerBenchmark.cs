@@ -31,11 +31,16 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     private const int BoardSize = 64;
     private const int Cells = BoardSize * BoardSize;
 
-    // The warm-up's bounds: at its own load the server compiles hundreds of methods a second at first, and a
-    // handful once tiering is done (see WarmUpAsync).
-    private const double WarmupMinSeconds = 5;
-    private const double WarmupMaxSeconds = 20;
+    // The warm-up's bounds, from runs that warmed up for 60 s on this 2-core machine (load 5-6): at its own load the
+    // server compiles 300-1,400 methods a second at first and the hot path is done after 10-16 s; then come bursts of
+    // 100-600 methods around 25-35 s and 45-60 s, the code that runs about once a second (timers, the history pump)
+    // reaching its tiering thresholds (in the Redis rows mostly the history pump: EF Core, Npgsql), which the quiet
+    // seconds alone do not foresee: rows that stopped at 20-27 s had 400-670 ms of JIT in their window, rows that ran
+    // 45 s had 25-65 ms. Hence at least 30 s, then five quiet seconds.
+    private const double WarmupMinSeconds = 30;
+    private const double WarmupMaxSeconds = 45;
     private const int SettledMethodsPerSecond = 10;
+    private const int SettledSeconds = 5;
 
     public string Name => "gameserver";
 
@@ -137,12 +142,14 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             .Append("\"Announce\" is the broadcast latency: in each game one observer (player 0) records, for every claim of the game's other players, ")
             .Append("the time from that claim's actual send to its arrival at the observer in a `CellsClaimed` message (\"none\": the server sent no `CellsClaimed`). ")
             .Append("Every row has a new server process, warmed up before its measured window at the row's own load (closed or open loop, the same rate) ")
-            .Append(CultureInfo.InvariantCulture, $"until the JIT has settled: two seconds in a row in which the server and the clients each compiled fewer than {SettledMethodsPerSecond} methods ")
+            .Append(CultureInfo.InvariantCulture, $"until the JIT has settled: {SettledSeconds} seconds in a row in which the server and the clients each compiled fewer than {SettledMethodsPerSecond} methods ")
             .Append(CultureInfo.InvariantCulture, $"(`JitInfo.GetCompiledMethodCount`, read every second; at least {WarmupMinSeconds:F0} s, at most {WarmupMaxSeconds:F0} s: \"warm-up s\"). ")
             .Append("The game rows warm up in games of their own (each player moving to a fresh board when its cells run out) and then join the measured games, ")
             .Append("whose boards are empty, and wait (at most 5 s) for the server to recompile what the joins made hot. \"Server JIT\" is the server's time in the JIT inside the measured window, ")
             .Append("the methods it compiled, and that time as a share of the server's CPU in the window (`JitInfo.GetCompilationTime`, which counts elapsed time, so on a busy machine it is an upper bound); ")
-            .Append("with 20 calls per player as the only warm-up it was 10–20% (perf, libclrjit.so). ")
+            .Append("with 20 calls per player as the only warm-up it was 10–20% (perf, libclrjit.so). On this machine the hot path settles after 10–16 s of load; ")
+            .Append("the code that runs about once a second (timers, the Redis rows' history pump) tiers up in bursts between 15 and 40 s (and a little around 60 s), ")
+            .Append("hence the 30 s minimum. ")
             .Append("CPU and allocation are per call, for the server process (its own counters, read ")
             .Append("before and after the measured window) and the client process apart; GC pause is the total for the run.\n\n")
             .Append(aims)
@@ -309,7 +316,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             var ranOut = runs.Count(l => l.RanOut);
             if (ranOut > 0)
             {
-                Console.Error.WriteLine($"{ranOut} players ran out of cells before the measured window ended: the row's rate is too low");
+                Console.Error.WriteLine($"{ranOut} players ran out of cells before the measured window ended: the window is too long for this rate, and its calls/s too low");
             }
             return new Result(
                 all.Length / elapsed,
@@ -344,10 +351,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     /// <summary>
     /// Drives every player at the row's own load (closed or open loop) until the JIT of both processes has settled:
-    /// fewer than <see cref="SettledMethodsPerSecond"/> methods compiled in the last second by the server and by the
-    /// clients, after at least <see cref="WarmupMinSeconds"/> and at most <see cref="WarmupMaxSeconds"/>. A production
-    /// server is long past its tiering (TieredPGO recompiles hot methods seconds after the load starts, slower on a busy
-    /// machine) and its pool growth. Game rows warm up in games of their own, each player moving to a fresh one when
+    /// <see cref="SettledSeconds"/> seconds in a row with fewer than <see cref="SettledMethodsPerSecond"/> methods
+    /// compiled by the server and by the clients, after at least <see cref="WarmupMinSeconds"/> and at most
+    /// <see cref="WarmupMaxSeconds"/>. A production server is long past its tiering (TieredPGO recompiles hot methods
+    /// seconds after the load starts, slower on a busy machine) and its pool growth. Game rows warm up in games of their own, each player moving to a fresh one when
     /// its cells run out, so the measured games start empty and cannot run out of cells.
     /// </summary>
     private static async Task<Warmup> WarmUpAsync(ServerProcess server, List<Player> players, bool echo, string session, long interval, CancellationToken cancellationToken)
@@ -376,9 +383,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 clientPerSecond.Add(clientMethods);
                 (serverLast, clientLast) = (serverNow, clientNow);
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-                // Two quiet seconds in a row: a single one is often followed by a burst (a second tier of PGO).
                 quiet = methods < SettledMethodsPerSecond && clientMethods < SettledMethodsPerSecond ? quiet + 1 : 0;
-                if ((elapsed >= WarmupMinSeconds && quiet >= 2) || elapsed >= WarmupMaxSeconds)
+                if ((elapsed >= WarmupMinSeconds && quiet >= SettledSeconds) || elapsed >= WarmupMaxSeconds)
                 {
                     break;
                 }
@@ -393,7 +399,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         var calls = (await drivers).Sum(d => d.Calls);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"warm-up {seconds:F1} s, {calls} calls, server JIT {(serverLast - server0).JitTime.TotalMilliseconds:F0} ms, methods compiled per second by the server: {string.Join(' ', perSecond)}, by the clients: {string.Join(' ', clientPerSecond)}"));
-        return new Warmup(seconds, perSecond.Count > 0 ? perSecond[^1] : 0);
+        return new Warmup(seconds);
     }
 
     /// <summary>Waits (at most 5 s, without load) until the server has compiled no method for half a second.</summary>
@@ -626,13 +632,17 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         // InvalidDataException for every event it cannot bind: ten per claim, which once cost more CPU than the claim.
         connection.On<BoardSnapshot>(nameof(IGameClient.BoardSnapshot), _ => { });
         connection.On<CellClaimed>(nameof(IGameClient.CellClaimed), _ => { });
-        // The batched announcement; a string, since the client interface of this branch does not have it yet.
-        connection.On<CellClaimed[]>("CellsClaimed", observer is null ? _ => { } : observer.Received);
         connection.On<PlayerChange>(nameof(IGameClient.PlayerJoined), _ => { });
         connection.On<PlayerChange>(nameof(IGameClient.PlayerLeft), _ => { });
         connection.On<GameStarted>(nameof(IGameClient.GameStarted), _ => { });
         connection.On<GameOver>(nameof(IGameClient.GameOver), _ => { });
         connection.On<ServerDraining>(nameof(IGameClient.ServerDraining), _ => { });
+        // The batched announcements, timed by one observer per game. A string, since the client interface of this
+        // branch does not have the method yet; a handler of its own, as SignalR calls every handler of a method.
+        if (observer is not null)
+        {
+            connection.On<CellClaimed[]>("CellsClaimed", observer.Received);
+        }
         return connection;
     }
 
@@ -661,8 +671,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     /// </summary>
     private readonly record struct Result(double PerSecond, double P50, double P99, double P99Sent, PerCall Server, PerCall Client, Warmup Warmup, double? AnnounceP50, double? AnnounceP99, int RanOut);
 
-    /// <summary>How long a row warmed up, and the server's compiled methods in its last second.</summary>
-    private readonly record struct Warmup(double Seconds, long LastMethodsPerSecond);
+    /// <summary>How long a row warmed up.</summary>
+    private readonly record struct Warmup(double Seconds);
 
     /// <summary>What one process spent during a run, per call (CPU, allocation) and in total (collections, GC pause, JIT).</summary>
     private readonly record struct PerCall(double CpuMicros, double KiB, int Collections, int Gen2, double GcPauseMs, double JitMs, long JitMethods, double JitShare);
