@@ -29,7 +29,18 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     private const int Games = 100;
     private const int PlayersPerGame = 10;
     private const int BoardSize = 64;
-    private const int WarmupCalls = 20;
+    private const int Cells = BoardSize * BoardSize;
+
+    // The warm-up's bounds, from runs that warmed up for 60 s on this 2-core machine (load 5-6): at its own load the
+    // server compiles 300-1,400 methods a second at first and the hot path is done after 10-16 s; then come bursts of
+    // 100-600 methods around 25-35 s and 45-60 s, the code that runs about once a second (timers, the history pump)
+    // reaching its tiering thresholds (in the Redis rows mostly the history pump: EF Core, Npgsql), which the quiet
+    // seconds alone do not foresee: rows that stopped at 20-27 s had 400-670 ms of JIT in their window, rows that ran
+    // 45 s had 25-65 ms. Hence at least 30 s, then five quiet seconds.
+    private const double WarmupMinSeconds = 30;
+    private const double WarmupMaxSeconds = 45;
+    private const int SettledMethodsPerSecond = 10;
+    private const int SettledSeconds = 5;
 
     public string Name => "gameserver";
 
@@ -46,8 +57,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             .Append(CultureInfo.InvariantCulture, $"{Games} games × {PlayersPerGame} players ({Games * PlayersPerGame} connections), each player claiming its own cells back to back (closed loop) for {seconds} s; ")
             .Append("then open loops at half and a quarter of the peak row just above them (measured seconds before, same store and protocol). ")
             .Append("The server runs as production runs it, in a process of its own with the game server's runtimeconfig (GC: {gc}); the 1,000 clients in the benchmark process (workstation GC); 2 cores for both.\n\n")
-            .Append("| hub / store | protocol | load | calls/s | p50 ms | p99 ms | p99 sent ms | server CPU µs/call | client CPU µs/call | server KiB/call | client KiB/call | server GCs (gen2) | server GC pause ms | client GC pause ms |\n")
-            .Append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            .Append("| hub / store | protocol | load | calls/s | p50 ms | p99 ms | p99 sent ms | announce p50 ms | announce p99 ms | server CPU µs/call | client CPU µs/call | server KiB/call | client KiB/call | server GCs (gen2) | server GC pause ms | client GC pause ms | warm-up s | server JIT ms (methods; share of server CPU) |\n")
+            .Append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 
         // Every server gets fresh state (its own Redis prefix and database), so no run recovers the games of the one before.
         var stores = new List<(string Name, Func<Task<Dictionary<string, string?>>> Settings)> { ("game / in-memory", () => Task.FromResult(new Dictionary<string, string?>())) };
@@ -83,14 +94,14 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             {
                 gc = server.GcMode;
                 echoPeak = await RunLoadAsync(server, echo: true, messagePack, seconds, rate: null, cancellationToken);
-                report.Append(Row("echo (ceiling)", protocol, "peak", echoPeak));
+                report.Append(Row("echo (ceiling)", protocol, "peak", echoPeak, echo: true));
             }
             if (Selected(only, "echo"))
             {
                 // The driver's own floor: the echo hub paced exactly as the claims are at half of their peak.
                 await using var server = await ServerProcess.StartAsync(new Dictionary<string, string?>(), cancellationToken);
                 var echoHalf = await RunLoadAsync(server, echo: true, messagePack, seconds, rate: echoPeak.PerSecond / 2, cancellationToken);
-                report.Append(Row("echo (ceiling)", protocol, "half of peak", echoHalf));
+                report.Append(Row("echo (ceiling)", protocol, "half of peak", echoHalf, echo: true));
             }
             foreach (var (name, settings) in stores.Where(s => Selected(only, s.Name)))
             {
@@ -114,7 +125,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                     report.Append(Row(name, protocol, "quarter of peak", await RunLoadAsync(quarterServer, echo: false, messagePack, seconds, rate: peak.PerSecond / 4, cancellationToken)));
                 }
                 aims.Append(CultureInfo.InvariantCulture,
-                    $"- {name}, {protocol}: claims at {100 * peak.PerSecond / echoPeak.PerSecond:F0}% of the echo rate (aim ≥ 50%); p99 at half of peak {half.P99:F1} ms from the scheduled send, {half.P99Sent:F1} ms from the actual send (aim ≤ 20 ms).\n");
+                    $"- {name}, {protocol}: claims at {100 * peak.PerSecond / echoPeak.PerSecond:F0}% of the echo rate (aim ≥ 50%); p99 at half of peak {half.P99:F1} ms from the scheduled send, {half.P99Sent:F1} ms from the actual send (aim ≤ 20 ms); announce p99 at half of peak {(half.AnnounceP99 is { } announce ? $"{announce:F1} ms" : "none (the server sent no CellsClaimed)")}.\n");
                 Console.WriteLine($"{name} {protocol}: peak {peak.PerSecond:F0}/s, half p99 {half.P99:F2} ms (from send {half.P99Sent:F2} ms)");
             }
         }
@@ -127,8 +138,19 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             .Append("Peak rows are a closed loop (each player sends its next call when the last is answered), so their latency is queueing at saturation. ")
             .Append("Half-of-peak rows are an open loop: each player has a fixed schedule (one call every 1000/rate s, a random phase per player) and ")
             .Append("p50/p99 are measured **from the scheduled send time**, so a call that starts late because the one before it was slow counts its wait ")
-            .Append("(no coordinated omission); \"p99 sent\" is from the actual send. Every row has a new server process, warmed up by ")
-            .Append($"{WarmupCalls} unmeasured calls per player; CPU and allocation are per call, for the server process (its own counters, read ")
+            .Append("(no coordinated omission); \"p99 sent\" is from the actual send. ")
+            .Append("\"Announce\" is the broadcast latency: in each game one observer (player 0) records, for every claim of the game's other players, ")
+            .Append("the time from that claim's actual send to its arrival at the observer in a `CellsClaimed` message (\"none\": the server sent no `CellsClaimed`). ")
+            .Append("Every row has a new server process, warmed up before its measured window at the row's own load (closed or open loop, the same rate) ")
+            .Append(CultureInfo.InvariantCulture, $"until the JIT has settled: {SettledSeconds} seconds in a row in which the server and the clients each compiled fewer than {SettledMethodsPerSecond} methods ")
+            .Append(CultureInfo.InvariantCulture, $"(`JitInfo.GetCompiledMethodCount`, read every second; at least {WarmupMinSeconds:F0} s, at most {WarmupMaxSeconds:F0} s: \"warm-up s\"). ")
+            .Append("The game rows warm up in games of their own (each player moving to a fresh board when its cells run out) and then join the measured games, ")
+            .Append("whose boards are empty, and wait (at most 5 s) for the server to recompile what the joins made hot. \"Server JIT\" is the server's time in the JIT inside the measured window, ")
+            .Append("the methods it compiled, and that time as a share of the server's CPU in the window (`JitInfo.GetCompilationTime`, which counts elapsed time, so on a busy machine it is an upper bound); ")
+            .Append("with 20 calls per player as the only warm-up it was 10–20% (perf, libclrjit.so). On this machine the hot path settles after 10–16 s of load; ")
+            .Append("the code that runs about once a second (timers, the Redis rows' history pump) tiers up in bursts between 15 and 40 s (and a little around 60 s), ")
+            .Append("hence the 30 s minimum. ")
+            .Append("CPU and allocation are per call, for the server process (its own counters, read ")
             .Append("before and after the measured window) and the client process apart; GC pause is the total for the run.\n\n")
             .Append(aims)
             .Append('\n').Append(Findings)
@@ -235,14 +257,22 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
         """;
 
-    private static string Row(string name, string protocol, string load, Result r) =>
+    private static string Row(string name, string protocol, string load, Result r, bool echo = false) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {protocol} | {load} | {r.PerSecond:F0} | {r.P50:F2} | {r.P99:F2} | {r.P99Sent:F2} | {r.Server.CpuMicros:F0} | {r.Client.CpuMicros:F0} | {r.Server.KiB:F1} | {r.Client.KiB:F1} | {r.Server.Collections} ({r.Server.Gen2}) | {r.Server.GcPauseMs:F0} | {r.Client.GcPauseMs:F0} |\n");
+            $"| {name} | {protocol} | {load} | {r.PerSecond:F0}{(r.RanOut > 0 ? $" ({r.RanOut} players ran out of cells)" : "")} | {r.P50:F2} | {r.P99:F2} | {r.P99Sent:F2} | {Announce(r.AnnounceP50, echo)} | {Announce(r.AnnounceP99, echo)} | {r.Server.CpuMicros:F0} | {r.Client.CpuMicros:F0} | {r.Server.KiB:F1} | {r.Client.KiB:F1} | {r.Server.Collections} ({r.Server.Gen2}) | {r.Server.GcPauseMs:F0} | {r.Client.GcPauseMs:F0} | {r.Warmup.Seconds:F1} | {r.Server.JitMs:F0} ({r.Server.JitMethods}; {r.Server.JitShare * 100:F1}%) |\n");
 
-    /// <summary>Connects every player, joins the games, then measures claims (or echoes) for the given time.</summary>
+    private static string Announce(double? ms, bool echo) => echo ? "—" : ms is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "none";
+
+    /// <summary>
+    /// Connects every player, warms the server up at the row's own load until its JIT has settled (in sessions of
+    /// their own, so the measured games start with empty boards), joins the measured games, then measures claims
+    /// (or echoes) for the given time.
+    /// </summary>
     private static async Task<Result> RunLoadAsync(ServerProcess server, bool echo, bool messagePack, int seconds, double? rate, CancellationToken cancellationToken)
     {
-        var players = new List<(HubConnection Connection, int Game, int Index)>();
+        var players = new List<Player>();
+        // One observer per game (player index 0) times the claims of the others until they reach it in a CellsClaimed.
+        var announces = echo ? [] : Enumerable.Range(0, Games).Select(_ => new AnnounceRecorder(PlayerName(0))).ToArray();
         try
         {
             var session = "bench-" + Guid.NewGuid().ToString("N")[..6];
@@ -250,80 +280,55 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             {
                 for (var p = 0; p < PlayersPerGame; p++)
                 {
-                    players.Add((Connect(server.BaseUrl, echo ? "/hubs/echo" : GameHub.Path, $"p{p}", messagePack), g, p));
+                    var observer = !echo && p == 0 ? announces[g] : null;
+                    players.Add(new Player(Connect(server.BaseUrl, echo ? "/hubs/echo" : GameHub.Path, PlayerName(p), messagePack, observer), g, p, echo ? null : announces[g]));
                 }
             }
             foreach (var batch in players.Chunk(50))
             {
                 await Task.WhenAll(batch.Select(p => p.Connection.StartAsync(cancellationToken)));
             }
-            if (!echo)
-            {
-                foreach (var batch in players.Chunk(50))
-                {
-                    await Task.WhenAll(batch.Select(p => p.Connection.InvokeAsync<BoardSnapshot>("JoinGame", $"{session}-{p.Game}", cancellationToken)));
-                }
-            }
-
-            // Warm-up, not measured: every row has a new server process, and a production server is long past its
-            // JIT tiering and pool growth. The warm-up claims take the top cells, which the measured loop leaves alone.
-            await Task.WhenAll(players.Select(p => Task.Run(async () =>
-            {
-                for (var i = 0; i < WarmupCalls; i++)
-                {
-                    var cell = (BoardSize * BoardSize) - ((i + 1) * PlayersPerGame) + p.Index;
-                    await CallAsync(p.Connection, echo, cell, cancellationToken);
-                }
-            }, cancellationToken)));
 
             var interval = rate is { } r ? (long)(players.Count / r * Stopwatch.Frequency) : 0;
+            var warmup = await WarmUpAsync(server, players, echo, $"{session}-w", interval, cancellationToken);
+            if (!echo)
+            {
+                await JoinAsync(players, p => $"{session}-{p.Game}", cancellationToken);
+                // The joins push the join path's methods over their tiering thresholds; they are recompiled a moment
+                // later, which would be inside the window.
+                await JitSettledAsync(server, cancellationToken);
+            }
+
             var serverBefore = await server.CountersAsync(cancellationToken);
             var clientBefore = Counters.OfThisProcess();
             using var allocations = Environment.GetEnvironmentVariable("GG_BENCH_ALLOCS") == "1" ? new AllocationSampler() : null;
             var started = Stopwatch.GetTimestamp();
-            var stopAt = started + (long)(seconds * Stopwatch.Frequency);
-            var latencies = await Task.WhenAll(players.Select(p => Task.Run(async () =>
-            {
-                var fromScheduled = new List<double>(1024);
-                var fromSent = new List<double>(1024);
-                var cell = p.Index;
-                // Open loop: a fixed schedule per player with a random phase, so the players' sends are spread evenly.
-                var scheduled = started + (long)(Random.Shared.NextDouble() * interval);
-                while (Stopwatch.GetTimestamp() < stopAt && cell < (BoardSize * BoardSize) - (WarmupCalls * PlayersPerGame))
-                {
-                    if (interval > 0)
-                    {
-                        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), scheduled);
-                        if (wait > TimeSpan.Zero)
-                        {
-                            await Task.Delay(wait, cancellationToken);
-                        }
-                    }
-                    var sent = Stopwatch.GetTimestamp();
-                    await CallAsync(p.Connection, echo, cell, cancellationToken);
-                    var done = Stopwatch.GetTimestamp();
-                    fromSent.Add(Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds);
-                    // The closed loop has no schedule: its send time is the schedule.
-                    fromScheduled.Add(Stopwatch.GetElapsedTime(interval > 0 ? scheduled : sent, done).TotalMilliseconds);
-                    scheduled += interval;
-                    cell += PlayersPerGame;
-                }
-                return (fromScheduled, fromSent);
-            }, cancellationToken)));
+            var window = new Window(started + (long)(seconds * Stopwatch.Frequency));
+            var runs = await Task.WhenAll(players.Select(p => Task.Run(() => DriveAsync(p, echo, started, interval, window, warmupSession: null, measure: true, cancellationToken), cancellationToken)));
             var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
             allocations?.Print(echo ? "echo" : "claims", rate is null ? "peak" : "open loop");
             var client = Counters.OfThisProcess() - clientBefore;
             var serverCounters = await server.CountersAsync(cancellationToken) - serverBefore;
-            var all = latencies.SelectMany(l => l.fromScheduled).Order().ToArray();
-            var sentAll = latencies.SelectMany(l => l.fromSent).Order().ToArray();
+            var announced = echo ? null : await AnnounceLatenciesAsync(players, runs, announces, cancellationToken);
+            var all = runs.SelectMany(l => l.FromScheduled!).Order().ToArray();
+            var sentAll = runs.SelectMany(l => l.FromSent!).Order().ToArray();
             var calls = Math.Max(1, all.Length);
+            var ranOut = runs.Count(l => l.RanOut);
+            if (ranOut > 0)
+            {
+                Console.Error.WriteLine($"{ranOut} players ran out of cells before the measured window ended: the window is too long for this rate, and its calls/s too low");
+            }
             return new Result(
                 all.Length / elapsed,
                 Percentile(all, 0.50),
                 Percentile(all, 0.99),
                 Percentile(sentAll, 0.99),
                 serverCounters.PerCall(calls),
-                client.PerCall(calls));
+                client.PerCall(calls),
+                warmup,
+                announced is { Length: > 0 } ? Percentile(announced, 0.50) : null,
+                announced is { Length: > 0 } ? Percentile(announced, 0.99) : null,
+                ranOut);
         }
         finally
         {
@@ -332,6 +337,166 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 await Task.WhenAll(batch.Select(p => p.Connection.DisposeAsync().AsTask()));
             }
         }
+    }
+
+    private static string PlayerName(int index) => string.Create(CultureInfo.InvariantCulture, $"p{index}");
+
+    private static async Task JoinAsync(List<Player> players, Func<Player, string> session, CancellationToken cancellationToken)
+    {
+        foreach (var batch in players.Chunk(50))
+        {
+            await Task.WhenAll(batch.Select(p => p.Connection.InvokeAsync<BoardSnapshot>("JoinGame", session(p), cancellationToken)));
+        }
+    }
+
+    /// <summary>
+    /// Drives every player at the row's own load (closed or open loop) until the JIT of both processes has settled:
+    /// <see cref="SettledSeconds"/> seconds in a row with fewer than <see cref="SettledMethodsPerSecond"/> methods
+    /// compiled by the server and by the clients, after at least <see cref="WarmupMinSeconds"/> and at most
+    /// <see cref="WarmupMaxSeconds"/>. A production server is long past its tiering (TieredPGO recompiles hot methods
+    /// seconds after the load starts, slower on a busy machine) and its pool growth. Game rows warm up in games of their own, each player moving to a fresh one when
+    /// its cells run out, so the measured games start empty and cannot run out of cells.
+    /// </summary>
+    private static async Task<Warmup> WarmUpAsync(ServerProcess server, List<Player> players, bool echo, string session, long interval, CancellationToken cancellationToken)
+    {
+        if (!echo)
+        {
+            await JoinAsync(players, p => $"{session}0-{p.Game}", cancellationToken);
+        }
+        var started = Stopwatch.GetTimestamp();
+        var window = new Window(long.MaxValue);
+        var drivers = Task.WhenAll(players.Select(p => Task.Run(() => DriveAsync(p, echo, started, interval, window, echo ? null : session, measure: false, cancellationToken), cancellationToken)));
+        var server0 = await server.CountersAsync(cancellationToken);
+        var (serverLast, clientLast) = (server0, Counters.OfThisProcess());
+        var perSecond = new List<long>();
+        var clientPerSecond = new List<long>();
+        var quiet = 0;
+        try
+        {
+            while (!drivers.IsCompleted)
+            {
+                await Task.WhenAny(drivers, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken));
+                var (serverNow, clientNow) = (await server.CountersAsync(cancellationToken), Counters.OfThisProcess());
+                var methods = serverNow.JitMethods - serverLast.JitMethods;
+                var clientMethods = clientNow.JitMethods - clientLast.JitMethods;
+                perSecond.Add(methods);
+                clientPerSecond.Add(clientMethods);
+                (serverLast, clientLast) = (serverNow, clientNow);
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                quiet = methods < SettledMethodsPerSecond && clientMethods < SettledMethodsPerSecond ? quiet + 1 : 0;
+                if ((elapsed >= WarmupMinSeconds && quiet >= SettledSeconds) || elapsed >= WarmupMaxSeconds)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            window.Stop();
+            await drivers;
+        }
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var calls = (await drivers).Sum(d => d.Calls);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"warm-up {seconds:F1} s, {calls} calls, server JIT {(serverLast - server0).JitTime.TotalMilliseconds:F0} ms, methods compiled per second by the server: {string.Join(' ', perSecond)}, by the clients: {string.Join(' ', clientPerSecond)}"));
+        return new Warmup(seconds);
+    }
+
+    /// <summary>Waits (at most 5 s, without load) until the server has compiled no method for half a second.</summary>
+    private static async Task JitSettledAsync(ServerProcess server, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (5 * Stopwatch.Frequency);
+        var last = (await server.CountersAsync(cancellationToken)).JitMethods;
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(500, cancellationToken);
+            var now = (await server.CountersAsync(cancellationToken)).JitMethods;
+            if (now == last)
+            {
+                return;
+            }
+            last = now;
+        }
+    }
+
+    /// <summary>
+    /// One player's loop: closed (the next call when the last is answered) or open (<paramref name="interval"/> &gt; 0:
+    /// a fixed schedule with a random phase, so the players' sends are spread evenly), until the window closes. It takes
+    /// its own cells of the board (index, index + players, ...); in the warm-up (<paramref name="warmupSession"/>) it
+    /// moves to a fresh game when they run out, in the measured window it stops.
+    /// </summary>
+    private static async Task<PlayerRun> DriveAsync(Player p, bool echo, long started, long interval, Window window, string? warmupSession, bool measure, CancellationToken cancellationToken)
+    {
+        var fromScheduled = measure ? new List<double>(1024) : null;
+        var fromSent = measure ? new List<double>(1024) : null;
+        var cell = p.Index;
+        var board = 0;
+        var calls = 0;
+        var scheduled = started + (long)(Random.Shared.NextDouble() * interval);
+        while (Stopwatch.GetTimestamp() < window.StopAt)
+        {
+            if (cell >= Cells)
+            {
+                if (warmupSession is null && !echo)
+                {
+                    return new PlayerRun(calls, fromScheduled, fromSent, RanOut: true);
+                }
+                cell = p.Index;
+                if (!echo)
+                {
+                    await p.Connection.InvokeAsync<BoardSnapshot>("JoinGame", string.Create(CultureInfo.InvariantCulture, $"{warmupSession}{++board}-{p.Game}"), cancellationToken);
+                }
+            }
+            if (interval > 0)
+            {
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), scheduled);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, cancellationToken);
+                }
+            }
+            var sent = Stopwatch.GetTimestamp();
+            if (measure)
+            {
+                p.Announces?.Sent(cell, sent);
+            }
+            await CallAsync(p.Connection, echo, cell, cancellationToken);
+            var done = Stopwatch.GetTimestamp();
+            fromSent?.Add(Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds);
+            // The closed loop has no schedule: its send time is the schedule.
+            fromScheduled?.Add(Stopwatch.GetElapsedTime(interval > 0 ? scheduled : sent, done).TotalMilliseconds);
+            scheduled += interval;
+            cell += PlayersPerGame;
+            calls++;
+        }
+        return new PlayerRun(calls, fromScheduled, fromSent, RanOut: false);
+    }
+
+    /// <summary>
+    /// The announce latencies of the measured window, in ms: waits (bounded) for the announcements still in flight
+    /// when the window closed, until every claim of another player has reached its game's observer or none has arrived
+    /// for a second.
+    /// </summary>
+    private static async Task<double[]> AnnounceLatenciesAsync(List<Player> players, PlayerRun[] runs, AnnounceRecorder[] announces, CancellationToken cancellationToken)
+    {
+        var expected = players.Zip(runs).Where(x => x.First.Index != 0).Sum(x => x.Second.Calls);
+        var received = announces.Sum(a => a.Count);
+        var deadline = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
+        var quietSince = Stopwatch.GetTimestamp();
+        while (received < expected && Stopwatch.GetElapsedTime(quietSince) < TimeSpan.FromSeconds(1) && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(50, cancellationToken);
+            var now = announces.Sum(a => a.Count);
+            if (now != received)
+            {
+                (received, quietSince) = (now, Stopwatch.GetTimestamp());
+            }
+        }
+        if (received > 0 && received < expected)
+        {
+            Console.Error.WriteLine($"{expected - received} of {expected} claims never reached their game's observer in a CellsClaimed");
+        }
+        return [.. announces.SelectMany(a => a.LatenciesMs()).Order()];
     }
 
     private static Task CallAsync(HubConnection connection, bool echo, int cell, CancellationToken cancellationToken) => echo
@@ -448,7 +613,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         return 0;
     }
 
-    private static HubConnection Connect(string baseUrl, string path, string player, bool messagePack)
+    private static HubConnection Connect(string baseUrl, string path, string player, bool messagePack, AnnounceRecorder? observer = null)
     {
         var token = GameAuth.CreateToken(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)), player, DateTimeOffset.UtcNow);
         var builder = new HubConnectionBuilder().WithUrl(baseUrl + path, o =>
@@ -472,6 +637,12 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         connection.On<GameStarted>(nameof(IGameClient.GameStarted), _ => { });
         connection.On<GameOver>(nameof(IGameClient.GameOver), _ => { });
         connection.On<ServerDraining>(nameof(IGameClient.ServerDraining), _ => { });
+        // The batched announcements, timed by one observer per game. A string, since the client interface of this
+        // branch does not have the method yet; a handler of its own, as SignalR calls every handler of a method.
+        if (observer is not null)
+        {
+            connection.On<CellClaimed[]>("CellsClaimed", observer.Received);
+        }
         return connection;
     }
 
@@ -494,35 +665,104 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         return new NpgsqlConnectionStringBuilder(connectionString) { Database = name }.ConnectionString;
     }
 
-    /// <summary>P50/P99 from the scheduled send time (open loop) or the send time (closed loop); P99Sent from the actual send.</summary>
-    private readonly record struct Result(double PerSecond, double P50, double P99, double P99Sent, PerCall Server, PerCall Client);
+    /// <summary>
+    /// P50/P99 from the scheduled send time (open loop) or the send time (closed loop); P99Sent from the actual send;
+    /// Announce P50/P99 from a claim's send to its arrival at its game's observer (null for echo, or when none arrived).
+    /// </summary>
+    private readonly record struct Result(double PerSecond, double P50, double P99, double P99Sent, PerCall Server, PerCall Client, Warmup Warmup, double? AnnounceP50, double? AnnounceP99, int RanOut);
 
-    /// <summary>What one process spent during a run, per call (CPU, allocation) and in total (collections, GC pause).</summary>
-    private readonly record struct PerCall(double CpuMicros, double KiB, int Collections, int Gen2, double GcPauseMs);
+    /// <summary>How long a row warmed up.</summary>
+    private readonly record struct Warmup(double Seconds);
 
-    /// <summary>A process's cumulative CPU, allocation and GC counters; the server process reports its own on request.</summary>
-    private readonly record struct Counters(TimeSpan Cpu, long Allocated, int Collections, int Gen2, TimeSpan Pause)
+    /// <summary>What one process spent during a run, per call (CPU, allocation) and in total (collections, GC pause, JIT).</summary>
+    private readonly record struct PerCall(double CpuMicros, double KiB, int Collections, int Gen2, double GcPauseMs, double JitMs, long JitMethods, double JitShare);
+
+    /// <summary>A process's cumulative CPU, allocation, GC and JIT counters; the server process reports its own on request.</summary>
+    private readonly record struct Counters(TimeSpan Cpu, long Allocated, int Collections, int Gen2, TimeSpan Pause, long JitMethods, TimeSpan JitTime)
     {
         public const string Prefix = "COUNTERS ";
 
         public static Counters OfThisProcess()
         {
             using var process = Process.GetCurrentProcess();
-            return new(process.TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            return new(process.TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration(),
+                System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
         }
 
         public static Counters Parse(string line)
         {
             var f = line[Prefix.Length..].Split(' ').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-            return new(TimeSpan.FromTicks(f[0]), f[1], (int)f[2], (int)f[3], TimeSpan.FromTicks(f[4]));
+            return new(TimeSpan.FromTicks(f[0]), f[1], (int)f[2], (int)f[3], TimeSpan.FromTicks(f[4]), f[5], TimeSpan.FromTicks(f[6]));
         }
 
         public static Counters operator -(Counters a, Counters b) =>
-            new(a.Cpu - b.Cpu, a.Allocated - b.Allocated, a.Collections - b.Collections, a.Gen2 - b.Gen2, a.Pause - b.Pause);
+            new(a.Cpu - b.Cpu, a.Allocated - b.Allocated, a.Collections - b.Collections, a.Gen2 - b.Gen2, a.Pause - b.Pause, a.JitMethods - b.JitMethods, a.JitTime - b.JitTime);
 
-        public string Format() => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Cpu.Ticks} {Allocated} {Collections} {Gen2} {Pause.Ticks}");
+        public string Format() => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Cpu.Ticks} {Allocated} {Collections} {Gen2} {Pause.Ticks} {JitMethods} {JitTime.Ticks}");
 
-        public PerCall PerCall(int calls) => new(Cpu.TotalMicroseconds / calls, Allocated / 1024.0 / calls, Collections, Gen2, Pause.TotalMilliseconds);
+        public PerCall PerCall(int calls) => new(Cpu.TotalMicroseconds / calls, Allocated / 1024.0 / calls, Collections, Gen2, Pause.TotalMilliseconds, JitTime.TotalMilliseconds, JitMethods, Cpu > TimeSpan.Zero ? JitTime / Cpu : 0);
+    }
+
+    /// <summary>A client connection: its game (index into the games of a row), its index in that game, and that game's announce recorder.</summary>
+    private sealed record Player(HubConnection Connection, int Game, int Index, AnnounceRecorder? Announces);
+
+    /// <summary>What one player's loop did: its calls, and (measured) their latencies in ms.</summary>
+    private sealed record PlayerRun(int Calls, List<double>? FromScheduled, List<double>? FromSent, bool RanOut);
+
+    /// <summary>When the players' loops stop: fixed for the measured window, set by the warm-up once the JIT has settled.</summary>
+    private sealed class Window(long stopAt)
+    {
+        private long _stopAt = stopAt;
+
+        public long StopAt => Volatile.Read(ref _stopAt);
+
+        public void Stop() => Volatile.Write(ref _stopAt, 0);
+    }
+
+    /// <summary>
+    /// One game's announce latency: when each cell's claim was sent (by the players of the game, in the measured
+    /// window) and how long it took to reach the game's observer in a <c>CellsClaimed</c>. A board has
+    /// <see cref="Cells"/> cells, each claimed once, so both arrays are allocated once and nothing is locked: each cell
+    /// is written by the one player who claims it, and the receive side counts with an interlocked increment.
+    /// </summary>
+    private sealed class AnnounceRecorder(string observer)
+    {
+        private readonly long[] _sentAt = new long[Cells];
+        private readonly long[] _latencies = new long[Cells];
+        private int _count;
+
+        public int Count => Math.Min(Volatile.Read(ref _count), Cells);
+
+        public void Sent(int cell, long timestamp) => Volatile.Write(ref _sentAt[cell], timestamp);
+
+        public void Received(CellClaimed[]? claims)
+        {
+            var now = Stopwatch.GetTimestamp();
+            foreach (var claim in claims ?? [])
+            {
+                var cell = (claim.Row * BoardSize) + claim.Col;
+                // The observer's own claims are not announcements to it; a cell without a send time is a warm-up game's.
+                var sent = claim.Player == observer || (uint)cell >= Cells ? 0 : Volatile.Read(ref _sentAt[cell]);
+                if (sent == 0)
+                {
+                    continue;
+                }
+                Volatile.Write(ref _sentAt[cell], 0);
+                var i = Interlocked.Increment(ref _count) - 1;
+                if (i < Cells)
+                {
+                    _latencies[i] = now - sent;
+                }
+            }
+        }
+
+        public IEnumerable<double> LatenciesMs()
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                yield return _latencies[i] * 1000.0 / Stopwatch.Frequency;
+            }
+        }
     }
 
     /// <summary>
@@ -537,18 +777,24 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         {
             Console.WriteLine($"URL {server.BaseUrl} gc={(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
             AllocationSampler? allocations = null;
+            JitSampler? jit = null;
             while (await Console.In.ReadLineAsync() is { } line && line != "stop")
             {
                 if (line == "counters")
                 {
-                    // With GG_BENCH_ALLOCS=1 the server samples its own allocations between two counter readings.
+                    // With GG_BENCH_ALLOCS=1 the server samples its own allocations between two counter readings, with
+                    // GG_BENCH_JIT=1 it lists the methods it compiled between them.
                     allocations?.Print("server", "since the last reading");
                     allocations?.Dispose();
                     allocations = Environment.GetEnvironmentVariable("GG_BENCH_ALLOCS") == "1" ? new AllocationSampler() : null;
+                    jit?.Print();
+                    jit?.Dispose();
+                    jit = Environment.GetEnvironmentVariable("GG_BENCH_JIT") == "1" ? new JitSampler() : null;
                     Console.WriteLine(Counters.OfThisProcess().Format());
                 }
             }
             allocations?.Dispose();
+            jit?.Dispose();
         }
         Console.WriteLine("STOPPED");
         return 0;
@@ -645,7 +891,15 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         {
             try
             {
-                if (!_process.HasExited)
+                if (_process.HasExited)
+                {
+                    // It died before it was told to stop: what it wrote to stderr on the way out is the only trace.
+                    lock (_errors)
+                    {
+                        Console.Error.WriteLine($"the server process exited with code {_process.ExitCode} before it was stopped: {_errors}");
+                    }
+                }
+                else
                 {
                     await _process.StandardInput.WriteLineAsync("stop");
                     await _process.StandardInput.FlushAsync();
@@ -750,11 +1004,49 @@ internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListen
 
     public void Print(string what, string load)
     {
-        var total = Math.Max(1, _bytes.Values.Sum());
+        // A snapshot: LINQ over the live dictionary copies it by its count, which the event thread may change meanwhile.
+        var sampled = _bytes.ToArray();
+        var total = Math.Max(1, sampled.Sum(kv => kv.Value));
         Console.WriteLine($"allocations, {what} {load}: {total / 1048576} MiB sampled");
-        foreach (var (type, bytes) in _bytes.OrderByDescending(kv => kv.Value).Take(25))
+        foreach (var (type, bytes) in sampled.OrderByDescending(kv => kv.Value).Take(25))
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {100.0 * bytes / total,5:F1}%  {type}"));
+        }
+    }
+}
+
+/// <summary>Diagnostics (GG_BENCH_JIT=1): which methods the process compiles, at which tier, from the runtime's method-load events.</summary>
+internal sealed class JitSampler : System.Diagnostics.Tracing.EventListener
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _methods = new(StringComparer.Ordinal);
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+    {
+        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x10);
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+    {
+        if (eventData.EventName?.StartsWith("MethodLoadVerbose", StringComparison.Ordinal) == true && eventData.PayloadNames is { } names)
+        {
+            // The method flags carry the optimization tier in bits 7-9 (3 tier 0, 4 tier 1, 7 tier 0 instrumented, ...).
+            var flags = Convert.ToInt64(eventData.Payload![names.IndexOf("MethodFlags")], CultureInfo.InvariantCulture);
+            var name = $"tier{(flags >> 7) & 7} {eventData.Payload[names.IndexOf("MethodNamespace")]}::{eventData.Payload[names.IndexOf("MethodName")]}";
+            _methods.AddOrUpdate(name, 1, (_, n) => n + 1);
+        }
+    }
+
+    public void Print()
+    {
+        // A snapshot: LINQ over the live dictionary copies it by its count, which the event thread may change meanwhile.
+        var methods = _methods.ToArray();
+        Console.WriteLine($"jit since the last reading: {methods.Sum(kv => kv.Value)} methods; " + string.Join(", ", methods.GroupBy(kv => kv.Key[..5]).Select(g => $"{g.Key} {g.Sum(kv => kv.Value)}")));
+        foreach (var (name, count) in methods.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(40))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {count,4}  {name}"));
         }
     }
 }
