@@ -173,6 +173,31 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     /// <summary>What earlier runs of this suite found (fixed text: the figures above are the ones of this run).</summary>
     private const string Findings = """
+        ### Round three: batched announcements, and a warm-up to steady state (2026-11-29 20:05–21:41 UTC)
+
+        Before (19:44, round two): claims at 32–38% of the echo; p99 at half of peak 105–209 ms, at a quarter 20–30 ms.
+
+        - **The measured window was not steady.** `perf` on the server (run it under `GG_BENCH_SERVER_ENV="DOTNET_PerfMapEnabled=1
+          DOTNET_EnableWriteXorExecute=0"`) showed 10–20% of its CPU in the JIT (libclrjit.so) during the window: 20 calls per
+          player left TieredPGO's recompiles to happen inside it. The warm-up now runs at the row's own load until the JIT has
+          settled (above), and the JIT takes 0.0–0.5% of the server's CPU in the window. The echo gained the most from it (JSON
+          35,815 → 42,852/s, MessagePack 41,748 → 55,795/s), so the ratio's denominator rose with the claims.
+        - **Claims are announced in batches** (`CellsClaimed`, at most one message per game per 50 ms; docs/gameserver.md).
+          perf showed the server's CPU going mostly to socket sends (`__send` 25% of samples, the WebSocket send loop 13%):
+          a claim was eleven frames. At half of peak a claim now costs about three (its answer and a share of the game's
+          ticks). Peak claims: 17,740–24,085/s (round two: 13,038–15,715/s); server CPU per claim at peak 40–60 µs (85–93 µs);
+          p99 at half of peak 23–47 ms (105–209 ms); at a quarter of peak 12–15 ms (20–30 ms). The price is the other
+          players' view: a claim waits for its game's next tick, so the announce p50 is 27–37 ms and the p99 54–81 ms at half
+          and quarter of peak.
+        - **Where the aims stand.** Claims at 35–45% of the echo (aim ≥ 50%): a claim is still an invocation, its answer, the
+          group commit, a Redis round trip and a share of ten announcement frames, against the echo's invocation and answer.
+          p99 at half of peak 23–47 ms (aim ≤ 20 ms): in the open loop the server spends 70–102 µs per claim and the clients
+          56–90 µs, so at half of peak the two processes, Redis and PostgreSQL use most of the 2 cores, and any pause (a GC,
+          a burst of ticks) leaves a queue that drains slowly. A run at 20:59 with another engineer building (load 3.0–3.6)
+          had 47–61% and 23–91 ms: under load the echo ceiling fell more than the claims did.
+        - **Seen, not yet changed**: StackExchange.Redis pushes a write to its backlog (a thread of its own) when another
+          game holds the connection's write lock; 100 games share one multiplexer.
+
         ### Round two: the server in its own process (2026-11-29 19:27–19:47 UTC, nobody else on the machine)
 
         Before (quiet run of 19:11 UTC, server and clients in one process, workstation GC): Redis claims at 42%
