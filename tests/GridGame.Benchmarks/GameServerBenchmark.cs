@@ -999,33 +999,54 @@ internal sealed class EchoHub : Hub
     public int Echo(int row, int col) => (row * 1000) + col;
 }
 
-/// <summary>Diagnostics (GG_BENCH_ALLOCS=1): which types the process allocates, from the runtime's allocation-tick samples (one per ~100 KB).</summary>
-internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListener
+/// <summary>
+/// Diagnostics: totals by key of one kind of the runtime's own events, read in process. The keywords and event name are
+/// properties, not constructor arguments: the base constructor already enables the sources that exist.
+/// </summary>
+internal abstract class RuntimeEventSampler : System.Diagnostics.Tracing.EventListener
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _bytes = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _totals = new(StringComparer.Ordinal);
+
+    protected abstract System.Diagnostics.Tracing.EventKeywords Keywords { get; }
+
+    protected abstract string EventName { get; }
+
+    /// <summary>A snapshot: LINQ over the live dictionary copies it by its count, which the event thread may change meanwhile.</summary>
+    protected KeyValuePair<string, long>[] Totals() => _totals.ToArray();
+
+    protected abstract (string Key, long Amount) Read(System.Collections.ObjectModel.ReadOnlyCollection<object?> payload, System.Collections.ObjectModel.ReadOnlyCollection<string> names);
 
     protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
     {
         if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
         {
-            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, Keywords);
         }
     }
 
     protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
     {
-        if (eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true && eventData.PayloadNames is { } names)
+        if (eventData.EventName?.StartsWith(EventName, StringComparison.Ordinal) == true && eventData is { Payload: { } payload, PayloadNames: { } names })
         {
-            var type = eventData.Payload![names.IndexOf("TypeName")] as string ?? "?";
-            var amount = Convert.ToInt64(eventData.Payload[names.IndexOf("AllocationAmount")], CultureInfo.InvariantCulture);
-            _bytes.AddOrUpdate(type, amount, (_, b) => b + amount);
+            var (key, amount) = Read(payload, names);
+            _totals.AddOrUpdate(key, amount, (_, total) => total + amount);
         }
     }
+}
+
+/// <summary>Diagnostics (GG_BENCH_ALLOCS=1): which types the process allocates, from the runtime's allocation-tick samples (one per ~100 KB).</summary>
+internal sealed class AllocationSampler : RuntimeEventSampler
+{
+    protected override System.Diagnostics.Tracing.EventKeywords Keywords => (System.Diagnostics.Tracing.EventKeywords)0x1;
+
+    protected override string EventName => "GCAllocationTick";
+
+    protected override (string Key, long Amount) Read(System.Collections.ObjectModel.ReadOnlyCollection<object?> payload, System.Collections.ObjectModel.ReadOnlyCollection<string> names) =>
+        (payload[names.IndexOf("TypeName")] as string ?? "?", Convert.ToInt64(payload[names.IndexOf("AllocationAmount")], CultureInfo.InvariantCulture));
 
     public void Print(string what, string load)
     {
-        // A snapshot: LINQ over the live dictionary copies it by its count, which the event thread may change meanwhile.
-        var sampled = _bytes.ToArray();
+        var sampled = Totals();
         var total = Math.Max(1, sampled.Sum(kv => kv.Value));
         Console.WriteLine($"allocations, {what} {load}: {total / 1048576} MiB sampled");
         foreach (var (type, bytes) in sampled.OrderByDescending(kv => kv.Value).Take(25))
@@ -1036,33 +1057,22 @@ internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListen
 }
 
 /// <summary>Diagnostics (GG_BENCH_JIT=1): which methods the process compiles, at which tier, from the runtime's method-load events.</summary>
-internal sealed class JitSampler : System.Diagnostics.Tracing.EventListener
+internal sealed class JitSampler : RuntimeEventSampler
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _methods = new(StringComparer.Ordinal);
+    protected override System.Diagnostics.Tracing.EventKeywords Keywords => (System.Diagnostics.Tracing.EventKeywords)0x10;
 
-    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
-    {
-        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
-        {
-            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x10);
-        }
-    }
+    protected override string EventName => "MethodLoadVerbose";
 
-    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+    protected override (string Key, long Amount) Read(System.Collections.ObjectModel.ReadOnlyCollection<object?> payload, System.Collections.ObjectModel.ReadOnlyCollection<string> names)
     {
-        if (eventData.EventName?.StartsWith("MethodLoadVerbose", StringComparison.Ordinal) == true && eventData.PayloadNames is { } names)
-        {
-            // The method flags carry the optimization tier in bits 7-9 (3 tier 0, 4 tier 1, 7 tier 0 instrumented, ...).
-            var flags = Convert.ToInt64(eventData.Payload![names.IndexOf("MethodFlags")], CultureInfo.InvariantCulture);
-            var name = $"tier{(flags >> 7) & 7} {eventData.Payload[names.IndexOf("MethodNamespace")]}::{eventData.Payload[names.IndexOf("MethodName")]}";
-            _methods.AddOrUpdate(name, 1, (_, n) => n + 1);
-        }
+        // The method flags carry the optimization tier in bits 7-9 (3 tier 0, 4 tier 1, 7 tier 0 instrumented, ...).
+        var flags = Convert.ToInt64(payload[names.IndexOf("MethodFlags")], CultureInfo.InvariantCulture);
+        return ($"tier{(flags >> 7) & 7} {payload[names.IndexOf("MethodNamespace")]}::{payload[names.IndexOf("MethodName")]}", 1);
     }
 
     public void Print()
     {
-        // A snapshot: LINQ over the live dictionary copies it by its count, which the event thread may change meanwhile.
-        var methods = _methods.ToArray();
+        var methods = Totals();
         Console.WriteLine($"jit since the last reading: {methods.Sum(kv => kv.Value)} methods; " + string.Join(", ", methods.GroupBy(kv => kv.Key[..5]).Select(g => $"{g.Key} {g.Sum(kv => kv.Value)}")));
         foreach (var (name, count) in methods.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(40))
         {
