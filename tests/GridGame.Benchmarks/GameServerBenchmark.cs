@@ -195,8 +195,14 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           56–90 µs, so at half of peak the two processes, Redis and PostgreSQL use most of the 2 cores, and any pause (a GC,
           a burst of ticks) leaves a queue that drains slowly. A run at 20:59 with another engineer building (load 3.0–3.6)
           had 47–61% and 23–91 ms: under load the echo ceiling fell more than the claims did.
-        - **Seen, not yet changed**: StackExchange.Redis pushes a write to its backlog (a thread of its own) when another
-          game holds the connection's write lock; 100 games share one multiplexer.
+        - **Run to run** (Redis rows, all at steady state with batched announcements, 20:59–21:58): claims at 61, 41, 52 and
+          48% of the echo (JSON) and 47, 43, 50 and 56% (MessagePack); p99 at half of peak 91, 46, 47 and 29 ms (JSON) and 75,
+          23, 60 and 22 ms (MessagePack). The aim's ratio is met in about half the runs; the half-of-peak p99 in none.
+        - **Tried, not kept**: StackExchange.Redis on the .NET thread pool (`SocketManager.ThreadPool`) instead of its own
+          threads, A/B back to back at 21:43–21:58: server CPU per Redis claim 41–46 against 39–44 µs at peak and 66–76
+          against 72–80 µs at half of peak, within the noise. Seen, not yet changed: StackExchange.Redis pushes a write to
+          its backlog (a thread of its own) when another game holds the connection's write lock; 100 games share one
+          multiplexer.
 
         ### Round two: the server in its own process (2026-11-29 19:27–19:47 UTC, nobody else on the machine)
 
