@@ -13,7 +13,7 @@ internal sealed class GameMetrics
         Actions = factory.CreateCounter("game_actions_total", "Game actions handled, by type (join, claim, leave, refused).",
             new CounterConfiguration { LabelNames = ["action_type"] });
         Claims = Actions.WithLabels("claim");
-        ClaimDuration = factory.CreateHistogram("game_cell_claim_duration_seconds", "Time to check, store and announce one cell claim.",
+        ClaimDuration = factory.CreateHistogram("game_cell_claim_duration_seconds", "Time to check and store one cell claim, until its answer (the other players see it at their game's next announcement).",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
         GamesActive = factory.CreateGauge("games_active_total", "Games open on this server that are not finished.");
         HistoryLag = factory.CreateGauge("game_history_lag_events", "Game events stored but not yet written to the history database.");
