@@ -289,7 +289,9 @@ internal static class Eventually
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"not true within {within.TotalSeconds:0.#}s: {because}; last value {value}");
+                // A resource says nothing by its ToString: show it as the API server would, status included.
+                var last = value is IKubernetesObject ? KubernetesJson.Serialize(value) : value?.ToString();
+                throw new TimeoutException($"not true within {within.TotalSeconds:0.#}s: {because}; last value {last}");
             }
             await Task.Delay(25);
         }
