@@ -57,8 +57,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             .Append(CultureInfo.InvariantCulture, $"{Games} games × {PlayersPerGame} players ({Games * PlayersPerGame} connections), each player claiming its own cells back to back (closed loop) for {seconds} s; ")
             .Append("then open loops at half and a quarter of the peak row just above them (measured seconds before, same store and protocol). ")
             .Append("The server runs as production runs it, in a process of its own with the game server's runtimeconfig (GC: {gc}); the 1,000 clients in the benchmark process (workstation GC); 2 cores for both.\n\n")
-            .Append("| hub / store | protocol | load | calls/s | p50 ms | p99 ms | p99 sent ms | announce p50 ms | announce p99 ms | server CPU µs/call | client CPU µs/call | server KiB/call | client KiB/call | server GCs (gen2) | server GC pause ms | client GC pause ms | warm-up s | server JIT ms (methods; share of server CPU) |\n")
-            .Append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            .Append("| hub / store | protocol | load | calls/s | p50 ms | p99 ms | p99 sent ms | announce p50 ms | announce p99 ms | server CPU µs/call | client CPU µs/call | Redis CPU µs/call | PostgreSQL CPU µs/call | cores busy | server KiB/call | client KiB/call | server GCs (gen2) | server GC pause ms | client GC pause ms | warm-up s | server JIT ms (methods; share of server CPU) |\n")
+            .Append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 
         // Every server gets fresh state (its own Redis prefix and database), so no run recovers the games of the one before.
         var stores = new List<(string Name, Func<Task<Dictionary<string, string?>>> Settings)> { ("game / in-memory", () => Task.FromResult(new Dictionary<string, string?>())) };
@@ -155,7 +155,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             .Append(aims)
             .Append('\n').Append(Findings)
             .Append('\n').Append(idleMemory);
-        report.Append("\nCommand: `eval \"$(scripts/test-services.sh start)\"; dotnet run -c Release --project tests/GridGame.Benchmarks -- gameserver [seconds] [idle connections] [only: echo|memory|redis|JSON|MessagePack]`\n");
+        report.Append("\nCommand: `eval \"$(scripts/test-services.sh start)\"; dotnet run -c Release --project tests/GridGame.Benchmarks -- gameserver [seconds] [idle connections] [only: echo|memory|redis|JSON|MessagePack, or several joined by commas, as redis,MessagePack]`\n");
         return report.ToString();
     }
 
@@ -164,7 +164,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     /// row of that protocol; "echo", "memory" or "redis" run those rows in both protocols (the echo peak always runs,
     /// it is the ceiling the others are compared with).
     /// </summary>
-    private static bool Selected(string? only, string part) => only switch
+    /// <summary>Whether a part of the run (a protocol, "echo", "memory" or a store's name) is in <paramref name="only"/>, a comma-separated list of filters that must all admit it.</summary>
+    private static bool Selected(string? only, string part) => only is null || only.Split(',').All(filter => SelectedBy(filter, part));
+
+    private static bool SelectedBy(string? only, string part) => only switch
     {
         null => true,
         "JSON" or "MessagePack" => part is "JSON" or "MessagePack" ? part == only : part != "echo",
@@ -290,7 +293,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     private static string Row(string name, string protocol, string load, Result r, bool echo = false) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {protocol} | {load} | {r.PerSecond:F0}{(r.RanOut > 0 ? $" ({r.RanOut} players ran out of cells)" : "")} | {r.P50:F2} | {r.P99:F2} | {r.P99Sent:F2} | {Announce(r.AnnounceP50, echo)} | {Announce(r.AnnounceP99, echo)} | {r.Server.CpuMicros:F0} | {r.Client.CpuMicros:F0} | {r.Server.KiB:F1} | {r.Client.KiB:F1} | {r.Server.Collections} ({r.Server.Gen2}) | {r.Server.GcPauseMs:F0} | {r.Client.GcPauseMs:F0} | {r.Warmup.Seconds:F1} | {r.Server.JitMs:F0} ({r.Server.JitMethods}; {r.Server.JitShare * 100:F1}%) |\n");
+            $"| {name} | {protocol} | {load} | {r.PerSecond:F0}{(r.RanOut > 0 ? $" ({r.RanOut} players ran out of cells)" : "")} | {r.P50:F2} | {r.P99:F2} | {r.P99Sent:F2} | {Announce(r.AnnounceP50, echo)} | {Announce(r.AnnounceP99, echo)} | {r.Server.CpuMicros:F0} | {r.Client.CpuMicros:F0} | {r.Machine.RedisMicros:F0} | {r.Machine.PostgresMicros:F0} | {(r.Server.CpuMicros + r.Client.CpuMicros + r.Machine.RedisMicros + r.Machine.PostgresMicros) * r.PerSecond / 1e6:F2} | {r.Server.KiB:F1} | {r.Client.KiB:F1} | {r.Server.Collections} ({r.Server.Gen2}) | {r.Server.GcPauseMs:F0} | {r.Client.GcPauseMs:F0} | {r.Warmup.Seconds:F1} | {r.Server.JitMs:F0} ({r.Server.JitMethods}; {r.Server.JitShare * 100:F1}%) |\n");
 
     private static string Announce(double? ms, bool echo) => echo ? "—" : ms is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "none";
 
@@ -332,13 +335,17 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
             var serverBefore = await server.CountersAsync(cancellationToken);
             var clientBefore = Counters.OfThisProcess();
+            var machineBefore = MachineCounters.Read();
             using var allocations = Environment.GetEnvironmentVariable("GG_BENCH_ALLOCS") == "1" ? new AllocationSampler() : null;
             var started = Stopwatch.GetTimestamp();
+            using var tail = Environment.GetEnvironmentVariable("GG_BENCH_TAIL") == "1" ? TailTimeline.Start(started) : null;
             var window = new Window(started + (long)(seconds * Stopwatch.Frequency));
             var runs = await Task.WhenAll(players.Select(p => Task.Run(() => DriveAsync(p, echo, started, interval, window, warmupSession: null, measure: true, cancellationToken), cancellationToken)));
             var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
             allocations?.Print(echo ? "echo" : "claims", rate is null ? "peak" : "open loop");
+            tail?.Print();
             var client = Counters.OfThisProcess() - clientBefore;
+            var machine = MachineCounters.Read() - machineBefore;
             var serverCounters = await server.CountersAsync(cancellationToken) - serverBefore;
             var announced = echo ? null : await AnnounceLatenciesAsync(players, runs, announces, cancellationToken);
             var all = runs.SelectMany(l => l.FromScheduled!).Order().ToArray();
@@ -356,6 +363,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 Percentile(sentAll, 0.99),
                 serverCounters.PerCall(calls),
                 client.PerCall(calls),
+                machine.PerCall(calls),
                 warmup,
                 announced is { Length: > 0 } ? Percentile(announced, 0.50) : null,
                 announced is { Length: > 0 } ? Percentile(announced, 0.99) : null,
@@ -495,7 +503,12 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             var done = Stopwatch.GetTimestamp();
             fromSent?.Add(Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds);
             // The closed loop has no schedule: its send time is the schedule.
-            fromScheduled?.Add(Stopwatch.GetElapsedTime(interval > 0 ? scheduled : sent, done).TotalMilliseconds);
+            var latency = Stopwatch.GetElapsedTime(interval > 0 ? scheduled : sent, done).TotalMilliseconds;
+            fromScheduled?.Add(latency);
+            if (measure && latency >= TailTimeline.SlowMs)
+            {
+                TailTimeline.Current?.Slow(interval > 0 ? scheduled : sent, latency);
+            }
             scheduled += interval;
             cell += PlayersPerGame;
             calls++;
@@ -695,7 +708,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     /// P50/P99 from the scheduled send time (open loop) or the send time (closed loop); P99Sent from the actual send;
     /// Announce P50/P99 from a claim's send to its arrival at its game's observer (null for echo, or when none arrived).
     /// </summary>
-    private readonly record struct Result(double PerSecond, double P50, double P99, double P99Sent, PerCall Server, PerCall Client, Warmup Warmup, double? AnnounceP50, double? AnnounceP99, int RanOut);
+    private readonly record struct Result(double PerSecond, double P50, double P99, double P99Sent, PerCall Server, PerCall Client, MachinePerCall Machine, Warmup Warmup, double? AnnounceP50, double? AnnounceP99, int RanOut);
 
     /// <summary>How long a row warmed up.</summary>
     private readonly record struct Warmup(double Seconds);
@@ -727,6 +740,60 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         public string Format() => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Cpu.Ticks} {Allocated} {Collections} {Gen2} {Pause.Ticks} {JitMethods} {JitTime.Ticks}");
 
         public PerCall PerCall(int calls) => new(Cpu.TotalMicroseconds / calls, Allocated / 1024.0 / calls, Collections, Gen2, Pause.TotalMilliseconds, JitTime.TotalMilliseconds, JitMethods, Cpu > TimeSpan.Zero ? JitTime / Cpu : 0);
+    }
+
+    /// <summary>What the Redis and PostgreSQL servers spent per call.</summary>
+    private readonly record struct MachinePerCall(double RedisMicros, double PostgresMicros);
+
+    /// <summary>
+    /// The CPU time of every redis-server and postgres process, in clock ticks from /proc. They share the 2 cores with
+    /// the server and the clients, so the sum of all four says how much of the machine a row leaves free. (Not
+    /// /proc/stat: on this VM, under the benchmark's short bursts of work, its counters fall short of the wall clock
+    /// by a third, while each process's own CPU time, which the kernel measures exactly, adds up.)
+    /// </summary>
+    private readonly record struct MachineCounters(long Redis, long Postgres)
+    {
+        // USER_HZ: the unit of /proc/[pid]/stat on every Linux the benchmark runs on.
+        private const double TicksPerSecond = 100;
+
+        public static MachineCounters Read()
+        {
+            long redis = 0, postgres = 0;
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                {
+                    continue;
+                }
+                string stat;
+                try
+                {
+                    stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    continue; // the process ended while we looked
+                }
+                // "pid (comm) state ppid ...": utime and stime are fields 14 and 15, the 12th and 13th after the comm.
+                var close = stat.LastIndexOf(')');
+                var comm = stat[(stat.IndexOf('(', StringComparison.Ordinal) + 1)..close];
+                var fields = stat[(close + 2)..].Split(' ');
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                if (comm == "redis-server")
+                {
+                    redis += ticks;
+                }
+                else if (comm.StartsWith("postgres", StringComparison.Ordinal))
+                {
+                    postgres += ticks;
+                }
+            }
+            return new(redis, postgres);
+        }
+
+        public static MachineCounters operator -(MachineCounters a, MachineCounters b) => new(a.Redis - b.Redis, a.Postgres - b.Postgres);
+
+        public MachinePerCall PerCall(int calls) => new(Redis / TicksPerSecond * 1e6 / calls, Postgres / TicksPerSecond * 1e6 / calls);
     }
 
     /// <summary>A client connection: its game (index into the games of a row), its index in that game, and that game's announce recorder.</summary>
@@ -804,6 +871,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             Console.WriteLine($"URL {server.BaseUrl} gc={(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
             AllocationSampler? allocations = null;
             JitSampler? jit = null;
+            using var pauses = Environment.GetEnvironmentVariable("GG_BENCH_TAIL") == "1" ? new PauseSampler() : null;
             while (await Console.In.ReadLineAsync() is { } line && line != "stop")
             {
                 if (line == "counters")
@@ -816,6 +884,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                     jit?.Print();
                     jit?.Dispose();
                     jit = Environment.GetEnvironmentVariable("GG_BENCH_JIT") == "1" ? new JitSampler() : null;
+                    pauses?.Print("server");
                     Console.WriteLine(Counters.OfThisProcess().Format());
                 }
             }
@@ -1038,6 +1107,121 @@ internal abstract class RuntimeEventSampler : System.Diagnostics.Tracing.EventLi
             _totals.AddOrUpdate(key, amount, (_, total) => total + amount);
         }
     }
+}
+
+/// <summary>
+/// Diagnostics (GG_BENCH_TAIL=1): when the slow calls of a window (20 ms or more) were due, in 100 ms buckets, beside
+/// the client process's GC pauses in each bucket, to tell a stall (slow calls bunched in a few buckets) from queueing
+/// (spread over all of them), and the clients' own pauses from the rest.
+/// </summary>
+internal sealed class TailTimeline : IDisposable
+{
+    public const double SlowMs = 20;
+    private static readonly long Bucket = Stopwatch.Frequency / 10;
+    private readonly long _started;
+    private readonly Dictionary<long, (int Count, double Max)> _slow = [];
+    private readonly Dictionary<long, double> _pauseMs = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _sampler;
+
+    private TailTimeline(long started)
+    {
+        _started = started;
+        _sampler = Task.Run(async () =>
+        {
+            var last = GC.GetTotalPauseDuration();
+            while (!_stop.IsCancellationRequested)
+            {
+                await Task.Delay(10).ConfigureAwait(false);
+                var now = GC.GetTotalPauseDuration();
+                if (now > last)
+                {
+                    lock (_pauseMs)
+                    {
+                        var b = (Stopwatch.GetTimestamp() - _started) / Bucket;
+                        _pauseMs[b] = _pauseMs.GetValueOrDefault(b) + (now - last).TotalMilliseconds;
+                    }
+                    last = now;
+                }
+            }
+        });
+    }
+
+    public static TailTimeline? Current { get; private set; }
+
+    public static TailTimeline Start(long started) => Current = new TailTimeline(started);
+
+    public void Slow(long due, double latencyMs)
+    {
+        lock (_slow)
+        {
+            var b = (due - _started) / Bucket;
+            var (count, max) = _slow.GetValueOrDefault(b);
+            _slow[b] = (count + 1, Math.Max(max, latencyMs));
+        }
+    }
+
+    public void Print()
+    {
+        _stop.Cancel();
+        _sampler.Wait();
+        var buckets = _slow.Keys.Concat(_pauseMs.Keys).Distinct().Order();
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"slow calls (>= {SlowMs} ms) by due time, 100 ms buckets from {_started / (Stopwatch.Frequency / 1000)} ms: bucket count max-ms client-gc-pause-ms"));
+        foreach (var b in buckets)
+        {
+            var (count, max) = _slow.GetValueOrDefault(b);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {b * 100,6} ms {count,6} {max,7:F1} {_pauseMs.GetValueOrDefault(b),6:F1}"));
+        }
+    }
+
+    public void Dispose()
+    {
+        Current = null;
+        _stop.Cancel();
+        _stop.Dispose();
+    }
+}
+
+/// <summary>Diagnostics (GG_BENCH_TAIL=1): when this process's GC paused it, and for how long (sampled every 5 ms, in Stopwatch ms, which all processes share on Linux).</summary>
+internal sealed class PauseSampler : IDisposable
+{
+    private readonly List<(long AtMs, double PauseMs, int Gen1, int Gen2)> _pauses = [];
+    private readonly CancellationTokenSource _stop = new();
+
+    public PauseSampler()
+    {
+        _ = Task.Run(async () =>
+        {
+            var (last, gen1, gen2) = (GC.GetTotalPauseDuration(), GC.CollectionCount(1), GC.CollectionCount(2));
+            while (!_stop.IsCancellationRequested)
+            {
+                await Task.Delay(5).ConfigureAwait(false);
+                var (now, g1, g2) = (GC.GetTotalPauseDuration(), GC.CollectionCount(1), GC.CollectionCount(2));
+                if (now > last)
+                {
+                    lock (_pauses)
+                    {
+                        _pauses.Add((Stopwatch.GetTimestamp() / (Stopwatch.Frequency / 1000), (now - last).TotalMilliseconds, g1 - gen1, g2 - gen2));
+                    }
+                }
+                (last, gen1, gen2) = (now, g1, g2);
+            }
+        });
+    }
+
+    public void Print(string who)
+    {
+        lock (_pauses)
+        {
+            foreach (var (at, ms, gen1, gen2) in _pauses)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{who} GC pause at {at} ms: {ms:F1} ms{(gen2 > 0 ? " (gen2)" : gen1 > 0 ? " (gen1)" : "")}"));
+            }
+            _pauses.Clear();
+        }
+    }
+
+    public void Dispose() => _stop.Cancel();
 }
 
 /// <summary>Diagnostics (GG_BENCH_ALLOCS=1): which types the process allocates, from the runtime's allocation-tick samples (one per ~100 KB).</summary>
