@@ -176,6 +176,45 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     /// <summary>What earlier runs of this suite found (fixed text: the figures above are the ones of this run).</summary>
     private const string Findings = """
+        ### Round four: where half of peak spends the machine (2026-11-29 22:26–23:30 UTC, nobody else on the machine)
+
+        Ten runs of the Redis rows with MessagePack (`gameserver 8 0 redis,MessagePack`, about 4 minutes each), six of them
+        with nothing changed. New columns: Redis and PostgreSQL CPU per call (their processes' own CPU time) and "cores busy",
+        the four processes' CPU per call times the call rate.
+
+        - **Run to run, nothing changed**: claims at 48–51% of the echo; p99 at half of peak 18.9, 20.7, 25.0, 42.2, 46.2 and
+          73.7 ms. The p99 follows how busy half of peak keeps the machine: 1.64–1.69 cores gave 19–46 ms, 1.92 cores 74 ms.
+          The half-of-peak rate is half of a peak that itself moves ±12%, so a run with a high peak has a half row that
+          saturates the machine.
+        - **Half of peak costs nearly what the peak costs.** From the quarter to the half row the server's CPU grows by only
+          0.14 core for 5,100 more claims a second (27 µs a claim); the other 0.56 core does not depend on the claim rate, and
+          the clients' likewise (19 µs a claim, 0.51 core fixed). What is fixed is the announcements: every game with a claim
+          in the last 50 ms sends its ten players a `CellsClaimed`, 20,000 frames a second at any rate above 20 claims a
+          second per game, about 25–30 µs each on each side at this load (the closed loop at peak pays less per frame, its
+          threads never sleep). perf at a quarter of peak (`perf record -a -g`): no hot spot; thread-pool workers spinning
+          before they sleep (`LowLevelLifoSemaphore.Wait`, `sched_yield`) take 3–4% of the machine.
+        - **The slow calls come in bursts after the server's GCs** (`GG_BENCH_TAIL=1`: slow calls by due time in 100 ms
+          buckets beside both processes' GC pauses). In a run with p99 18.9 ms, each of the five 100 ms buckets with 20 or more
+          slow calls after the window's first 200 ms was one in which the server paused for a GC (6–9 ms, every 0.6 s; about
+          half of its GCs left no burst); the clients' pauses (3 ms every 0.25 s) came with none. A 7 ms pause at 85% busy leaves a queue that takes about 7 / 0.15 ≈ 45 ms to drain, hence 25–38 ms
+          latencies from a 7 ms pause. The server allocates 10–11 KiB per claim at half of peak (an echo: 4 KiB); byte
+          arrays are a third of it.
+        - **Tried, not kept** (one run each, against the six above):
+          - `GridGame:ClaimAnnounceIntervalMs=100` (10 announcements a second per game): peak 23,475/s, 59% of the echo;
+            the fixed cost fell to 0.43 core on the server and 0.18 core in the clients; p99 at half of peak 37 ms, because
+            half of the higher peak is a higher rate (1.66 cores busy). Announce p50/p99 doubled to 56/110 ms. The default
+            stays 50 ms, for the players; a denser server can set 100 (docs/gameserver.md).
+          - Thread-pool workers that block instead of spinning (`DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0`, server and
+            clients): 10–15% less CPU per claim at a quarter of peak, but peak 18,267/s; p99 at half 20.6 ms at that lower rate.
+          - Server GC without DATAS (`DOTNET_GCDynamicAdaptationMode=0`): one GC in the half-of-peak window instead of 13, but
+            peak 17,636/s and p99 23.9 ms, with bursts of slow calls that no GC explains.
+          - A 256 MB gen0 budget (`DOTNET_GCgen0size=0x10000000`): 4 GCs in the window, but 15–70 ms each: p99 at half 63.7 ms.
+        - **Measuring the machine.** /proc/stat is no guide here: under this load its counters fell a third short of the wall
+          clock (243 of 401 ticks in 2 s), while each process's CPU time adds up; hence "cores busy" from the processes.
+        - **Next.** The aim's p99 needs the server's open-loop cost per claim closer to its closed-loop cost, or fewer
+          allocations per claim (fewer GCs, so fewer bursts): the byte arrays per claim, then the per-claim objects of our
+          own hot path (keys, arguments, results).
+
         ### Round three: batched announcements, and a warm-up to steady state (2026-11-29 20:05–21:41 UTC)
 
         Before (19:44, round two): claims at 32–38% of the echo; p99 at half of peak 105–209 ms, at a quarter 20–30 ms.
