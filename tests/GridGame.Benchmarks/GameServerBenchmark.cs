@@ -188,10 +188,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           saturates the machine.
         - **Half of peak costs nearly what the peak costs.** From the quarter to the half row the server's CPU grows by only
           0.14 core for 5,100 more claims a second (27 µs a claim); the other 0.56 core does not depend on the claim rate, and
-          the clients' likewise (19 µs a claim, 0.51 core fixed). What is fixed is the announcements: every game with a claim
-          in the last 50 ms sends its ten players a `CellsClaimed`, 20,000 frames a second at any rate above 20 claims a
-          second per game, about 25–30 µs each on each side at this load (the closed loop at peak pays less per frame, its
-          threads never sleep). perf at a quarter of peak (`perf record -a -g`): no hot spot; thread-pool workers spinning
+          the clients' likewise (19 µs a claim, 0.51 core fixed). Part of what is fixed is the announcements: every game with a
+          claim in the last 50 ms sends its ten players a `CellsClaimed`, 20,000 frames a second at any rate above 20 claims a
+          second per game (halving them took about 0.1 core off each side, below); the rest is threads that wake, find
+          little to do and sleep again, which the closed loop at peak never pays. perf at a quarter of peak (`perf record -a -g`): no hot spot; thread-pool workers spinning
           before they sleep (`LowLevelLifoSemaphore.Wait`, `sched_yield`) take 3–4% of the machine.
         - **The slow calls come in bursts after the server's GCs** (`GG_BENCH_TAIL=1`: slow calls by due time in 100 ms
           buckets beside both processes' GC pauses). In a run with p99 18.9 ms, each of the five 100 ms buckets with 20 or more
@@ -201,7 +201,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           arrays are a third of it.
         - **Tried, not kept** (one run each, against the six above):
           - `GridGame:ClaimAnnounceIntervalMs=100` (10 announcements a second per game): peak 23,475/s, 59% of the echo;
-            the fixed cost fell to 0.43 core on the server and 0.18 core in the clients; p99 at half of peak 37 ms, because
+            at a quarter of peak the server used 0.60 core (0.68–0.76 in the six runs) and the clients 0.50 (0.59–0.66), at a
+            10% higher rate; p99 at half of peak 37 ms, because
             half of the higher peak is a higher rate (1.66 cores busy). Announce p50/p99 doubled to 56/110 ms. The default
             stays 50 ms, for the players; a denser server can set 100 (docs/gameserver.md).
           - Thread-pool workers that block instead of spinning (`DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0`, server and
@@ -384,7 +385,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             allocations?.Print(echo ? "echo" : "claims", rate is null ? "peak" : "open loop");
             tail?.Print();
             var client = Counters.OfThisProcess() - clientBefore;
-            var machine = MachineCounters.Read() - machineBefore;
+            var machine = MachineCounters.Read();
             var serverCounters = await server.CountersAsync(cancellationToken) - serverBefore;
             var announced = echo ? null : await AnnounceLatenciesAsync(players, runs, announces, cancellationToken);
             var all = runs.SelectMany(l => l.FromScheduled!).Order().ToArray();
@@ -402,7 +403,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 Percentile(sentAll, 0.99),
                 serverCounters.PerCall(calls),
                 client.PerCall(calls),
-                machine.PerCall(calls),
+                machine.PerCallSince(machineBefore, calls),
                 warmup,
                 announced is { Length: > 0 } ? Percentile(announced, 0.50) : null,
                 announced is { Length: > 0 } ? Percentile(announced, 0.99) : null,
@@ -785,22 +786,22 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     private readonly record struct MachinePerCall(double RedisMicros, double PostgresMicros);
 
     /// <summary>
-    /// The CPU time of every redis-server and postgres process, in clock ticks from /proc. They share the 2 cores with
-    /// the server and the clients, so the sum of all four says how much of the machine a row leaves free. (Not
+    /// The CPU time of every redis-server and postgres process, in clock ticks from /proc, by pid. They share the 2 cores
+    /// with the server and the clients, so the sum of all four says how much of the machine a row leaves free. (Not
     /// /proc/stat: on this VM, under the benchmark's short bursts of work, its counters fall short of the wall clock
     /// by a third, while each process's own CPU time, which the kernel measures exactly, adds up.)
     /// </summary>
-    private readonly record struct MachineCounters(long Redis, long Postgres)
+    private sealed record MachineCounters(Dictionary<int, (bool Redis, long Ticks)> Processes)
     {
         // USER_HZ: the unit of /proc/[pid]/stat on every Linux the benchmark runs on.
         private const double TicksPerSecond = 100;
 
         public static MachineCounters Read()
         {
-            long redis = 0, postgres = 0;
+            var processes = new Dictionary<int, (bool Redis, long Ticks)>();
             foreach (var dir in Directory.EnumerateDirectories("/proc"))
             {
-                if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
                 {
                     continue;
                 }
@@ -816,23 +817,36 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 // "pid (comm) state ppid ...": utime and stime are fields 14 and 15, the 12th and 13th after the comm.
                 var close = stat.LastIndexOf(')');
                 var comm = stat[(stat.IndexOf('(', StringComparison.Ordinal) + 1)..close];
-                var fields = stat[(close + 2)..].Split(' ');
-                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-                if (comm == "redis-server")
+                if (comm == "redis-server" || comm.StartsWith("postgres", StringComparison.Ordinal))
                 {
-                    redis += ticks;
-                }
-                else if (comm.StartsWith("postgres", StringComparison.Ordinal))
-                {
-                    postgres += ticks;
+                    var fields = stat[(close + 2)..].Split(' ');
+                    processes[pid] = (comm == "redis-server", long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
                 }
             }
-            return new(redis, postgres);
+            return new(processes);
         }
 
-        public static MachineCounters operator -(MachineCounters a, MachineCounters b) => new(a.Redis - b.Redis, a.Postgres - b.Postgres);
-
-        public MachinePerCall PerCall(int calls) => new(Redis / TicksPerSecond * 1e6 / calls, Postgres / TicksPerSecond * 1e6 / calls);
+        /// <summary>
+        /// Per call, what each process spent since <paramref name="before"/>: a process that ended in between (a
+        /// PostgreSQL backend of the last row's server) takes its ticks with it, so only the living ones count.
+        /// </summary>
+        public MachinePerCall PerCallSince(MachineCounters before, int calls)
+        {
+            long redis = 0, postgres = 0;
+            foreach (var (pid, (isRedis, ticks)) in Processes)
+            {
+                var spent = ticks - (before.Processes.TryGetValue(pid, out var then) ? then.Ticks : 0);
+                if (isRedis)
+                {
+                    redis += spent;
+                }
+                else
+                {
+                    postgres += spent;
+                }
+            }
+            return new(redis / TicksPerSecond * 1e6 / calls, postgres / TicksPerSecond * 1e6 / calls);
+        }
     }
 
     /// <summary>A client connection: its game (index into the games of a row), its index in that game, and that game's announce recorder.</summary>
