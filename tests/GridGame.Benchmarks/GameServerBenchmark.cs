@@ -176,13 +176,13 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     /// <summary>What earlier runs of this suite found (fixed text: the figures above are the ones of this run).</summary>
     private const string Findings = """
-        ### Round four: where half of peak spends the machine (2026-11-29 22:26–23:30 UTC, nobody else on the machine)
+        ### Round four: where half of peak spends the machine (2026-11-29 22:26–23:52 UTC, nobody else on the machine)
 
-        Ten runs of the Redis rows with MessagePack (`gameserver 8 0 redis,MessagePack`, about 4 minutes each), six of them
+        Twelve runs of the Redis rows with MessagePack (`gameserver 8 0 redis,MessagePack`, about 4 minutes each), seven of them
         with nothing changed. New columns: Redis and PostgreSQL CPU per call (their processes' own CPU time) and "cores busy",
         the four processes' CPU per call times the call rate.
 
-        - **Run to run, nothing changed**: claims at 48–51% of the echo; p99 at half of peak 18.9, 20.7, 25.0, 42.2, 46.2 and
+        - **Run to run, nothing changed**: claims at 48–51% of the echo; p99 at half of peak 18.9, 20.7, 25.0, 36.3, 42.2, 46.2 and
           73.7 ms. The p99 follows how busy half of peak keeps the machine: 1.64–1.69 cores gave 19–46 ms, 1.92 cores 74 ms.
           The half-of-peak rate is half of a peak that itself moves ±12%, so a run with a high peak has a half row that
           saturates the machine.
@@ -199,10 +199,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           half of its GCs left no burst); the clients' pauses (3 ms every 0.25 s) came with none. A 7 ms pause at 85% busy leaves a queue that takes about 7 / 0.15 ≈ 45 ms to drain, hence 25–38 ms
           latencies from a 7 ms pause. The server allocates 10–11 KiB per claim at half of peak (an echo: 4 KiB); byte
           arrays are a third of it.
-        - **Tried, not kept** (one run each, against the six above):
+        - **Tried, not kept** (one run each unless said, against the seven above):
           - `GridGame:ClaimAnnounceIntervalMs=100` (10 announcements a second per game): peak 23,475/s, 59% of the echo;
-            at a quarter of peak the server used 0.60 core (0.68–0.76 in the six runs) and the clients 0.50 (0.59–0.66), at a
-            10% higher rate; p99 at half of peak 37 ms, because
+            at a quarter of peak (5,868 claims/s) the server used 0.60 core and the clients 0.50, against 0.62–0.76 and
+            0.53–0.66 in the seven runs at 50 ms (4,365–5,971 claims/s); p99 at half of peak 37 ms, because
             half of the higher peak is a higher rate (1.66 cores busy). Announce p50/p99 doubled to 56/110 ms. The default
             stays 50 ms, for the players; a denser server can set 100 (docs/gameserver.md).
           - Thread-pool workers that block instead of spinning (`DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0`, server and
@@ -210,6 +210,9 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           - Server GC without DATAS (`DOTNET_GCDynamicAdaptationMode=0`): one GC in the half-of-peak window instead of 13, but
             peak 17,636/s and p99 23.9 ms, with bursts of slow calls that no GC explains.
           - A 256 MB gen0 budget (`DOTNET_GCgen0size=0x10000000`): 4 GCs in the window, but 15–70 ms each: p99 at half 63.7 ms.
+          - Workstation GC in the server (`DOTNET_gcServer=0`), two runs: 52% and 45% of the echo; 51–59 GCs of about 2.5 ms
+            in the half-of-peak window instead of 13 of 7 ms, still with bursts of slow calls; p99 at half 24.9 ms (at
+            11,852/s, 1.72 cores) and 25.2 ms (10,080/s, 1.65 cores), within the spread of the server GC's runs.
         - **Measuring the machine.** /proc/stat is no guide here: under this load its counters fell a third short of the wall
           clock (243 of 401 ticks in 2 s), while each process's CPU time adds up; hence "cores busy" from the processes.
         - **Next.** The aim's p99 needs the server's open-loop cost per claim closer to its closed-loop cost, or fewer
