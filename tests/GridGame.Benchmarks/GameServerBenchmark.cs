@@ -198,7 +198,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           slow calls after the window's first 200 ms was one in which the server paused for a GC (6–9 ms, every 0.6 s; about
           half of its GCs left no burst); the clients' pauses (3 ms every 0.25 s) came with none. A 7 ms pause at 85% busy leaves a queue that takes about 7 / 0.15 ≈ 45 ms to drain, hence 25–38 ms
           latencies from a 7 ms pause. The server allocates 10–11 KiB per claim at half of peak (an echo: 4 KiB); byte
-          arrays are a third of it.
+          arrays are a third of it, on the small object heap (not Kestrel's pinned blocks: `GG_BENCH_ALLOCS=1` now marks
+          pinned and large allocations, and none was among the top 25 types).
         - **Tried, not kept** (one run each unless said, against the seven above):
           - `GridGame:ClaimAnnounceIntervalMs=100` (10 announcements a second per game): peak 23,475/s, 59% of the echo;
             at a quarter of peak (5,868 claims/s) the server used 0.60 core and the clients 0.50, against 0.62–0.76 and
@@ -1287,8 +1288,13 @@ internal sealed class AllocationSampler : RuntimeEventSampler
 
     protected override string EventName => "GCAllocationTick";
 
-    protected override (string Key, long Amount) Read(System.Collections.ObjectModel.ReadOnlyCollection<object?> payload, System.Collections.ObjectModel.ReadOnlyCollection<string> names) =>
-        (payload[names.IndexOf("TypeName")] as string ?? "?", Convert.ToInt64(payload[names.IndexOf("AllocationAmount")], CultureInfo.InvariantCulture));
+    protected override (string Key, long Amount) Read(System.Collections.ObjectModel.ReadOnlyCollection<object?> payload, System.Collections.ObjectModel.ReadOnlyCollection<string> names)
+    {
+        // AllocationKind: 0 the small object heap, 1 the large, 2 the pinned (Kestrel's buffers live there).
+        var kind = names.IndexOf("AllocationKind") is >= 0 and var k ? Convert.ToInt32(payload[k], CultureInfo.InvariantCulture) : 0;
+        var type = payload[names.IndexOf("TypeName")] as string ?? "?";
+        return (kind switch { 1 => type + " (large)", 2 => type + " (pinned)", _ => type }, Convert.ToInt64(payload[names.IndexOf("AllocationAmount")], CultureInfo.InvariantCulture));
+    }
 
     public void Print(string what, string load)
     {
