@@ -42,6 +42,9 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     private const int SettledMethodsPerSecond = 10;
     private const int SettledSeconds = 5;
 
+    /// <summary>The shared ArrayPool's arrays per size per core, which Dockerfile.gameserver sets for the game server.</summary>
+    private const string ServerArrayPoolVariable = "DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION";
+
     public string Name => "gameserver";
 
     public string Description => "claims/s and p50/p99 claim round trip, 100 games x 10 players; echo ceiling; memory per idle connection";
@@ -214,11 +217,22 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           - Workstation GC in the server (`DOTNET_gcServer=0`), two runs: 52% and 45% of the echo; 51–59 GCs of about 2.5 ms
             in the half-of-peak window instead of 13 of 7 ms, still with bursts of slow calls; p99 at half 24.9 ms (at
             11,852/s, 1.72 cores) and 25.2 ms (10,080/s, 1.65 cores), within the spread of the server GC's runs.
+        - **Adopted: a shared ArrayPool big enough for the fan-out.** An allocation trace of the half-of-peak server
+          (`dotnet-trace collect --providers Microsoft-Windows-DotNETRuntime:0x1:5`, the allocation ticks' stacks read with
+          TraceEvent) put 80% of its byte arrays in `Pipe.AllocateWriteHeadSynchronized` under `ClaimAnnouncer.SendPending`:
+          writing a batch to a player's SignalR pipe rents a 4 KB segment from `ArrayPool<byte>.Shared`, the transport's
+          send loop returns it from another thread, and with the pool's 32 arrays per size per core the ten writes of every
+          tick overflowed it, so most rents were new arrays. Dockerfile.gameserver now sets
+          `DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=1024` (an environment variable the pool reads once), and
+          the benchmark runs its server so. A/B at 00:03 (machine slower than earlier: echo 33,437/s): server KiB per claim
+          4.3 at peak (11.3–11.9 before), 7.2 at half (9.6–10.6) and 8.8 at a quarter (10.7–11.6), per echo 1.1 (4.0–4.2);
+          server GCs in the half-of-peak window 8 (11–17); p99 at half 22.2 ms at 8,173/s (1.59 cores busy).
         - **Measuring the machine.** /proc/stat is no guide here: under this load its counters fell a third short of the wall
           clock (243 of 401 ticks in 2 s), while each process's CPU time adds up; hence "cores busy" from the processes.
-        - **Next.** The aim's p99 needs the server's open-loop cost per claim closer to its closed-loop cost, or fewer
-          allocations per claim (fewer GCs, so fewer bursts): the byte arrays per claim, then the per-claim objects of our
-          own hot path (keys, arguments, results).
+        - **Next.** The aim's p99 needs the server's open-loop cost per claim closer to its closed-loop cost, or still
+          fewer allocations per claim (fewer GCs, so fewer bursts): the receive side's byte arrays (11% of them, in
+          `WebSocketsServerTransport.StartReceiving`), then the per-claim objects of our own hot path (keys, arguments,
+          results).
 
         ### Round three: batched announcements, and a warm-up to steady state (2026-11-29 20:05–21:41 UTC)
 
@@ -604,6 +618,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         info.Environment["Auth__SigningKey"] = SigningKey;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["ConnectionStrings__Sqlite"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"gg-bench-{port}.db")}";
+        info.Environment[ServerArrayPoolVariable] = "1024";
         using var process = Process.Start(info)!;
         _ = process.StandardOutput.ReadToEndAsync(cancellationToken);
         _ = process.StandardError.ReadToEndAsync(cancellationToken);
@@ -981,6 +996,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             {
                 info.ArgumentList.Add($"{key}={value}");
             }
+            // As the image runs it (Dockerfile.gameserver): a shared ArrayPool big enough for the announcements' fan-out.
+            info.Environment[ServerArrayPoolVariable] = "1024";
             // Diagnostics: GG_BENCH_SERVER_ENV="DOTNET_GCgen0size=0x4000000 ..." sets variables for the server process only.
             foreach (var pair in (Environment.GetEnvironmentVariable("GG_BENCH_SERVER_ENV") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
