@@ -95,6 +95,8 @@ public sealed class GameHubTests
         await carol.WaitForAsync<GameOver>();
         foreach (var player in new[] { alice, bob })
         {
+            // Each connection gets the game over in its own time: carol's having arrived says nothing of the others'.
+            await player.WaitForAsync<GameOver>();
             player.Events.Where(e => e is TestPlayer.Claims or GameOver).Should().BeEquivalentTo(
                 new object[] { new TestPlayer.Claims([first.Seq]), new TestPlayer.Claims([second.Seq, third.Seq]), new TestPlayer.Claims([last.Seq]), new { Reason = "BoardFull" } },
                 o => o.WithStrictOrdering().RespectingRuntimeTypes(), player.Id);
