@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using GridGame.GameServer.Game;
 using StackExchange.Redis;
@@ -18,6 +19,9 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
     private const int MaxStreamsPerRead = 64;
     private static readonly TimeSpan FinishedGameTtl = TimeSpan.FromHours(1);
     private long _idleReads;
+    // A claim batch's five keys, built once per game: building them per batch was half of the server's string garbage.
+    // Keyed by the game id's own string, which its LiveGame holds for the game's life, so an entry goes with its game.
+    private readonly ConditionalWeakTable<string, RedisKey[]> _claimKeys = new();
     private readonly string _gamesKey = prefix + ":games";
     private readonly string _historyKey = prefix + ":history";
 
@@ -99,7 +103,6 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
         {
             return [];
         }
-        var keys = Key(claims[0].GameId);
         var args = new RedisValue[1 + (5 * claims.Count)];
         args[0] = claims[0].Seq;
         for (var i = 0; i < claims.Count; i++)
@@ -112,7 +115,9 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
             args[a + 3] = claim.Row;
             args[a + 4] = claim.Col;
         }
-        var result = await Db.ScriptEvaluateAsync(ClaimScript.ClaimAll, [keys.Meta, keys.Board, keys.Scores, keys.Last, keys.Events], args)
+        var gameId = claims[0].GameId;
+        var keys = _claimKeys.TryGetValue(gameId, out var known) ? known : _claimKeys.GetValue(gameId, id => Key(id).OfClaimScript());
+        var result = await Db.ScriptEvaluateAsync(ClaimScript.ClaimAll, keys, args)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         var scores = (long[])result!;
         var answers = new StoreClaim[claims.Count];
@@ -261,6 +266,9 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
         public RedisKey Last => $"{Prefix}:{{{Id}}}:last";
 
         public RedisKey Events => $"{Prefix}:{{{Id}}}:events";
+
+        /// <summary>The keys of <see cref="ClaimScript.ClaimAll"/>, in its order.</summary>
+        public RedisKey[] OfClaimScript() => [Meta, Board, Scores, Last, Events];
 
         public static string GameOf(RedisKey eventsKey)
         {
