@@ -229,10 +229,14 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           server GCs in the half-of-peak window 8 (11–17); p99 at half 22.2 ms at 8,173/s (1.59 cores busy).
         - **Measuring the machine.** /proc/stat is no guide here: under this load its counters fell a third short of the wall
           clock (243 of 401 ticks in 2 s), while each process's CPU time adds up; hence "cores busy" from the processes.
+        - **Then the Redis keys.** A second trace, with the larger pool, had no pipe segments left among the byte arrays
+          (the receive side's went too); half of the server's strings were the five Redis keys `RedisGameStore` built for
+          every claim batch. It builds them once per game now. A/B at 00:35 (`redis,MessagePack`): server KiB per claim 5.9 at half of peak (6.6–7.4 with the
+          pool alone), 7.3 at a quarter (8.5–9.3), 4.1 at peak (4.3); peak 24,162/s, 48% of the echo; p99 at half 24.3 ms
+          at 12,076/s (1.75 cores busy).
         - **Next.** The aim's p99 needs the server's open-loop cost per claim closer to its closed-loop cost, or still
-          fewer allocations per claim (fewer GCs, so fewer bursts): the receive side's byte arrays (11% of them, in
-          `WebSocketsServerTransport.StartReceiving`), then the per-claim objects of our own hot path (keys, arguments,
-          results).
+          fewer allocations per claim (fewer GCs, so fewer bursts): the history pump's stream reads (StackExchange.Redis
+          copies every field into a byte array), then our own per-claim objects (arguments, lists, results).
 
         ### Round three: batched announcements, and a warm-up to steady state (2026-11-29 20:05–21:41 UTC)
 
