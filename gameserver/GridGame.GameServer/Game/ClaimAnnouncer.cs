@@ -15,7 +15,8 @@ namespace GridGame.GameServer.Game;
 /// <para>
 /// <see cref="Announce"/> and <see cref="Flush"/> are called under the game's gate, the timer from a pool thread;
 /// sends start under this class's lock, so every player gets the claims in order, and a message the game sends after
-/// <see cref="Flush"/> (a join, a leave, the game over) comes after every claim before it.
+/// <see cref="Flush"/> comes after every claim before it: <c>LiveGame</c> sends all its other messages through one
+/// accessor that flushes first, and flushes before a connection joins or leaves its group.
 /// </para>
 /// </remarks>
 internal sealed class ClaimAnnouncer : IDisposable

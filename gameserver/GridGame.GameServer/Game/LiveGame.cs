@@ -95,11 +95,11 @@ internal sealed class LiveGame : IDisposable
                     await _hub.Groups.RemoveFromGroupAsync(connection.ConnectionId, Group, CancellationToken.None);
                     throw;
                 }
-                await _hub.Clients.GroupExcept(Group, connection.ConnectionId).PlayerJoined(new PlayerChange(player, events[0].Seq));
+                await Players(except: connection.ConnectionId).PlayerJoined(new PlayerChange(player, events[0].Seq));
                 changes.Add(Change(GameChangeKind.PlayerJoined, player));
                 if (outcome.Started)
                 {
-                    await _hub.Clients.Group(Group).GameStarted(new GameStarted(_rules.StartedAt!.Value.ToUnixTimeMilliseconds(), _rules.EndsAt!.Value.ToUnixTimeMilliseconds()));
+                    await Players().GameStarted(new GameStarted(_rules.StartedAt!.Value.ToUnixTimeMilliseconds(), _rules.EndsAt!.Value.ToUnixTimeMilliseconds()));
                     changes.Add(Change(GameChangeKind.Started, null));
                 }
             }
@@ -293,6 +293,7 @@ internal sealed class LiveGame : IDisposable
                 return;
             }
             _connections.Remove(player);
+            // The claims made while this connection was in the game go to it before it leaves the group.
             _announcer.Flush();
             await _hub.Groups.RemoveFromGroupAsync(connectionId, Group, cancellationToken);
             if (_rules.Phase == GamePhase.Finished || connectionOnly)
@@ -308,7 +309,7 @@ internal sealed class LiveGame : IDisposable
             }
             var left = new GameEvent(Id, outcome.Finished ? _rules.Seq - 1 : _rules.Seq, GameEventType.Left, player, 0, 0, now);
             await RecordOrRollBackAsync([left], before, cancellationToken);
-            await _hub.Clients.Group(Group).PlayerLeft(new PlayerChange(player, left.Seq));
+            await Players().PlayerLeft(new PlayerChange(player, left.Seq));
             changes.Add(Change(GameChangeKind.PlayerLeft, player));
             if (outcome.Finished)
             {
@@ -343,11 +344,7 @@ internal sealed class LiveGame : IDisposable
     }
 
     /// <summary>Tells every player of this game that the server is going away.</summary>
-    public Task AnnounceDrainingAsync(string message)
-    {
-        _announcer.Flush();
-        return _hub.Clients.Group(Group).ServerDraining(new ServerDraining(message));
-    }
+    public Task AnnounceDrainingAsync(string message) => Players().ServerDraining(new ServerDraining(message));
 
     public BoardSnapshot Snapshot(string you) => new(
         Id,
@@ -403,8 +400,7 @@ internal sealed class LiveGame : IDisposable
 
     private async Task AnnounceAsync(List<GameChange> changes)
     {
-        _announcer.Flush();
-        await _hub.Clients.Group(Group).GameOver(new GameOver(_rules.FinishReason.ToString(), _rules.Winners(), Scores()));
+        await Players().GameOver(new GameOver(_rules.FinishReason.ToString(), _rules.Winners(), Scores()));
         changes.Add(Change(GameChangeKind.Finished, null));
     }
 
@@ -429,6 +425,16 @@ internal sealed class LiveGame : IDisposable
     {
         _announcer.Dispose();
         _gate.Dispose();
+    }
+
+    /// <summary>
+    /// The game's players (but <paramref name="except"/>), for every message except the claims' own: the claims waiting
+    /// to be announced go out first, so no message overtakes a claim made before it.
+    /// </summary>
+    private IGameClient Players(string? except = null)
+    {
+        _announcer.Flush();
+        return except is null ? _hub.Clients.Group(Group) : _hub.Clients.GroupExcept(Group, except);
     }
 
     private GameChange Change(GameChangeKind kind, string? player) => new(kind, Id, player, View());
