@@ -71,8 +71,7 @@ public sealed class GameHubTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var server = await RunningServer.StartAsync(
-            new Dictionary<string, string?> { ["GridGame:Game:BoardSize"] = "2", ["GridGame:ClaimAnnounceIntervalMs"] = "50" },
-            services => services.AddSingleton<TimeProvider>(time));
+            time, new Dictionary<string, string?> { ["GridGame:Game:BoardSize"] = "2", ["GridGame:ClaimAnnounceIntervalMs"] = "50" });
         await using var alice = await server.ConnectAsync("alice");
         await using var bob = await server.ConnectAsync("bob", messagePack: true);
         await using var carol = await server.ConnectAsync("carol");
@@ -110,8 +109,7 @@ public sealed class GameHubTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var server = await RunningServer.StartAsync(
-            new Dictionary<string, string?> { ["GridGame:Game:ClaimCooldownMs"] = "500" },
-            services => services.AddSingleton<TimeProvider>(time));
+            time, new Dictionary<string, string?> { ["GridGame:Game:ClaimCooldownMs"] = "500" });
         await using var alice = await server.ConnectAsync("alice");
         await alice.JoinAsync("cool");
 
@@ -286,8 +284,7 @@ public sealed class GameHubTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var server = await RunningServer.StartAsync(
-            new Dictionary<string, string?> { ["GridGame:Game:DurationSeconds"] = "60" },
-            services => services.AddSingleton<TimeProvider>(time));
+            time, new Dictionary<string, string?> { ["GridGame:Game:DurationSeconds"] = "60" });
         await using var alice = await server.ConnectAsync("alice");
         await alice.JoinAsync("timed");
         await alice.ClaimAsync(3, 3);
@@ -304,8 +301,7 @@ public sealed class GameHubTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var server = await RunningServer.StartAsync(
-            new Dictionary<string, string?> { ["GridGame:Game:BoardSize"] = "1", ["GridGame:FinishedRetentionSeconds"] = "300" },
-            services => services.AddSingleton<TimeProvider>(time));
+            time, new Dictionary<string, string?> { ["GridGame:Game:BoardSize"] = "1", ["GridGame:FinishedRetentionSeconds"] = "300" });
         await using var alice = await server.ConnectAsync("alice");
         await alice.JoinAsync("again-and-again");
         await alice.ClaimAsync(0, 0);

@@ -35,6 +35,10 @@ internal sealed class RunningServer : IAsyncDisposable
 
     public GameDirectory Directory => Services.GetRequiredService<GameDirectory>();
 
+    /// <summary>A server whose time is <paramref name="time"/> (a test's fake clock), with <paramref name="settings"/> over the defaults.</summary>
+    public static Task<RunningServer> StartAsync(TimeProvider time, IDictionary<string, string?> settings) =>
+        StartAsync(settings, services => services.AddSingleton(time));
+
     public static async Task<RunningServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var config = new Dictionary<string, string?>
