@@ -1198,31 +1198,11 @@ internal sealed class TailTimeline : IDisposable
     private static readonly long Bucket = Stopwatch.Frequency / 10;
     private readonly long _started;
     private readonly Dictionary<long, (int Count, double Max)> _slow = [];
-    private readonly Dictionary<long, double> _pauseMs = [];
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _sampler;
+    private readonly PauseSampler _pauses = new();
 
     private TailTimeline(long started)
     {
         _started = started;
-        _sampler = Task.Run(async () =>
-        {
-            var last = GC.GetTotalPauseDuration();
-            while (!_stop.IsCancellationRequested)
-            {
-                await Task.Delay(10).ConfigureAwait(false);
-                var now = GC.GetTotalPauseDuration();
-                if (now > last)
-                {
-                    lock (_pauseMs)
-                    {
-                        var b = (Stopwatch.GetTimestamp() - _started) / Bucket;
-                        _pauseMs[b] = _pauseMs.GetValueOrDefault(b) + (now - last).TotalMilliseconds;
-                    }
-                    last = now;
-                }
-            }
-        });
     }
 
     public static TailTimeline? Current { get; private set; }
@@ -1241,22 +1221,20 @@ internal sealed class TailTimeline : IDisposable
 
     public void Print()
     {
-        _stop.Cancel();
-        _sampler.Wait();
-        var buckets = _slow.Keys.Concat(_pauseMs.Keys).Distinct().Order();
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"slow calls (>= {SlowMs} ms) by due time, 100 ms buckets from {_started / (Stopwatch.Frequency / 1000)} ms: bucket count max-ms client-gc-pause-ms"));
-        foreach (var b in buckets)
+        var startedMs = _started / (Stopwatch.Frequency / 1000);
+        var pauseMs = _pauses.Take().GroupBy(p => (p.AtMs - startedMs) / 100).ToDictionary(g => g.Key, g => g.Sum(p => p.PauseMs));
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"slow calls (>= {SlowMs} ms) by due time, 100 ms buckets from {startedMs} ms: bucket count max-ms client-gc-pause-ms"));
+        foreach (var b in _slow.Keys.Concat(pauseMs.Keys).Distinct().Order())
         {
             var (count, max) = _slow.GetValueOrDefault(b);
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {b * 100,6} ms {count,6} {max,7:F1} {_pauseMs.GetValueOrDefault(b),6:F1}"));
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {b * 100,6} ms {count,6} {max,7:F1} {pauseMs.GetValueOrDefault(b),6:F1}"));
         }
     }
 
     public void Dispose()
     {
         Current = null;
-        _stop.Cancel();
-        _stop.Dispose();
+        _pauses.Dispose();
     }
 }
 
@@ -1287,15 +1265,22 @@ internal sealed class PauseSampler : IDisposable
         });
     }
 
-    public void Print(string who)
+    /// <summary>The pauses since the last call.</summary>
+    public List<(long AtMs, double PauseMs, int Gen1, int Gen2)> Take()
     {
         lock (_pauses)
         {
-            foreach (var (at, ms, gen1, gen2) in _pauses)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{who} GC pause at {at} ms: {ms:F1} ms{(gen2 > 0 ? " (gen2)" : gen1 > 0 ? " (gen1)" : "")}"));
-            }
+            var taken = _pauses.ToList();
             _pauses.Clear();
+            return taken;
+        }
+    }
+
+    public void Print(string who)
+    {
+        foreach (var (at, ms, gen1, gen2) in Take())
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{who} GC pause at {at} ms: {ms:F1} ms{(gen2 > 0 ? " (gen2)" : gen1 > 0 ? " (gen1)" : "")}"));
         }
     }
 
