@@ -59,6 +59,8 @@ public sealed class HistoryTests
         game.Should().BeEquivalentTo(new { Id = "history", BoardSize = 3, FinishReason = "BoardFull" });
         game.StartedAt.Should().NotBeNull();
         game.FinishedAt.Should().NotBeNull();
+        // The times went in as instants: a claim stored with a shifted zone would fall outside its game.
+        claims.Should().OnlyContain(c => c.ClaimedAt >= game.StartedAt && c.ClaimedAt <= game.FinishedAt);
         (await db.Players.AsNoTracking().Select(p => p.PlayerId).OrderBy(p => p).ToListAsync()).Should().Equal("alice", "bob");
         (await db.Results.AsNoTracking().OrderBy(r => r.PlayerId).ToListAsync()).Should().BeEquivalentTo(
             [new { PlayerId = "alice", Score = 6, Winner = true }, new { PlayerId = "bob", Score = 3, Winner = false }]);
