@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GridGame.GameServer.Operations;
 using GridGame.GameServer.Stores;
 using Microsoft.Extensions.Options;
@@ -15,12 +14,13 @@ internal sealed class HistoryPump(
     HistoryWriter writer,
     GameMetrics metrics,
     IOptions<GameServerOptions> options,
+    TimeProvider time,
     ILogger<HistoryPump> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _pumping = new(1, 1);
-    private long _lagMeasuredAt;
+    private long? _lagMeasuredAt;
 
     /// <summary>True once the schema has been applied.</summary>
     public bool Migrated { get; private set; }
@@ -44,7 +44,7 @@ internal sealed class HistoryPump(
                 // handful: under moderate load that cost more CPU than the claims themselves.
                 if (written < options.Value.HistoryBatchSize)
                 {
-                    await Task.Delay(options.Value.HistoryPollMs, stoppingToken);
+                    await Task.Delay(TimeSpan.FromMilliseconds(options.Value.HistoryPollMs), time, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -54,7 +54,7 @@ internal sealed class HistoryPump(
             catch (Exception ex)
             {
                 logger.LogWarning(ex, "Writing the game history failed; the events stay in the store and are retried in {Delay}", backoff);
-                await Task.Delay(backoff, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }
         }
@@ -114,11 +114,11 @@ internal sealed class HistoryPump(
     private async Task UpdateLagAsync(CancellationToken cancellationToken)
     {
         // The lag costs a round trip per game with the Redis store: a gauge read every few seconds needs it once a second at most.
-        if (Stopwatch.GetElapsedTime(_lagMeasuredAt) < LagInterval && _lagMeasuredAt != 0)
+        if (_lagMeasuredAt is { } last && time.GetElapsedTime(last) < LagInterval)
         {
             return;
         }
-        _lagMeasuredAt = Stopwatch.GetTimestamp();
+        _lagMeasuredAt = time.GetTimestamp();
         try
         {
             metrics.HistoryLag.Set(await store.HistoryLagAsync(cancellationToken));
