@@ -48,6 +48,9 @@ internal static class GameServerHost
         AddStore(builder);
         builder.Services.AddGameHistory(builder.Configuration);
         builder.AddGameAuth();
+        // A singleton (it keeps its state in each connection's items): registered, SignalR takes it from the container
+        // instead of building one for every invocation.
+        builder.Services.AddSingleton<RateLimitFilter>();
         builder.Services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = options.MaxMessageBytes;

@@ -122,7 +122,8 @@ internal sealed class GameRules
         {
             var claim = claims[i];
             refusals[i] = CheckClaim(claim.Player, claim.Row, claim.Col, now, group);
-            if (refusals[i] == Refusal.None)
+            // The last claim changes nothing a later one is checked against (most batches are one claim).
+            if (refusals[i] == Refusal.None && i < claims.Count - 1)
             {
                 group.Add((claim.Row * Settings.BoardSize) + claim.Col, claim.Player, now);
             }
@@ -158,21 +159,22 @@ internal sealed class GameRules
     }
 
     /// <summary>What the allowed claims of a group so far would change: the cells they take and their players' last claim.</summary>
+    /// <remarks>Its sets are made at the first claim added: a group of one claim, the common case, needs neither.</remarks>
     private sealed class GroupedClaims(int freeCells)
     {
-        private readonly HashSet<int> _cells = [];
-        private readonly Dictionary<string, DateTimeOffset> _lastClaims = new(StringComparer.Ordinal);
+        private HashSet<int>? _cells;
+        private Dictionary<string, DateTimeOffset>? _lastClaims;
 
-        public int FreeCells => freeCells - _cells.Count;
+        public int FreeCells => freeCells - (_cells?.Count ?? 0);
 
-        public bool Takes(int cell) => _cells.Contains(cell);
+        public bool Takes(int cell) => _cells?.Contains(cell) ?? false;
 
-        public DateTimeOffset? LastClaimOf(string player) => _lastClaims.TryGetValue(player, out var at) ? at : null;
+        public DateTimeOffset? LastClaimOf(string player) => _lastClaims is not null && _lastClaims.TryGetValue(player, out var at) ? at : null;
 
         public void Add(int cell, string player, DateTimeOffset now)
         {
-            _cells.Add(cell);
-            _lastClaims[player] = now;
+            (_cells ??= []).Add(cell);
+            (_lastClaims ??= new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal))[player] = now;
         }
     }
 

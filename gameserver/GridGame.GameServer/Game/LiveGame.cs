@@ -24,6 +24,9 @@ internal sealed class LiveGame : IDisposable
     private readonly ClaimAnnouncer _announcer;
     private readonly Lock _queueLock = new();
     private List<PendingClaim> _queued = [];
+
+    /// <summary>The list of the last batch committed, kept for the next batch so the queue allocates nothing per batch.</summary>
+    private List<PendingClaim>? _spareQueue;
     private bool _committing;
 
     /// <summary>Set when a claim call failed without an answer, so the store may hold claims the rules lack.</summary>
@@ -162,7 +165,8 @@ internal sealed class LiveGame : IDisposable
                     return;
                 }
                 batch = _queued;
-                _queued = new List<PendingClaim>(batch.Count);
+                _queued = _spareQueue ?? [];
+                _spareQueue = null;
             }
             try
             {
@@ -175,6 +179,12 @@ internal sealed class LiveGame : IDisposable
                     claim.TrySetException(ex as HubException ?? new HubException(StoreUnavailable));
                 }
                 Log.ClaimsFailed(_logger, Id, batch.Count, ex);
+            }
+            // Every claim of the batch is answered: its list takes the next claims that arrive.
+            batch.Clear();
+            lock (_queueLock)
+            {
+                _spareQueue = batch;
             }
         }
     }
@@ -197,7 +207,13 @@ internal sealed class LiveGame : IDisposable
             }
             var now = _time.GetUtcNow();
             await FinishIfDueAsync(now, changes, CancellationToken.None);
-            var refusals = _rules.CheckClaims([.. batch.Select(c => c.Request)], now);
+            // A plain array: a collection expression over Select built an iterator and a list around it for every batch.
+            var requests = new ClaimRequest[batch.Count];
+            for (var i = 0; i < requests.Length; i++)
+            {
+                requests[i] = batch[i].Request;
+            }
+            var refusals = _rules.CheckClaims(requests, now);
             var allowed = new List<PendingClaim>(batch.Count);
             var events = new List<GameEvent>(batch.Count);
             for (var i = 0; i < batch.Count; i++)
