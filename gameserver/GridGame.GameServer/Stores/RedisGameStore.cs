@@ -117,8 +117,16 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
         }
         var gameId = claims[0].GameId;
         var keys = _claimKeys.TryGetValue(gameId, out var known) ? known : _claimKeys.GetValue(gameId, id => Key(id).OfClaimScript());
-        var result = await Db.ScriptEvaluateAsync(ClaimScript.ClaimAll, keys, args)
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        RedisResult result;
+        try
+        {
+            result = await Db.ScriptEvaluateAsync(ClaimScript.ClaimAllHash, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            // A Redis that restarted (or flushed its scripts) does not know it, and ran nothing: send the script itself.
+            result = await Db.ScriptEvaluateAsync(ClaimScript.ClaimAll, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
         var scores = (long[])result!;
         var answers = new StoreClaim[claims.Count];
         for (var i = 0; i < answers.Length; i++)
