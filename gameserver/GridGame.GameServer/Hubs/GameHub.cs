@@ -105,7 +105,10 @@ internal sealed partial class GameHub : Hub<IGameClient>
 
     private LiveGame? Current() => Context.Items.TryGetValue(GameKey, out var game) ? game as LiveGame : null;
 
-    /// <summary>The caller's player id, checked once per connection: finding it among the token's claims on every call was a fair share of what a claim allocated.</summary>
+    /// <summary>
+    /// The caller's player id, found and checked once per connection (a connection's user never changes): finding it
+    /// among the token's claims on every call was a fair share of what a claim allocated.
+    /// </summary>
     private string Player()
     {
         if (Context.Items.TryGetValue(PlayerKey, out var known) && known is string player)
