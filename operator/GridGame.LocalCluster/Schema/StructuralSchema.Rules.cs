@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GridGame.LocalCluster.Schema.Cel;
+
+namespace GridGame.LocalCluster.Schema;
+
+// The x-kubernetes-validations rules, in the words of apiextensions-apiserver's schema/cel/validation.go.
+public static partial class StructuralSchema
+{
+    private static readonly ConditionalWeakTable<JsonObject, StrongBox<bool>> RuleSchemas = new();
+
+    /// <summary>Whether any node of the schema carries <c>x-kubernetes-validations</c> (the answer is cached per schema object).</summary>
+    public static bool HasRules(JsonObject schema) => RuleSchemas.GetValue(schema, s => new StrongBox<bool>(ContainsRules(s))).Value;
+
+    /// <summary>
+    /// Evaluates every <c>x-kubernetes-validations</c> rule on the non-null values of <paramref name="value"/>, in
+    /// objects, in list items and in additionalProperties maps. Transition rules (those reading <c>oldSelf</c>) run
+    /// only where <paramref name="oldValue"/> has a value at the same object field or map key; list items are not
+    /// correlated. Call it after <see cref="Validate(JsonObject, JsonNode?)"/> found no blocking error, as the API
+    /// server does.
+    /// </summary>
+    public static IReadOnlyList<SchemaError> ValidateRules(JsonObject schema, JsonNode? value, JsonNode? oldValue)
+    {
+        var errors = new List<SchemaError>();
+        ValidateRules(schema, value, oldValue, "", errors);
+        return errors;
+    }
+
+    /// <summary>
+    /// Whether schema errors keep the API server from running the rules (strategy.go's hasBlockingErr): the object
+    /// does not have the shape the rules were written for.
+    /// </summary>
+    public static bool BlocksRules(IEnumerable<SchemaError> errors) =>
+        errors.Any(e => e.Reason is "FieldValueNotSupported" or "FieldValueRequired" or "FieldValueTooLong" or "FieldValueTooMany" or "FieldValueTypeInvalid");
+
+    /// <summary>The error the API server adds instead of running the rules when <see cref="BlocksRules"/> holds.</summary>
+    public static SchemaError RulesNotChecked { get; } = new("", "FieldValueInvalid",
+        "Invalid value: \"null\": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation");
+
+    private static void ValidateRules(JsonObject schema, JsonNode? value, JsonNode? oldValue, string path, List<SchemaError> errors)
+    {
+        if (value is null)
+        {
+            return; // upstream validates only non-null values
+        }
+
+        if (schema["x-kubernetes-validations"] is JsonArray rules)
+        {
+            foreach (var rule in rules.OfType<JsonObject>())
+            {
+                if (EvaluateRule(schema, rule, value, oldValue, path) is { } error)
+                {
+                    errors.Add(error);
+                }
+            }
+        }
+
+        if (schema["allOf"] is JsonArray allOf)
+        {
+            foreach (var sub in allOf.OfType<JsonObject>())
+            {
+                ValidateRules(sub, value, oldValue, path, errors);
+            }
+        }
+
+        switch (value)
+        {
+            case JsonObject obj:
+                var properties = schema["properties"] as JsonObject;
+                var oldObj = oldValue as JsonObject;
+                foreach (var (name, child) in obj)
+                {
+                    var declared = properties?[name] as JsonObject;
+                    if ((declared ?? schema["additionalProperties"] as JsonObject) is not { } childSchema)
+                    {
+                        continue;
+                    }
+
+                    JsonNode? oldChild = null;
+                    oldObj?.TryGetPropertyValue(name, out oldChild);
+                    ValidateRules(childSchema, child, oldChild, declared is not null ? Child(path, name) : $"{path}[{name}]", errors);
+                }
+
+                break;
+            case JsonArray array when schema["items"] is JsonObject items:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    ValidateRules(items, array[i], null, string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]"), errors);
+                }
+
+                break;
+        }
+    }
+
+    private static SchemaError? EvaluateRule(JsonObject schema, JsonObject rule, JsonNode value, JsonNode? oldValue, string path)
+    {
+        var text = Text(rule, "rule") ?? "";
+        var type = Text(schema, "type") ?? "";
+        var program = CelProgram.Compile(text);
+        if (program.CompileError is not null)
+        {
+            return new SchemaError(path, "FieldValueInvalid", $"Invalid value: {GoValue.Quote(type)}: rule compile error: compilation failed: {program.CompileError}");
+        }
+
+        if (program.UsesOldSelf && oldValue is null)
+        {
+            return null; // a transition rule needs a value to compare with
+        }
+
+        var result = program.Evaluate(CelValues.FromJson(value, schema), program.UsesOldSelf ? CelValues.FromJson(oldValue, schema) : null);
+        switch (result)
+        {
+            case true:
+                return null;
+            case CelError error when error.Message.StartsWith("no such overload", StringComparison.Ordinal):
+                return new SchemaError(path, "FieldValueInvalid",
+                    $"Invalid value: {GoValue.Quote(type)}: '{error.Message}': call arguments did not match a supported operator, function or macro signature for rule: {RuleErrorString(rule)}");
+            case CelError error:
+                return new SchemaError(path, "FieldValueInvalid", $"Invalid value: {GoValue.Quote(type)}: {error.Message} evaluating rule: {RuleErrorString(rule)}");
+            case not false:
+                return new SchemaError(path, "FieldValueInvalid",
+                    $"Invalid value: {GoValue.Quote(type)}: rule compile error: compilation failed: ERROR: <input>:1:1: expected type 'bool' but found '{CelValues.TypeName(result)}'");
+        }
+
+        var fieldPath = Text(rule, "fieldPath") is { Length: > 0 } f ? FieldPath(path, f) : path;
+        var message = Text(rule, "message") is { } m && m.Trim().Length > 0 ? m.Trim() : "failed rule: " + RuleErrorString(rule);
+        return Text(rule, "reason") switch
+        {
+            "FieldValueForbidden" => new SchemaError(fieldPath, "FieldValueForbidden", "Forbidden: " + message),
+            "FieldValueRequired" => new SchemaError(fieldPath, "FieldValueRequired", "Required value: " + message),
+            "FieldValueDuplicate" => new SchemaError(fieldPath, "FieldValueDuplicate", "Duplicate value: " + GoValue.Quote(type)),
+            _ => new SchemaError(fieldPath, "FieldValueInvalid", $"Invalid value: {GoValue.Quote(type)}: {message}"),
+        };
+    }
+
+    /// <summary>The node's path followed by a rule's <c>fieldPath</c> (<c>.minPlayers</c>, <c>.labels['a.b']</c>).</summary>
+    private static string FieldPath(string path, string fieldPath)
+    {
+        var relative = fieldPath.StartsWith('.') ? fieldPath[1..] : fieldPath;
+        relative = relative.Replace("['", "[", StringComparison.Ordinal).Replace("']", "]", StringComparison.Ordinal);
+        return path.Length == 0 ? relative : relative.StartsWith('[') ? path + relative : path + "." + relative;
+    }
+
+    private static string RuleErrorString(JsonObject rule) =>
+        Text(rule, "message") is { } m && m.Trim().Length > 0 ? m.Trim() : (Text(rule, "rule") ?? "").Trim();
+
+    private static string? Text(JsonObject node, string key) =>
+        node[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    private static bool ContainsRules(JsonNode? node) => node switch
+    {
+        JsonObject obj => obj.ContainsKey("x-kubernetes-validations") || obj.Any(kv => kv.Key is not ("default" or "enum" or "example") && ContainsRules(kv.Value)),
+        JsonArray array => array.Any(ContainsRules),
+        _ => false,
+    };
+}
