@@ -73,9 +73,9 @@ public static partial class StructuralSchema
                 foreach (var (name, child) in obj)
                 {
                     var declared = properties?[name] as JsonObject;
-                    if ((declared ?? schema["additionalProperties"] as JsonObject) is not { } childSchema)
+                    if ((declared ?? schema["additionalProperties"] as JsonObject) is not { } childSchema || !HasRules(childSchema))
                     {
-                        continue;
+                        continue; // most of an object (status, templates) has no rules: not walked
                     }
 
                     JsonNode? oldChild = null;
@@ -84,7 +84,7 @@ public static partial class StructuralSchema
                 }
 
                 break;
-            case JsonArray array when schema["items"] is JsonObject items:
+            case JsonArray array when schema["items"] is JsonObject items && HasRules(items):
                 for (var i = 0; i < array.Count; i++)
                 {
                     ValidateRules(items, array[i], null, string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]"), errors);

@@ -203,4 +203,11 @@ public sealed class CelTests
         var value = CelValues.FromJson(JsonNode.Parse("""{"ratio":1,"count":1}"""), SessionSchema);
         Show(CelProgram.Compile("[self.ratio, self.count]").Evaluate(value)).Should().Be("[1.0, 1]");
     }
+
+    [Fact]
+    public void Numbers_built_in_code_convert_as_parsed_ones_do()
+    {
+        var value = CelValues.FromJson(new JsonObject { ["count"] = 3, ["big"] = 3L, ["ratio"] = 2 }, SessionSchema);
+        Show(CelProgram.Compile("[self.count, self.big, self.ratio]").Evaluate(value)).Should().Be("[3, 3, 2.0]");
+    }
 }

@@ -5,8 +5,15 @@ using System.Text.RegularExpressions;
 namespace GridGame.LocalCluster.Schema.Cel;
 
 /// <summary>The variables in scope: <c>self</c>, <c>oldSelf</c> and the iteration variables of enclosing macros.</summary>
-internal sealed record CelScope(string Name, object? Value, CelScope? Parent)
+internal sealed class CelScope(string name, object? value, CelScope? parent)
 {
+    public string Name { get; } = name;
+
+    /// <summary>Settable so that a macro reuses one scope for all its elements.</summary>
+    public object? Value { get; set; } = value;
+
+    public CelScope? Parent { get; } = parent;
+
     public object? Lookup(string name)
     {
         for (var scope = this; scope is not null; scope = scope.Parent)
@@ -24,6 +31,12 @@ internal sealed record CelScope(string Name, object? Value, CelScope? Parent)
 internal static class CelEvaluator
 {
     private static readonly ConcurrentDictionary<string, Regex?> Patterns = new(StringComparer.Ordinal);
+
+    // Every comparison answers a bool; boxing one per answer was most of a rule's allocations.
+    private static readonly object True = true;
+    private static readonly object False = false;
+
+    private static object Box(bool value) => value ? True : False;
 
     public static object? Evaluate(CelExpr expr, CelScope scope) => expr switch
     {
@@ -60,7 +73,7 @@ internal static class CelEvaluator
     private static object? Has(object? operand, string field) => operand switch
     {
         CelError error => error,
-        CelMap map => map.TryGet(field, out _),
+        CelMap map => Box(map.TryGet(field, out _)),
         _ => new CelError($"invalid type for field selection: {CelValues.TypeName(operand)}"),
     };
 
@@ -95,7 +108,7 @@ internal static class CelEvaluator
     private static object? Unary(string op, object? value) => (op, value) switch
     {
         (_, CelError error) => error,
-        ("!", bool b) => !b,
+        ("!", bool b) => Box(!b),
         ("-", long l) => l == long.MinValue ? new CelError("integer overflow") : -l,
         ("-", double d) => -d,
         _ => CelError.NoOverload(op == "!" ? "!_" : "-_"),
@@ -107,18 +120,18 @@ internal static class CelEvaluator
         var left = Evaluate(expr.Left, scope);
         if (left is bool l && l == shortCircuit)
         {
-            return shortCircuit;
+            return Box(shortCircuit);
         }
         var right = Evaluate(expr.Right, scope);
         if (right is bool r && r == shortCircuit)
         {
-            return shortCircuit;
+            return Box(shortCircuit);
         }
         if (left is CelError || right is CelError)
         {
             return left as CelError ?? right;
         }
-        return left is bool && right is bool ? !shortCircuit : CelError.NoOverload($"_{expr.Op}_");
+        return left is bool && right is bool ? Box(!shortCircuit) : CelError.NoOverload($"_{expr.Op}_");
     }
 
     private static object? Binary(string op, object? left, object? right)
@@ -131,8 +144,8 @@ internal static class CelEvaluator
         {
             return op switch
             {
-                "==" => CelValues.Equal(left, right),
-                "!=" => !CelValues.Equal(left, right),
+                "==" => Box(CelValues.Equal(left, right)),
+                "!=" => Box(!CelValues.Equal(left, right)),
                 "<" or "<=" or ">" or ">=" => Compare(op, left, right),
                 "in" => In(left, right),
                 "+" => Add(left, right),
@@ -182,17 +195,17 @@ internal static class CelEvaluator
         }
         return op switch
         {
-            "<" => o < 0,
-            "<=" => o <= 0,
-            ">" => o > 0,
-            _ => o >= 0,
+            "<" => Box(o < 0),
+            "<=" => Box(o <= 0),
+            ">" => Box(o > 0),
+            _ => Box(o >= 0),
         };
     }
 
     private static object In(object? element, object? container) => container switch
     {
-        IReadOnlyList<object?> list => list.Any(item => CelValues.Equal(item, element)),
-        CelMap map => map.TryGet(element, out _),
+        IReadOnlyList<object?> list => Box(list.Any(item => CelValues.Equal(item, element))),
+        CelMap map => Box(map.TryGet(element, out _)),
         _ => CelError.NoOverload("@in"),
     };
 
@@ -265,9 +278,12 @@ internal static class CelEvaluator
         {
             args.Add(Evaluate(arg, scope));
         }
-        if (args.OfType<CelError>().FirstOrDefault() is { } error)
+        foreach (var arg in args)
         {
-            return error;
+            if (arg is CelError)
+            {
+                return arg;
+            }
         }
         return (call.Function, args.Count) switch
         {
@@ -294,7 +310,7 @@ internal static class CelEvaluator
     };
 
     private static object StringTest(List<object?> args, string function, Func<string, string, bool> test) =>
-        args[0] is string s && args[1] is string p ? test(s, p) : CelError.NoOverload(function);
+        args[0] is string s && args[1] is string p ? Box(test(s, p)) : CelError.NoOverload(function);
 
     private static object Matches(object? text, object? pattern)
     {
@@ -308,7 +324,7 @@ internal static class CelEvaluator
         }
         try
         {
-            return regex.IsMatch(s);
+            return Box(regex.IsMatch(s));
         }
         catch (RegexMatchTimeoutException)
         {
@@ -359,12 +375,14 @@ internal static class CelEvaluator
     private static object? Quantify(ComprehensionExpr expr, CelScope scope, IEnumerable<object?> elements, bool decisive)
     {
         object? error = null;
+        var inner = new CelScope(expr.Variable, null, scope);
         foreach (var element in elements)
         {
-            switch (Evaluate(expr.Predicate!, new CelScope(expr.Variable, element, scope)))
+            inner.Value = element;
+            switch (Evaluate(expr.Predicate!, inner))
             {
                 case bool b when b == decisive:
-                    return decisive;
+                    return Box(decisive);
                 case bool:
                     break;
                 case CelError e:
@@ -375,15 +393,17 @@ internal static class CelEvaluator
                     break;
             }
         }
-        return error ?? !decisive;
+        return error ?? Box(!decisive);
     }
 
     private static object? ExistsOne(ComprehensionExpr expr, CelScope scope, IEnumerable<object?> elements)
     {
         var count = 0;
+        var inner = new CelScope(expr.Variable, null, scope);
         foreach (var element in elements)
         {
-            switch (Evaluate(expr.Predicate!, new CelScope(expr.Variable, element, scope)))
+            inner.Value = element;
+            switch (Evaluate(expr.Predicate!, inner))
             {
                 case true:
                     count++;
@@ -396,15 +416,16 @@ internal static class CelEvaluator
                     return CelError.NoOverload("exists_one");
             }
         }
-        return count == 1;
+        return Box(count == 1);
     }
 
     private static object? Transform(ComprehensionExpr expr, CelScope scope, IEnumerable<object?> elements)
     {
         var result = new List<object?>();
+        var inner = new CelScope(expr.Variable, null, scope);
         foreach (var element in elements)
         {
-            var inner = new CelScope(expr.Variable, element, scope);
+            inner.Value = element;
             if (expr.Predicate is not null)
             {
                 switch (Evaluate(expr.Predicate, inner))

@@ -56,12 +56,13 @@ internal static class CelValues
     private static object Number(JsonValue value, JsonObject? schema)
     {
         var type = (schema?["type"] as JsonValue)?.GetValueKind() == JsonValueKind.String ? schema!["type"]!.GetValue<string>() : null;
-        var text = value.ToJsonString();
-        if (type != "number" && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        // Parsed JSON answers TryGetValue without a string; values built in C# (JsonValue.Create(5)) may need the text.
+        if (type != "number" && (value.TryGetValue<long>(out var integer)
+            || long.TryParse(value.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out integer)))
         {
             return integer;
         }
-        var d = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        var d = value.TryGetValue<double>(out var parsed) ? parsed : double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
         return type == "integer" && Math.Floor(d) == d && Math.Abs(d) < 9.2e18 ? (long)d : d;
     }
 
