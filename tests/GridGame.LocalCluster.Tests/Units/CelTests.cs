@@ -210,4 +210,17 @@ public sealed class CelTests
         var value = CelValues.FromJson(new JsonObject { ["count"] = 3, ["big"] = 3L, ["ratio"] = 2 }, SessionSchema);
         Show(CelProgram.Compile("[self.count, self.big, self.ratio]").Evaluate(value)).Should().Be("[3, 3, 2.0]");
     }
+
+    [Theory]
+    [InlineData("self.max__dash__players", "4")]
+    [InlineData("self.__namespace__", "'ns'")]
+    [InlineData("self.a__dot__b__slash__c", "'x'")]
+    [InlineData("self.__underscores__x", "'u'")]
+    [InlineData("has(self.max__dash__players)", "true")]
+    public void Property_names_CEL_cannot_spell_are_read_escaped_as_the_API_server_escapes_them(string expression, string expected)
+    {
+        var schema = JsonNode.Parse("""{"type":"object","properties":{"max-players":{"type":"integer"},"namespace":{"type":"string"},"a.b/c":{"type":"string"},"__x":{"type":"string"}}}""")!.AsObject();
+        var value = CelValues.FromJson(JsonNode.Parse("""{"max-players":4,"namespace":"ns","a.b/c":"x","__x":"u"}"""), schema);
+        Show(CelProgram.Compile(expression).Evaluate(value)).Should().Be(expected);
+    }
 }

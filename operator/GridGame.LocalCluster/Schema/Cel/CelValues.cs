@@ -113,6 +113,35 @@ internal static class CelValues
         _ => null,
     };
 
+    private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
+    {
+        "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import",
+        "let", "loop", "package", "namespace", "return", "var", "void", "while",
+    };
+
+    /// <summary>
+    /// The property a rule names with the API server's escaping of names CEL cannot spell (<c>__dash__</c> for
+    /// <c>-</c>, <c>__dot__</c>, <c>__slash__</c>, <c>__underscores__</c>, <c>__namespace__</c> for keywords); null when
+    /// the name has no escape.
+    /// </summary>
+    public static string? Unescape(string name)
+    {
+        if (!name.Contains("__", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        if (name.Length > 4 && name.StartsWith("__", StringComparison.Ordinal) && name.EndsWith("__", StringComparison.Ordinal) && Keywords.Contains(name[2..^2]))
+        {
+            return name[2..^2];
+        }
+        var unescaped = name.Replace("__underscores__", "\0", StringComparison.Ordinal)
+            .Replace("__dash__", "-", StringComparison.Ordinal)
+            .Replace("__dot__", ".", StringComparison.Ordinal)
+            .Replace("__slash__", "/", StringComparison.Ordinal)
+            .Replace("\0", "__", StringComparison.Ordinal);
+        return unescaped == name ? null : unescaped;
+    }
+
     /// <summary>A JSON object as a map; field values are converted on each read, so a rule pays only for what it reads.</summary>
     private sealed class JsonMap(JsonObject obj, JsonObject? schema) : CelMap
     {
@@ -122,7 +151,8 @@ internal static class CelValues
 
         public override bool TryGet(object? key, out object? value)
         {
-            if (key is string name && obj.TryGetPropertyValue(name, out var node))
+            if (key is string name && (obj.TryGetPropertyValue(name, out var node)
+                || (schema?["properties"] is JsonObject && Unescape(name) is { } property && obj.TryGetPropertyValue(name = property, out node))))
             {
                 value = FromJson(node, FieldSchema(name));
                 return true;
