@@ -557,7 +557,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
             // object as oldSelf on update.
             errors = StructuralSchema.BlocksRules(errors)
                 ? [.. errors, StructuralSchema.RulesNotChecked]
-                : [.. errors, .. StructuralSchema.ValidateRules(schema, body, old)];
+                : [.. errors, .. ValidateRules(schema, body, old, metadata as JsonObject)];
         }
         obj["apiVersion"] = body["apiVersion"]?.DeepClone() ?? type.ApiVersion;
         obj["kind"] = body["kind"]?.DeepClone() ?? type.Kind;
@@ -575,6 +575,28 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         if (errors.Count > 0)
         {
             throw ApiException.Invalid(type.Kind, type.Group, name, errors.Select(e => new FieldError(e.Field, e.Reason, e.Message)).ToList());
+        }
+    }
+
+    /// <summary>The CEL rules, with the metadata a root rule may read (name and generateName, as upstream) lent to the body.</summary>
+    private static IReadOnlyList<SchemaError> ValidateRules(JsonObject schema, JsonObject body, JsonObject? old, JsonObject? metadata)
+    {
+        var visible = new JsonObject();
+        foreach (var key in (string[])["name", "generateName"])
+        {
+            if (metadata?[key] is { } value)
+            {
+                visible[key] = value.DeepClone();
+            }
+        }
+        body["metadata"] = visible;
+        try
+        {
+            return StructuralSchema.ValidateRules(schema, body, old);
+        }
+        finally
+        {
+            body.Remove("metadata");
         }
     }
 

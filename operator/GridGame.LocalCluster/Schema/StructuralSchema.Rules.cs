@@ -9,6 +9,9 @@ namespace GridGame.LocalCluster.Schema;
 // The x-kubernetes-validations rules, in the words of apiextensions-apiserver's schema/cel/validation.go.
 public static partial class StructuralSchema
 {
+    private const int MaxMessageLength = 5 * 1024;
+    private const string NilPath = "<nil>";
+
     private static readonly ConditionalWeakTable<JsonObject, StrongBox<bool>> RuleSchemas = new();
 
     /// <summary>Whether any node of the schema carries <c>x-kubernetes-validations</c> (the answer is cached per schema object).</summary>
@@ -17,8 +20,10 @@ public static partial class StructuralSchema
     /// <summary>
     /// Evaluates every <c>x-kubernetes-validations</c> rule on the non-null values of <paramref name="value"/>, in
     /// objects, in list items and in additionalProperties maps. Transition rules (those reading <c>oldSelf</c>) run
-    /// only where <paramref name="oldValue"/> has a value at the same object field or map key; list items are not
-    /// correlated. Call it after <see cref="Validate(JsonObject, JsonNode?)"/> found no blocking error, as the API
+    /// only where <paramref name="oldValue"/> has a value at the same object field, map key, or (in
+    /// <c>x-kubernetes-list-type: map</c> lists) item with the same keys; other list items are not correlated. A root
+    /// rule sees whatever <c>metadata</c> the caller left in <paramref name="value"/> (the API server gives it
+    /// <c>name</c> and <c>generateName</c>). Call it after <see cref="Validate(JsonObject, JsonNode?)"/> found no blocking error, as the API
     /// server does.
     /// </summary>
     public static IReadOnlyList<SchemaError> ValidateRules(JsonObject schema, JsonNode? value, JsonNode? oldValue)
@@ -36,7 +41,7 @@ public static partial class StructuralSchema
         errors.Any(e => e.Reason is "FieldValueNotSupported" or "FieldValueRequired" or "FieldValueTooLong" or "FieldValueTooMany" or "FieldValueTypeInvalid");
 
     /// <summary>The error the API server adds instead of running the rules when <see cref="BlocksRules"/> holds.</summary>
-    public static SchemaError RulesNotChecked { get; } = new("", "FieldValueInvalid",
+    public static SchemaError RulesNotChecked { get; } = new(NilPath, "FieldValueInvalid",
         "Invalid value: \"null\": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation");
 
     private static void ValidateRules(JsonObject schema, JsonNode? value, JsonNode? oldValue, string path, List<SchemaError> errors)
@@ -85,9 +90,11 @@ public static partial class StructuralSchema
 
                 break;
             case JsonArray array when schema["items"] is JsonObject items && HasRules(items):
+                var keys = MapListKeys(schema);
                 for (var i = 0; i < array.Count; i++)
                 {
-                    ValidateRules(items, array[i], null, string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]"), errors);
+                    var oldItem = keys is not null ? OldItem(keys, array[i], oldValue as JsonArray) : null;
+                    ValidateRules(items, array[i], oldItem, string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]"), errors);
                 }
 
                 break;
@@ -96,6 +103,8 @@ public static partial class StructuralSchema
 
     private static SchemaError? EvaluateRule(JsonObject schema, JsonObject rule, JsonNode value, JsonNode? oldValue, string path)
     {
+        // apimachinery prints a nil field.Path (the root) as "<nil>": upstream's "<nil>: Invalid value: \"object\": ...".
+        path = path.Length == 0 ? NilPath : path;
         var text = Text(rule, "rule") ?? "";
         var type = Text(schema, "type") ?? "";
         var program = CelProgram.Compile(text);
@@ -109,7 +118,9 @@ public static partial class StructuralSchema
             return null; // a transition rule needs a value to compare with
         }
 
-        var result = program.Evaluate(CelValues.FromJson(value, schema), program.UsesOldSelf ? CelValues.FromJson(oldValue, schema) : null);
+        var self = CelValues.FromJson(value, schema);
+        var oldSelf = program.UsesOldSelf ? CelValues.FromJson(oldValue, schema) : null;
+        var result = program.Evaluate(self, oldSelf);
         switch (result)
         {
             case true:
@@ -124,8 +135,9 @@ public static partial class StructuralSchema
                     $"Invalid value: {GoValue.Quote(type)}: rule compile error: compilation failed: ERROR: <input>:1:1: expected type 'bool' but found '{CelValues.TypeName(result)}'");
         }
 
-        var fieldPath = Text(rule, "fieldPath") is { Length: > 0 } f ? FieldPath(path, f) : path;
-        var message = Text(rule, "message") is { } m && m.Trim().Length > 0 ? m.Trim() : "failed rule: " + RuleErrorString(rule);
+        var fieldPath = Text(rule, "fieldPath") is { Length: > 0 } f ? FieldPath(path == NilPath ? "" : path, f) : path;
+        var message = MessageExpression(rule, self, oldSelf)
+            ?? (Text(rule, "message") is { } m && m.Trim().Length > 0 ? m.Trim() : "failed rule: " + RuleErrorString(rule));
         return Text(rule, "reason") switch
         {
             "FieldValueForbidden" => new SchemaError(fieldPath, "FieldValueForbidden", "Forbidden: " + message),
@@ -133,6 +145,45 @@ public static partial class StructuralSchema
             "FieldValueDuplicate" => new SchemaError(fieldPath, "FieldValueDuplicate", "Duplicate value: " + GoValue.Quote(type)),
             _ => new SchemaError(fieldPath, "FieldValueInvalid", $"Invalid value: {GoValue.Quote(type)}: {message}"),
         };
+    }
+
+    /// <summary>
+    /// The message a rule's <c>messageExpression</c> gives, or null to fall back on <c>message</c>: when it does not
+    /// compile, fails, or is not a non-empty single-line string of at most 5 KiB (upstream's limits).
+    /// </summary>
+    private static string? MessageExpression(JsonObject rule, object? self, object? oldSelf)
+    {
+        if (Text(rule, "messageExpression") is not { Length: > 0 } expression)
+        {
+            return null;
+        }
+
+        var program = CelProgram.Compile(expression);
+        if (program.CompileError is not null || (program.UsesOldSelf && oldSelf is null))
+        {
+            return null;
+        }
+
+        return program.Evaluate(self, oldSelf) is string message && message.Trim() is { Length: > 0 and <= MaxMessageLength } trimmed && !trimmed.Contains('\n', StringComparison.Ordinal)
+            ? trimmed
+            : null;
+    }
+
+    /// <summary>The key fields of an <c>x-kubernetes-list-type: map</c> list, the only lists whose items are correlated with the old ones.</summary>
+    private static List<string>? MapListKeys(JsonObject schema) =>
+        Text(schema, "x-kubernetes-list-type") == "map" && schema["x-kubernetes-list-map-keys"] is JsonArray keys
+            ? keys.OfType<JsonValue>().Where(k => k.GetValueKind() == JsonValueKind.String).Select(k => k.GetValue<string>()).ToList()
+            : null;
+
+    private static JsonNode? OldItem(List<string> keys, JsonNode? item, JsonArray? oldItems)
+    {
+        if (item is not JsonObject itemObj || oldItems is null)
+        {
+            return null;
+        }
+
+        return oldItems.FirstOrDefault(old => old is JsonObject oldObj
+            && keys.All(k => JsonNode.DeepEquals(itemObj[k], oldObj[k]) && itemObj.ContainsKey(k) == oldObj.ContainsKey(k)));
     }
 
     /// <summary>The node's path followed by a rule's <c>fieldPath</c> (<c>.minPlayers</c>, <c>.labels['a.b']</c>).</summary>

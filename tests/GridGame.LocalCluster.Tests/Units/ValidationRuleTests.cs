@@ -23,7 +23,13 @@ public sealed class ValidationRuleTests
           "nullable":{"type":"string","nullable":true,"x-kubernetes-validations":[{"rule":"self.size() > 3"}]},
           "broken":{"type":"string","x-kubernetes-validations":[{"rule":"self == nothing"}]},
           "failing":{"type":"integer","x-kubernetes-validations":[{"rule":"10 / self > 1","message":"small"}]},
-          "mistyped":{"x-kubernetes-int-or-string":true,"x-kubernetes-validations":[{"rule":"self > 1"}]}},
+          "mistyped":{"x-kubernetes-int-or-string":true,"x-kubernetes-validations":[{"rule":"self > 1"}]},
+          "slots":{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["name"],"items":{"type":"object",
+            "properties":{"name":{"type":"string"},"size":{"type":"integer"}},
+            "x-kubernetes-validations":[{"rule":"self.size >= oldSelf.size","messageExpression":"'slot ' + self.name + ' shrank from ' + string(oldSelf.size)"}]}},
+          "quota":{"type":"integer","x-kubernetes-validations":[
+            {"rule":"self < 10","message":"fallback","messageExpression":"1 / 0 == 1 ? 'x' : 'y'"},
+            {"rule":"self < 100","message":"empty falls back","messageExpression":"' '"}]}},
          "x-kubernetes-validations":[{"rule":"!has(self.name) || self.name != 'root'","reason":"FieldValueRequired","message":"not root"}]}
         """)!.AsObject();
 
@@ -41,13 +47,24 @@ public sealed class ValidationRuleTests
     [InlineData("""{"items":[{"port":8080},{"port":80}]}""", "FieldValueForbidden items[1]: Forbidden: ports are unprivileged")]
     [InlineData("""{"limits":{"cpu":-1}}""", "FieldValueInvalid limits[cpu]: Invalid value: \"integer\": failed rule: self >= 0")]
     [InlineData("""{"nullable":"ab"}""", "FieldValueInvalid nullable: Invalid value: \"string\": failed rule: self.size() > 3")]
-    [InlineData("""{"name":"root"}""", "FieldValueRequired Required value: not root")]
+    [InlineData("""{"name":"root"}""", "FieldValueRequired <nil>: Required value: not root")]
     [InlineData("""{"failing":0}""", "FieldValueInvalid failing: Invalid value: \"integer\": division by zero evaluating rule: small")]
     [InlineData("""{"mistyped":"x"}""",
         "FieldValueInvalid mistyped: Invalid value: \"\": 'no such overload: _>_': call arguments did not match a supported operator, function or macro signature for rule: self > 1")]
     [InlineData("""{"broken":"x"}""",
         "FieldValueInvalid broken: Invalid value: \"string\": rule compile error: compilation failed: ERROR: <input>:1:9: undeclared reference to 'nothing' (in container '')")]
     public void A_failing_rule_is_one_field_error(string value, string error) => Errors(value).Should().Equal(error);
+
+    [Theory]
+    [InlineData("""{"quota":50}""", "quota: Invalid value: \"integer\": fallback")]
+    [InlineData("""{"quota":200}""", "quota: Invalid value: \"integer\": fallback", "quota: Invalid value: \"integer\": empty falls back")]
+    public void A_messageExpression_that_fails_or_is_blank_falls_back_on_message(string value, params string[] errors) =>
+        StructuralSchema.ValidateRules(Schema, JsonNode.Parse(value), null).Select(e => e.ToString()).Should().Equal(errors);
+
+    [Fact]
+    public void Items_of_a_map_list_are_correlated_with_the_old_item_of_the_same_key_and_messageExpression_words_the_error() =>
+        Errors("""{"slots":[{"name":"a","size":1},{"name":"b","size":5},{"name":"c","size":0}]}""", """{"slots":[{"name":"b","size":6},{"name":"a","size":1}]}""")
+            .Should().Equal("FieldValueInvalid slots[1]: Invalid value: \"object\": slot b shrank from 6");
 
     [Fact]
     public void Transition_rules_do_not_run_on_create() =>
