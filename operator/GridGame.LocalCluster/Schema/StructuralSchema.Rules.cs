@@ -44,6 +44,65 @@ public static partial class StructuralSchema
     public static SchemaError RulesNotChecked { get; } = new(NilPath, "FieldValueInvalid",
         "Invalid value: \"null\": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation");
 
+    /// <summary>
+    /// The rules of a CRD schema that do not compile, as the API server refuses them when the CRD is written, each
+    /// named by its path under <paramref name="path"/> (<c>...openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule</c>).
+    /// </summary>
+    public static IReadOnlyList<SchemaError> RuleCompileErrors(JsonObject schema, string path)
+    {
+        var errors = new List<SchemaError>();
+        RuleCompileErrors(schema, path, errors);
+        return errors;
+    }
+
+    private static void RuleCompileErrors(JsonObject schema, string path, List<SchemaError> errors)
+    {
+        if (schema["x-kubernetes-validations"] is JsonArray rules)
+        {
+            for (var i = 0; i < rules.Count; i++)
+            {
+                var rulePath = string.Create(CultureInfo.InvariantCulture, $"{path}.x-kubernetes-validations[{i}]");
+                foreach (var key in (string[])["rule", "messageExpression"])
+                {
+                    if (rules[i] is JsonObject rule && Text(rule, key) is { } text && CelProgram.Compile(text).CompileError is { } error)
+                    {
+                        errors.Add(new SchemaError($"{rulePath}.{key}", "FieldValueInvalid", $"Invalid value: {GoValue.Quote(text)}: compilation failed: {error}"));
+                    }
+                }
+            }
+        }
+
+        if (schema["properties"] is JsonObject properties)
+        {
+            foreach (var (name, property) in properties)
+            {
+                if (property is JsonObject child)
+                {
+                    RuleCompileErrors(child, $"{path}.properties[{name}]", errors);
+                }
+            }
+        }
+
+        foreach (var key in (string[])["items", "additionalProperties"])
+        {
+            if (schema[key] is JsonObject child)
+            {
+                RuleCompileErrors(child, $"{path}.{key}", errors);
+            }
+        }
+
+        if (schema["allOf"] is JsonArray allOf)
+        {
+            for (var i = 0; i < allOf.Count; i++)
+            {
+                if (allOf[i] is JsonObject child)
+                {
+                    RuleCompileErrors(child, string.Create(CultureInfo.InvariantCulture, $"{path}.allOf[{i}]"), errors);
+                }
+            }
+        }
+    }
+
     private static void ValidateRules(JsonObject schema, JsonNode? value, JsonNode? oldValue, string path, List<SchemaError> errors)
     {
         if (value is null)

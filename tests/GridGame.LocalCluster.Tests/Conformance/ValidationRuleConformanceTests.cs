@@ -95,4 +95,19 @@ public sealed class ValidationRuleConformanceTests
         (await RefusedAsync(() => CreateAsync(api, "g-1", """{"slots":[{"name":"a","size":1},{"name":"b","size":0}]}""")))
             .Should().Be("Gadget.test.gridgame.io \"g-1\" is invalid: spec.slots[1]: Forbidden: empty slot");
     }
+
+    [Fact]
+    public async Task A_CRD_whose_rule_does_not_compile_is_refused_naming_the_rule()
+    {
+        await using var api = await ApiServer.StartAsync();
+        var crd = JsonNode.Parse(GadgetCrdJson)!.AsObject();
+        crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!["properties"]!["slots"]!["items"]!["x-kubernetes-validations"]![0]!["rule"] = "self.size > limit";
+        var create = () => api.Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesJson.Deserialize<V1CustomResourceDefinition>(crd.ToJsonString()));
+        var e = (await create.Should().ThrowAsync<HttpOperationException>()).Which;
+        e.Response.StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity);
+        JsonNode.Parse(e.Response.Content)!.AsObject().Str("message").Should().Be(
+            "CustomResourceDefinition.apiextensions.k8s.io \"gadgets.test.gridgame.io\" is invalid: "
+            + "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[slots].items.x-kubernetes-validations[0].rule: "
+            + "Invalid value: \"self.size > limit\": compilation failed: ERROR: <input>:1:13: undeclared reference to 'limit' (in container '')");
+    }
 }
