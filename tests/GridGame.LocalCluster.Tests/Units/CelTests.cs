@@ -130,6 +130,20 @@ public sealed class CelTests
     [InlineData("self.labels.map(k, k)", "['a', 'b']")]
     [InlineData("[].all(x, false)", "true")]
     [InlineData("[[1, 2], [3]].all(l, l.all(x, x > 0))", "true")]
+    // the Kubernetes libraries' most used functions
+    [InlineData("'MiXed-1'.lowerAscii() + 'MiXed-1'.upperAscii()", "'mixed-1MIXED-1'")]
+    [InlineData("'  a b '.trim()", "'a b'")]
+    [InlineData("'a,b,,c'.split(',')", "['a', 'b', '', 'c']")]
+    [InlineData("'a,b,c'.split(',', 2)", "['a', 'b,c']")]
+    [InlineData("['a', 'b'].join('-') + ['x'].join()", "'a-bx'")]
+    [InlineData("'héllo'.indexOf('l') + 'héllo'.lastIndexOf('l') + 'héllo'.indexOf('z')", "4")]
+    [InlineData("'hello'.indexOf('l', 3)", "3")]
+    [InlineData("'héllo'.substring(1, 3) + 'hello'.substring(3) + 'hello'.charAt(1)", "'élloe'")]
+    [InlineData("'a.b.c'.replace('.', '/') + 'a.b.c'.replace('.', '/', 1)", "'a/b/ca/b.c'")]
+    [InlineData("[1, 2, 2, 5].isSorted() && !['b', 'a'].isSorted()", "true")]
+    [InlineData("[3, 1, 2].min() + [3, 1, 2].max() * 10 + [3, 1, 2].sum() * 100", "631")]
+    [InlineData("[1.5, 2.5].sum()", "4.0")]
+    [InlineData("['a', 'b', 'a'].indexOf('a') + ['a', 'b', 'a'].lastIndexOf('a') + [1].indexOf(2)", "1")]
     public void An_expression_evaluates_to_its_value(string expression, string expected) =>
         Show(Evaluate(expression)).Should().Be(expected);
 
@@ -170,6 +184,11 @@ public sealed class CelTests
     [InlineData("{'a': 1, 'a': 2}", "repeated key")]
     [InlineData("self.fleetName.f", "does not support field selection")]
     [InlineData("1 ? 2 : 3", "no such overload")]
+    [InlineData("'abc'.substring(2, 5)", "index out of range: 5")]
+    [InlineData("[].min()", "min called on empty list")]
+    [InlineData("[9223372036854775807, 1].sum()", "integer overflow")]
+    [InlineData("[1, 'a'].isSorted()", "no such overload")]
+    [InlineData("1.lowerAscii()", "no such overload")]
     public void A_runtime_error_is_an_error_value(string expression, string error) =>
         Evaluate(expression).Should().BeOfType<CelError>().Which.Message.Should().Contain(error);
 
@@ -178,7 +197,8 @@ public sealed class CelTests
     [InlineData("foo == 1", "1:1: undeclared reference to 'foo'")]
     [InlineData("self.players.all(p, q == p)", "1:21: undeclared reference to 'q'")]
     [InlineData("now()", "undeclared reference to 'now'")]
-    [InlineData("self.fleetName.lowerAscii()", "found no matching overload for 'lowerAscii'")]
+    [InlineData("self.fleetName.reverse()", "found no matching overload for 'reverse'")]
+    [InlineData("self.fleetName.substring(1, 2, 3)", "found no matching overload for 'substring' applied to 4 arguments")]
     [InlineData("size(1, 2)", "found no matching overload for 'size' applied to 2 arguments")]
     [InlineData("self.all(1, true)", "all() variable name must be a simple identifier")]
     [InlineData("has(self)", "invalid argument to has() macro")]

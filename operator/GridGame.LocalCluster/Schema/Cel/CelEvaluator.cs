@@ -297,6 +297,7 @@ internal static class CelEvaluator
             ("startsWith", 2) => StringTest(args, "startsWith", (s, p) => s.StartsWith(p, StringComparison.Ordinal)),
             ("endsWith", 2) => StringTest(args, "endsWith", (s, p) => s.EndsWith(p, StringComparison.Ordinal)),
             ("contains", 2) => StringTest(args, "contains", (s, p) => s.Contains(p, StringComparison.Ordinal)),
+            _ when call.Target is not null => CelLibrary.Call(call.Function, args),
             _ => CelError.NoOverload(call.Function),
         };
     }

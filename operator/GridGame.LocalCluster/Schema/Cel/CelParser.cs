@@ -208,7 +208,10 @@ internal sealed class CelParser
             return Macro(target, name);
         }
         var args = Arguments();
-        if (!Methods.TryGetValue(name.Text, out var arity) || arity != args.Count)
+        var known = Methods.TryGetValue(name.Text, out var arity)
+            ? arity == args.Count
+            : CelLibrary.Methods.TryGetValue(name.Text, out var arities) && arities.Contains(args.Count);
+        if (!known)
         {
             throw new CelCompileException($"found no matching overload for '{name.Text}' applied to {args.Count + 1} arguments", name.Position);
         }
