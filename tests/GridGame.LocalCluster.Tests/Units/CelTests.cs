@@ -54,6 +54,8 @@ public sealed class CelTests
     [InlineData("'it\\'s'", "'it's'")]
     [InlineData("\"a\\tb\" == 'a\\u0009b'", "true")]
     [InlineData("r'\\d+'", "'\\d+'")]
+    [InlineData("\"\"\"two\nlines\"\"\".size()", "9")]
+    [InlineData("'\\x41\\u00e9'", "'Aé'")]
     [InlineData("null", "null")]
     [InlineData("[1, 'a', true]", "[1, 'a', true]")]
     [InlineData("{'a': 1, 2: 'b'}", "{'a': 1, 2: 'b'}")]

@@ -30,9 +30,9 @@ internal static class CelLibrary
         switch (function, args.Count)
         {
             case ("lowerAscii", 1):
-                return string.Create(s.Length, s, (span, text) => { for (var i = 0; i < text.Length; i++) { span[i] = char.IsAsciiLetterUpper(text[i]) ? (char)(text[i] + 32) : text[i]; } });
+                return string.Concat(s.Select(c => char.IsAsciiLetterUpper(c) ? char.ToLowerInvariant(c) : c));
             case ("upperAscii", 1):
-                return string.Create(s.Length, s, (span, text) => { for (var i = 0; i < text.Length; i++) { span[i] = char.IsAsciiLetterLower(text[i]) ? (char)(text[i] - 32) : text[i]; } });
+                return string.Concat(s.Select(c => char.IsAsciiLetterLower(c) ? char.ToUpperInvariant(c) : c));
             case ("trim", 1):
                 return s.Trim();
             case ("charAt", 2) when args[1] is long i:
