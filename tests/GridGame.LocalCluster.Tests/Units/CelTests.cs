@@ -207,6 +207,7 @@ public sealed class CelTests
     [InlineData("'abc", "unterminated string literal")]
     [InlineData("9223372036854775808", "invalid int literal")]
     [InlineData("1 # 2", "token recognition error at: '#'")]
+    [InlineData("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!true", "expression recursion limit exceeded")]
     [InlineData("self.x\n  && y", "2:6: undeclared reference to 'y'")]
     public void A_malformed_rule_is_a_compile_error(string expression, string error) =>
         CelProgram.Compile(expression).CompileError.Should().StartWith("ERROR: <input>:").And.Contain(error);

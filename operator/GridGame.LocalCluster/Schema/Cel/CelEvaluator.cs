@@ -73,7 +73,7 @@ internal static class CelEvaluator
     private static object? Has(object? operand, string field) => operand switch
     {
         CelError error => error,
-        CelMap map => Box(map.TryGet(field, out _)),
+        CelMap map => Box(map.ContainsKey(field)),
         _ => new CelError($"invalid type for field selection: {CelValues.TypeName(operand)}"),
     };
 
@@ -205,7 +205,7 @@ internal static class CelEvaluator
     private static object In(object? element, object? container) => container switch
     {
         IReadOnlyList<object?> list => Box(list.Any(item => CelValues.Equal(item, element))),
-        CelMap map => Box(map.TryGet(element, out _)),
+        CelMap map => Box(map.ContainsKey(element)),
         _ => CelError.NoOverload("@in"),
     };
 

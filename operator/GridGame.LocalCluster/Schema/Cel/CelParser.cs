@@ -71,12 +71,18 @@ internal sealed class CelParser
 
     private CelCompileException Error(string message) => new(message, Peek.Position);
 
-    private CelExpr Expression()
+    // Nesting is bounded so that a hostile rule cannot overflow the stack of the parser or the evaluator.
+    private void Enter()
     {
         if (++_depth > MaxDepth)
         {
             throw Error("expression recursion limit exceeded");
         }
+    }
+
+    private CelExpr Expression()
+    {
+        Enter();
         var condition = Or();
         CelExpr result = condition;
         if (Accept("?"))
@@ -157,7 +163,10 @@ internal sealed class CelParser
     {
         if (Accept("!"))
         {
-            return new UnaryExpr("!", Unary());
+            Enter();
+            var negated = new UnaryExpr("!", Unary());
+            _depth--;
+            return negated;
         }
         if (Accept("-"))
         {
@@ -166,7 +175,10 @@ internal sealed class CelParser
             {
                 return new LiteralExpr(-(long)(ulong)Next().Value!);
             }
-            return new UnaryExpr("-", Unary());
+            Enter();
+            var minus = new UnaryExpr("-", Unary());
+            _depth--;
+            return minus;
         }
         return Member();
     }

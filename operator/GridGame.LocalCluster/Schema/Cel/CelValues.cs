@@ -25,6 +25,9 @@ internal abstract class CelMap
     public abstract IEnumerable<object?> Keys { get; }
 
     public abstract bool TryGet(object? key, out object? value);
+
+    /// <summary>Whether the key is present, without converting its value (for <c>has()</c> and <c>in</c>).</summary>
+    public virtual bool ContainsKey(object? key) => TryGet(key, out _);
 }
 
 /// <summary>
@@ -160,6 +163,9 @@ internal static class CelValues
             value = null;
             return false;
         }
+
+        public override bool ContainsKey(object? key) =>
+            key is string name && (obj.ContainsKey(name) || (schema?["properties"] is JsonObject && Unescape(name) is { } property && obj.ContainsKey(property)));
 
         private JsonObject? FieldSchema(string name) =>
             schema?["properties"] is JsonObject properties && properties[name] is JsonObject property ? property
