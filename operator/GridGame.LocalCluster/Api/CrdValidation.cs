@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
+using GridGame.LocalCluster.Schema;
 
 namespace GridGame.LocalCluster.Api;
 
-/// <summary>The checks the API server makes on a CustomResourceDefinition itself (names, scope, versions).</summary>
+/// <summary>The checks the API server makes on a CustomResourceDefinition itself (names, scope, versions, that its CEL rules compile).</summary>
 internal static class CrdValidation
 {
     public static List<FieldError> Validate(JsonObject crd)
@@ -45,9 +46,16 @@ internal static class CrdValidation
         }
         for (var i = 0; i < versions.Count; i++)
         {
-            if (versions[i]["schema"]?["openAPIV3Schema"] is null)
+            if (versions[i]["schema"]?["openAPIV3Schema"] is not JsonObject schema)
             {
                 errors.Add(FieldError.Required($"spec.versions[{i}].schema.openAPIV3Schema", "schemas are required"));
+                continue;
+            }
+            // A rule outside LocalCluster's CEL subset is refused here, as upstream refuses a rule that does not
+            // compile, rather than refusing every write of the resource later.
+            foreach (var error in StructuralSchema.RuleCompileErrors(schema, $"spec.versions[{i}].schema.openAPIV3Schema"))
+            {
+                errors.Add(new FieldError(error.Field, error.Reason, error.Message));
             }
         }
         return errors;

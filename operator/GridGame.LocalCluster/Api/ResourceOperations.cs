@@ -478,7 +478,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         }
     }
 
-    /// <summary>Built-in checks, and for custom resources the CRD's structural schema: defaults, pruning, validation.</summary>
+    /// <summary>Built-in checks, and for custom resources the CRD's structural schema: defaults, pruning, validation, CEL rules.</summary>
     private void Validate(ResourceType type, JsonObject obj, JsonObject? old, string? fieldValidation)
     {
         var name = ObjectMeta.Str(obj, "name");
@@ -504,7 +504,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         }
         else if (type.IsCustom && type.Schema is not null)
         {
-            ValidateCustom(type, obj, name, fieldValidation);
+            ValidateCustom(type, obj, old, name, fieldValidation);
         }
     }
 
@@ -525,7 +525,7 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         return copy;
     }
 
-    private static void ValidateCustom(ResourceType type, JsonObject obj, string name, string? fieldValidation)
+    private static void ValidateCustom(ResourceType type, JsonObject obj, JsonObject? old, string name, string? fieldValidation)
     {
         // The schema covers the whole object; metadata is the server's, so it is kept aside from pruning.
         var metadata = obj["metadata"];
@@ -551,6 +551,14 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         }
         StructuralSchema.ApplyDefaults(schema, body);
         var errors = StructuralSchema.Validate(schema, body);
+        if (StructuralSchema.HasRules(schema))
+        {
+            // As the API server's strategy: the rules run only on an object of the right shape, and see the stored
+            // object as oldSelf on update.
+            errors = StructuralSchema.BlocksRules(errors)
+                ? [.. errors, StructuralSchema.RulesNotChecked]
+                : [.. errors, .. ValidateRules(schema, body, old, metadata as JsonObject)];
+        }
         obj["apiVersion"] = body["apiVersion"]?.DeepClone() ?? type.ApiVersion;
         obj["kind"] = body["kind"]?.DeepClone() ?? type.Kind;
         obj["metadata"] = metadata;
@@ -567,6 +575,28 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         if (errors.Count > 0)
         {
             throw ApiException.Invalid(type.Kind, type.Group, name, errors.Select(e => new FieldError(e.Field, e.Reason, e.Message)).ToList());
+        }
+    }
+
+    /// <summary>The CEL rules, with the metadata a root rule may read (name and generateName, as upstream) lent to the body.</summary>
+    private static IReadOnlyList<SchemaError> ValidateRules(JsonObject schema, JsonObject body, JsonObject? old, JsonObject? metadata)
+    {
+        var visible = new JsonObject();
+        foreach (var key in (string[])["name", "generateName"])
+        {
+            if (metadata?[key] is { } value)
+            {
+                visible[key] = value.DeepClone();
+            }
+        }
+        body["metadata"] = visible;
+        try
+        {
+            return StructuralSchema.ValidateRules(schema, body, old);
+        }
+        finally
+        {
+            body.Remove("metadata");
         }
     }
 

@@ -18,7 +18,8 @@ public sealed record SchemaError(string Field, string Reason, string Message)
 /// defaulting, pruning of unknown fields, and validation. Pure functions over JSON, shared by LocalCluster
 /// (on create, update and patch) and by the CRD tests. The API server's order is
 /// <see cref="Prune"/>, then <see cref="ApplyDefaults"/>, then <see cref="Validate"/>.
-/// CEL rules (<c>x-kubernetes-validations</c>) are not evaluated; the operator checks the same rules semantically.
+/// CEL rules (<c>x-kubernetes-validations</c>) come last, through <see cref="ValidateRules"/>, unless <see cref="BlocksRules"/>;
+/// they are evaluated by a CEL subset (Schema/Cel, listed in docs/localcluster.md).
 /// </summary>
 public static partial class StructuralSchema
 {
