@@ -315,7 +315,10 @@ public sealed class SchemaValidationTests
         errors.Should().ContainSingle().Which.Should().Be(new SchemaError("status.rollout.startedAt", "FieldValueTypeInvalid", "Invalid value: \"yesterday\": status.rollout.startedAt in body must be of type date-time: \"yesterday\""));
     }
 
-    /// <summary>Semantic-only (CEL or cross-object) rules: the schema cannot say them without CEL, which LocalCluster skips.</summary>
+    /// <summary>
+    /// Cross-field rules the GameFleet CRD states in no schema keyword and no CEL rule: the operator's semantic validator
+    /// checks them and reports the fleet Invalid.
+    /// </summary>
     private static readonly HashSet<string> s_celOrSemanticOnly =
     [
         "min above max replicas", "minPlayers above maxPlayers", "minPlayers above default maxPlayers", "static without hostPort",
