@@ -13,11 +13,13 @@ public sealed class SchemaValidationTests
     private static readonly JsonObject s_sessionSchema = CrdGenerator.OpenApiSchema(CrdGenerator.GameSessionCrd());
 
     /// <summary>What the API server does to a create request: prune, default, validate.</summary>
+    /// <summary>What LocalCluster (and an API server) does to a new object: prune, default, validate, then the CEL rules.</summary>
     private static IReadOnlyList<SchemaError> Admit(JsonObject schema, JsonNode obj)
     {
         StructuralSchema.Prune(schema, obj);
         StructuralSchema.ApplyDefaults(schema, obj);
-        return StructuralSchema.Validate(schema, obj);
+        var errors = StructuralSchema.Validate(schema, obj);
+        return StructuralSchema.BlocksRules(errors) ? errors : [.. errors, .. StructuralSchema.ValidateRules(schema, obj, oldValue: null)];
     }
 
     private static JsonNode SampleFleet() => Repository.ReadYaml("config/samples/gamefleet.yaml")!;
@@ -316,26 +318,21 @@ public sealed class SchemaValidationTests
     }
 
     /// <summary>
-    /// Cross-field rules the GameFleet CRD states in no schema keyword and no CEL rule: the operator's semantic validator
-    /// checks them and reports the fleet Invalid.
+    /// Rules the GameFleet CRD states in no schema keyword and no CEL rule (they need the pod template's meaning or the
+    /// whole port list's host ports): only the operator's semantic validator checks them, and reports the fleet Invalid.
     /// </summary>
-    private static readonly HashSet<string> s_celOrSemanticOnly =
-    [
-        "min above max replicas", "minPlayers above maxPlayers", "minPlayers above default maxPlayers", "static without hostPort",
-        "dynamic with hostPort", "none with hostPort", "duplicate port name", "duplicate containerPort", "duplicate static hostPort",
-        "reserved template label",
-    ];
+    private static readonly HashSet<string> s_semanticOnly = ["reserved template label", "duplicate static hostPort"];
 
     [Theory]
     [MemberData(nameof(ValidationTests.InvalidFleets), MemberType = typeof(ValidationTests))]
-    public void The_schema_rejects_what_the_semantic_validator_rejects_unless_only_CEL_can_say_it(string why, Action<GameFleetSpec> change, string field, string words)
+    public void The_CRD_refuses_what_the_semantic_validator_refuses_but_for_the_semantic_only_rules(string why, Action<GameFleetSpec> change, string field, string words)
     {
         _ = words;
         var json = JsonNode.Parse(KubernetesJson.Serialize(Builders.Fleet(change)))!;
 
         var errors = Admit(s_fleetSchema, json);
 
-        if (s_celOrSemanticOnly.Contains(why))
+        if (s_semanticOnly.Contains(why))
         {
             errors.Should().BeEmpty(why);
         }
