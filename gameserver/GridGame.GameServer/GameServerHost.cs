@@ -51,6 +51,7 @@ internal static class GameServerHost
         // A singleton (it keeps its state in each connection's items): registered, SignalR takes it from the container
         // instead of building one for every invocation.
         builder.Services.AddSingleton<RateLimitFilter>();
+        builder.Services.AddSingleton<IHubActivator<GameHub>, GameHubActivator>();
         builder.Services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = options.MaxMessageBytes;
