@@ -120,7 +120,8 @@ internal sealed class LiveGame : IDisposable
     /// <summary>
     /// Claims a cell. Claims are group-committed: while one batch of this game's claims is in the store, the claims
     /// that arrive queue up, and the next batch takes them all to the store in one call. Each claim is still checked
-    /// in arrival order, stored all or nothing, and answered only once the store has it.
+    /// in arrival order, stored all or nothing, and answered only once the store has it. The claim (or its refusal)
+    /// and its time are counted here, for the metrics.
     /// </summary>
     public async Task<CellClaimed> ClaimAsync(string player, int row, int col, CancellationToken cancellationToken)
     {
@@ -136,10 +137,19 @@ internal sealed class LiveGame : IDisposable
         {
             await CommitQueuedAsync(pending);
         }
-        // Not cancellable: a queued claim is committed whatever happens to the connection that sent it.
-        var claimed = await pending.Task;
-        _metrics.ClaimDuration.Observe(_time.GetElapsedTime(pending.Started).TotalSeconds);
-        return claimed;
+        try
+        {
+            // Not cancellable: a queued claim is committed whatever happens to the connection that sent it.
+            var claimed = await pending.Task;
+            _metrics.Claims.Inc();
+            _metrics.ClaimDuration.Observe(_time.GetElapsedTime(pending.Started).TotalSeconds);
+            return claimed;
+        }
+        catch (HubException)
+        {
+            _metrics.Actions.WithLabels("refused").Inc();
+            throw;
+        }
     }
 
     /// <summary>

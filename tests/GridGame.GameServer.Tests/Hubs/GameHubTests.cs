@@ -402,11 +402,13 @@ public sealed class GameHubTests
         await using var alice = await server.ConnectAsync("alice");
         await alice.JoinAsync("ops");
         await alice.ClaimAsync(0, 0);
+        await FluentActions.Awaiting(() => alice.ClaimAsync(0, 0)).Should().ThrowAsync<HubException>();
 
         (await server.Http.GetStringAsync(new Uri("/health", UriKind.Relative))).Should().Be("ok");
         var metrics = await server.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         metrics.Should().Contain("websocket_connections_active 1")
             .And.Contain("game_actions_total{action_type=\"claim\"} 1")
+            .And.Contain("game_actions_total{action_type=\"refused\"} 1")
             .And.Contain("game_cell_claim_duration_seconds_count 1")
             .And.Contain("games_active_total 1")
             .And.Contain("game_history_lag_events");
