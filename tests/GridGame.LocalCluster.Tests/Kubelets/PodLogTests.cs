@@ -64,6 +64,11 @@ public sealed class PodLogTests : IDisposable
             {
                 return null; // waiting to start
             }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound && e.Response.Content.Contains("does not exist", StringComparison.Ordinal))
+            {
+                // Scheduled, but its kubelet has not picked it up yet: a kubelet answers 404 "pod ... does not exist" then.
+                return null;
+            }
         }, Bound, $"for {expected.Trim()} in the log of {pod}");
 
     private static async Task<(HttpStatusCode Code, JsonObject Status)> FailureAsync(Func<Task> call)
