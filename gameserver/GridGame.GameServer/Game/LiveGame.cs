@@ -147,7 +147,7 @@ internal sealed class LiveGame : IDisposable
         }
         catch (HubException)
         {
-            _metrics.Actions.WithLabels("refused").Inc();
+            _metrics.Refused.Inc();
             throw;
         }
     }

@@ -56,7 +56,7 @@ internal sealed partial class GameHub : Hub<IGameClient>
         }
         catch (HubException)
         {
-            _metrics.Actions.WithLabels("refused").Inc();
+            _metrics.Refused.Inc();
             throw;
         }
     }
@@ -119,7 +119,7 @@ internal sealed partial class GameHub : Hub<IGameClient>
 
     private HubException Refuse(string message)
     {
-        _metrics.Actions.WithLabels("refused").Inc();
+        _metrics.Refused.Inc();
         return new HubException(message);
     }
 

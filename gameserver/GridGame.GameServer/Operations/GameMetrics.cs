@@ -13,6 +13,7 @@ internal sealed class GameMetrics
         Actions = factory.CreateCounter("game_actions_total", "Game actions handled, by type (join, claim, leave, refused).",
             new CounterConfiguration { LabelNames = ["action_type"] });
         Claims = Actions.WithLabels("claim");
+        Refused = Actions.WithLabels("refused");
         ClaimDuration = factory.CreateHistogram("game_cell_claim_duration_seconds", "Time to check and store one cell claim, until its answer (the other players see it at their game's next announcement).",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
         GamesActive = factory.CreateGauge("games_active_total", "Games open on this server that are not finished.");
@@ -28,6 +29,9 @@ internal sealed class GameMetrics
 
     /// <summary>The <c>claim</c> child of <see cref="Actions"/>, looked up once for the hot path.</summary>
     public Counter.Child Claims { get; }
+
+    /// <summary>The <c>refused</c> child of <see cref="Actions"/>: the hub and the games both count refusals.</summary>
+    public Counter.Child Refused { get; }
 
     public Histogram ClaimDuration { get; }
 
