@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -10,7 +9,7 @@ namespace GridGame.LocalCluster.Schema;
 // (k8s.io/apiextensions-apiserver/pkg/apiserver/validation: kubeOpenAPIResultToFieldErrors).
 public static partial class StructuralSchema
 {
-    private static readonly ConcurrentDictionary<string, Regex?> s_patterns = new(StringComparer.Ordinal);
+    private static readonly RegexCache s_patterns = new(TimeSpan.FromSeconds(1));
 
     private static void ValidateNode(JsonObject schema, JsonNode? value, string path, List<SchemaError> errors)
     {
@@ -286,17 +285,8 @@ public static partial class StructuralSchema
     private static long? Integer(JsonObject schema, string key) =>
         schema[key] is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? (long)GoValue.ToDouble(v) : null;
 
-    private static Regex? Pattern(string pattern) => s_patterns.GetOrAdd(pattern, p =>
-    {
-        try
-        {
-            return new Regex(p, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-        }
-        catch (ArgumentException)
-        {
-            return null; // The API server refuses such a CRD; an invalid pattern validates nothing here.
-        }
-    });
+    // An invalid pattern validates nothing here: the API server refuses such a CRD.
+    private static Regex? Pattern(string pattern) => s_patterns.Get(pattern);
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")]
     private static partial Regex DateTimePattern();

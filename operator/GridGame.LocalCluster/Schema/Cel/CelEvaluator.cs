@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -30,7 +29,8 @@ internal sealed class CelScope(string name, object? value, CelScope? parent)
 /// <summary>Evaluates a checked expression; runtime errors come back as <see cref="CelError"/> values, never as exceptions.</summary>
 internal static class CelEvaluator
 {
-    private static readonly ConcurrentDictionary<string, Regex?> Patterns = new(StringComparer.Ordinal);
+    // The timeout stands in for RE2's linear time; RE2 and .NET agree on the syntax rules use ([a-z], \d, anchors, groups).
+    private static readonly RegexCache Patterns = new(TimeSpan.FromMilliseconds(100));
 
     // Every comparison answers a bool; boxing one per answer was most of a rule's allocations.
     private static readonly object True = true;
@@ -319,7 +319,7 @@ internal static class CelEvaluator
         {
             return CelError.NoOverload("matches");
         }
-        if (Patterns.GetOrAdd(p, Compile) is not { } regex)
+        if (Patterns.Get(p) is not { } regex)
         {
             return new CelError($"invalid regular expression: {p}");
         }
@@ -330,19 +330,6 @@ internal static class CelEvaluator
         catch (RegexMatchTimeoutException)
         {
             return new CelError("regular expression match timed out");
-        }
-    }
-
-    // RE2 and .NET agree on the syntax rules use ([a-z], \d, anchors, groups); the timeout stands in for RE2's linear time.
-    private static Regex? Compile(string pattern)
-    {
-        try
-        {
-            return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
-        }
-        catch (ArgumentException)
-        {
-            return null;
         }
     }
 
