@@ -92,6 +92,19 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             {
                 continue;
             }
+            if (FixedHalfRate() is { } fixedRate)
+            {
+                // Diagnostics (GG_BENCH_HALF_RATE=n): only the open loop, at n claims a second, so that an A/B compares
+                // two settings at one load instead of at half of two peaks that differ by the machine's noise.
+                foreach (var (name, settings) in stores.Where(s => Selected(only, s.Name)))
+                {
+                    await using var fixedServer = await ServerProcess.StartAsync(await settings(), cancellationToken);
+                    var result = await RunLoadAsync(fixedServer, echo: false, messagePack, seconds, rate: fixedRate, cancellationToken);
+                    report.Append(Row(name, protocol, $"{fixedRate:F0}/s", result));
+                    Console.WriteLine($"{name} {protocol}: {fixedRate:F0}/s p99 {result.P99:F2} ms (from send {result.P99Sent:F2} ms)");
+                }
+                continue;
+            }
             Result echoPeak;
             await using (var server = await ServerProcess.StartAsync(new Dictionary<string, string?>(), cancellationToken))
             {
@@ -161,6 +174,9 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         report.Append("\nCommand: `eval \"$(scripts/test-services.sh start)\"; dotnet run -c Release --project tests/GridGame.Benchmarks -- gameserver [seconds] [idle connections] [only: echo|memory|redis|JSON|MessagePack, or several joined by commas, as redis,MessagePack]`\n");
         return report.ToString();
     }
+
+    private static double? FixedHalfRate() =>
+        double.TryParse(Environment.GetEnvironmentVariable("GG_BENCH_HALF_RATE"), NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate > 0 ? rate : null;
 
     /// <summary>
     /// Whether a part of the suite runs when the command names one (<paramref name="only"/>): a protocol runs every
