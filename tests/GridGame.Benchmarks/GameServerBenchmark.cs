@@ -49,6 +49,9 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     public string Description => "claims/s and p50/p99 claim round trip, 100 games x 10 players; echo ceiling; memory per idle connection";
 
+    /// <summary>A fixed-rate diagnostic run (GG_BENCH_HALF_RATE) prints its rows and leaves the recorded section alone.</summary>
+    public bool Records => FixedHalfRate() is null;
+
     public async Task<string> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 8;
@@ -204,8 +207,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         A/B through the full suite compares two drifts more than two settings.
 
         - **A/B at one load.** `GG_BENCH_HALF_RATE=n` runs only the open loop, at n claims a second (`GG_BENCH_HALF_RATE=11000
-          … -- gameserver 15 0 redis,MessagePack`, about a minute a run), so that two settings meet the same rate; run them
-          interleaved, A, B, A, B.
+          … -- gameserver 15 0 redis,MessagePack`, about a minute a run; it prints its rows and leaves this section alone), so
+          that two settings meet the same rate; run them interleaved, A, B, A, B.
         - **Idle workers that block instead of spinning** (`System.Threading.ThreadPool.UnfairSemaphoreSpinLimit=0`; the
           default is 70; round four tried it once, in both processes). In the server alone, at 11,000 MessagePack claims a
           second, three interleaved pairs: server CPU 61–75 µs per claim against 74–83, 1.49–1.78 cores busy against

@@ -8,6 +8,9 @@ internal interface IBenchmarkSuite
 
     string Description { get; }
 
+    /// <summary>Whether this run's figures replace the suite's section of docs/benchmarks.md (a diagnostic run's do not).</summary>
+    bool Records => true;
+
     /// <summary>Runs the suite and returns its figures as Markdown (a table, and the command that measured them).</summary>
     Task<string> RunAsync(string[] args, CancellationToken cancellationToken);
 }

@@ -36,6 +36,9 @@ foreach (var suite in chosen)
     Console.WriteLine($"== {suite.Name}: {suite.Description}");
     var report = await suite.RunAsync(args[1..], CancellationToken.None);
     Console.WriteLine(report);
-    BenchmarkReport.WriteSection(suite.Name, report);
+    if (suite.Records)
+    {
+        BenchmarkReport.WriteSection(suite.Name, report);
+    }
 }
 return 0;
