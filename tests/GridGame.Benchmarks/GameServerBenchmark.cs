@@ -229,10 +229,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           11,000/s p99 27.1, 33.5 and 52.5 ms, server CPU 73–80 µs: no gain.
         - **Where the wake-ups are** (`perf stat -a` for 5 s of a half-of-peak window, at 8,336 claims/s): 54,000 context
           switches a second (6.5 a claim), 10,000 futex calls, 13,000 sends and 26,000 receives.
-        - **The JSON Redis row's peak** was 15,564–19,729/s in five runs this morning (34–41% of the echo), against 24,340/s
-          (62%) at 02:17. The code of that run (commit 8679369), built and run again at 04:30, made 15,729/s (37%), and the
-          current code 18,493/s (38%) right after it: nothing since lost it; 02:17 was that row's best run, and the ratio
-          aim for JSON with Redis is met in some runs, not reliably.
+        - **The JSON Redis row's peak** was 15,564–19,729/s in six runs this morning (34–48% of the echo; 38–41% in the three
+          with the code unchanged), against 24,340/s (62%) at 02:17. The code of that run (commit 8679369), built and run
+          again at 04:30, made 15,729/s (37%), and the current code 18,493/s (38%) right after it: nothing since lost it;
+          02:17 was that row's best run, and the ratio aim for JSON with Redis is met in some runs, not reliably.
         - **Where this leaves the aims.** With the current code the Redis rows' p99 at half of peak was 20 ms or less in one
           of eight unchanged runs (20.0 ms; 20.2–26.2 ms in six, 74.0 in one), and the in-memory rows met it in the one full
           run with spinning off; the clients on the same 2 cores, and a machine whose speed moves by a third within minutes,
