@@ -221,10 +221,11 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         - **Inline socket completions** (`DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1`, server and clients). At 11,000/s:
           p99 25.7–32.4 ms against 33.3–69.8, the clients' allocation 5.2–5.5 KiB per claim against 6.8–7.9, the server's
           CPU unchanged (79–81 µs). With spinning off as well: server 62–76 µs against 72–81, clients 52–61 against 64–70,
-          p99 14.6, 27.7 and 36.1 ms against 29.6 and 40.2. In the full suite it raised the echo more than the claims (echo
-          peak 49,130 and 50,712/s, the claims at 45% and 47% of it; p99 at half of peak 17.4 and 24.6 ms). Not kept: the
-          gain is mostly the clients', which moves the ratio aim the wrong way, and in the server it would run Npgsql's and
-          the Kubernetes client's continuations on the socket threads.
+          p99 14.6, 27.7 and 36.1 ms against 29.6 and 40.2. Three full runs (two with it in both processes, one in the
+          clients alone): the echo rose with the claims or more (claims at 45%, 56% and 47% of an echo of 49,130, 37,569 and
+          50,712/s), p99 at half of peak 17.4, 24.8 and 24.6 ms. Not kept: the gain is mostly the clients', which moves the
+          ratio aim the wrong way, and in the server it would run Npgsql's and the Kubernetes client's continuations on the
+          socket threads.
         - **Kestrel's `UnsafePreferInlineScheduling`, with inline completions**, in the server (round two tried it alone): at
           11,000/s p99 27.1, 33.5 and 52.5 ms, server CPU 73–80 µs: no gain.
         - **Where the wake-ups are** (`perf stat -a` for 5 s of a half-of-peak window, at 8,336 claims/s): 54,000 context
