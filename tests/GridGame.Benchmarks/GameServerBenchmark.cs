@@ -38,6 +38,9 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     // seconds alone do not foresee: rows that stopped at 20-27 s had 400-670 ms of JIT in their window, rows that ran
     // 45 s had 25-65 ms. Hence at least 30 s, then five quiet seconds.
     private const double WarmupMinSeconds = 30;
+
+    // The measured games' load before their window opens (calls due in it are not measured).
+    private const double PrerollSeconds = 2;
     private const double WarmupMaxSeconds = 45;
     private const int SettledMethodsPerSecond = 10;
     private const int SettledSeconds = 5;
@@ -169,8 +172,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             .Append("with 20 calls per player as the only warm-up it was 10–20% (perf, libclrjit.so). On this machine the hot path settles after 10–16 s of load; ")
             .Append("the code that runs about once a second (timers, the Redis rows' history pump) tiers up in bursts between 15 and 40 s (and a little around 60 s), ")
             .Append("hence the 30 s minimum. ")
+            .Append(CultureInfo.InvariantCulture, $"Then the players run at the row's load for {PrerollSeconds:F0} s before the measured window opens (a pre-roll: its calls are not measured), ")
+            .Append("so that the window is the row's steady state and not the step from idle; the clients' latency lists are allocated, and the clients' garbage collected, before it. ")
             .Append("CPU and allocation are per call, for the server process (its own counters, read ")
-            .Append("before and after the measured window) and the client process apart; GC pause is the total for the run.\n\n")
+            .Append("before the pre-roll and after the measured window, over the calls of both) and the client process apart; GC pause is the total for the pre-roll and the window.\n\n")
             .Append(aims)
             .Append('\n').Append(Findings)
             .Append('\n').Append(idleMemory);
@@ -502,15 +507,31 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 await JitSettledAsync(server, cancellationToken);
             }
 
+            // The load generator's own garbage must not be collected inside the window: the players' latency lists
+            // (16 MB), allocated as the window opened, were copied by a client GC 0.2-0.3 s into it that paused every
+            // player for up to 55 ms, and the 0.5% of calls due then were charged for it. So they are allocated now,
+            // and two full collections move them (and whatever the warm-up and the joins left) to gen2 beforehand.
+            var records = players.Select(_ => new PlayerRecord()).ToArray();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+
+            // The load starts from idle (the joins, then the JIT's quiet half second), and the step from idle to the
+            // row's load is not the steady state the row is about: the window opens after a pre-roll at that load.
+            // The counters are read before it (a reading as the window opened came with a burst of slow calls), so the
+            // CPU and allocation per call are over the pre-roll's calls and the window's, both at the row's load.
             var serverBefore = await server.CountersAsync(cancellationToken);
             var clientBefore = Counters.OfThisProcess();
             var machineBefore = MachineCounters.Read();
             using var allocations = Environment.GetEnvironmentVariable("GG_BENCH_ALLOCS") == "1" ? new AllocationSampler() : null;
             var started = Stopwatch.GetTimestamp();
-            using var tail = Environment.GetEnvironmentVariable("GG_BENCH_TAIL") == "1" ? TailTimeline.Start(started) : null;
-            var window = new Window(started + (long)(seconds * Stopwatch.Frequency));
-            var runs = await Task.WhenAll(players.Select(p => Task.Run(() => DriveAsync(p, echo, started, interval, window, warmupSession: null, measure: true, cancellationToken), cancellationToken)));
-            var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var measureFrom = started + (long)(PrerollSeconds * Stopwatch.Frequency);
+            var window = new Window(measureFrom + (long)(seconds * Stopwatch.Frequency), measureFrom);
+            var drivers = Task.WhenAll(players.Select((p, i) => Task.Run(() => DriveAsync(p, echo, started, interval, window, warmupSession: null, records[i], cancellationToken), cancellationToken)));
+            await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureFrom) is { Ticks: > 0 } preroll ? preroll : TimeSpan.Zero, cancellationToken);
+            using var tail = Environment.GetEnvironmentVariable("GG_BENCH_TAIL") == "1" ? TailTimeline.Start(measureFrom) : null;
+            var runs = await drivers;
+            var elapsed = Stopwatch.GetElapsedTime(measureFrom).TotalSeconds;
             allocations?.Print(echo ? "echo" : "claims", rate is null ? "peak" : "open loop");
             tail?.Print();
             var client = Counters.OfThisProcess() - clientBefore;
@@ -519,7 +540,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             var announced = echo ? null : await AnnounceLatenciesAsync(players, runs, announces, cancellationToken);
             var all = runs.SelectMany(l => l.FromScheduled!).Order().ToArray();
             var sentAll = runs.SelectMany(l => l.FromSent!).Order().ToArray();
-            var calls = Math.Max(1, all.Length);
+            var made = Math.Max(1, runs.Sum(r => r.Made));
             var ranOut = runs.Count(l => l.RanOut);
             if (ranOut > 0)
             {
@@ -530,9 +551,9 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 Percentile(all, 0.50),
                 Percentile(all, 0.99),
                 Percentile(sentAll, 0.99),
-                serverCounters.PerCall(calls),
-                client.PerCall(calls),
-                machine.PerCallSince(machineBefore, calls),
+                serverCounters.PerCall(made),
+                client.PerCall(made),
+                machine.PerCallSince(machineBefore, made),
                 warmup,
                 announced is { Length: > 0 } ? Percentile(announced, 0.50) : null,
                 announced is { Length: > 0 } ? Percentile(announced, 0.99) : null,
@@ -573,7 +594,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         }
         var started = Stopwatch.GetTimestamp();
         var window = new Window(long.MaxValue);
-        var drivers = Task.WhenAll(players.Select(p => Task.Run(() => DriveAsync(p, echo, started, interval, window, echo ? null : session, measure: false, cancellationToken), cancellationToken)));
+        var drivers = Task.WhenAll(players.Select(p => Task.Run(() => DriveAsync(p, echo, started, interval, window, echo ? null : session, record: null, cancellationToken), cancellationToken)));
         var server0 = await server.CountersAsync(cancellationToken);
         var (serverLast, clientLast) = (server0, Counters.OfThisProcess());
         var perSecond = new List<long>();
@@ -633,13 +654,12 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     /// its own cells of the board (index, index + players, ...); in the warm-up (<paramref name="warmupSession"/>) it
     /// moves to a fresh game when they run out, in the measured window it stops.
     /// </summary>
-    private static async Task<PlayerRun> DriveAsync(Player p, bool echo, long started, long interval, Window window, string? warmupSession, bool measure, CancellationToken cancellationToken)
+    private static async Task<PlayerRun> DriveAsync(Player p, bool echo, long started, long interval, Window window, string? warmupSession, PlayerRecord? record, CancellationToken cancellationToken)
     {
-        var fromScheduled = measure ? new List<double>(1024) : null;
-        var fromSent = measure ? new List<double>(1024) : null;
         var cell = p.Index;
         var board = 0;
         var calls = 0;
+        var made = 0;
         var scheduled = started + (long)(Random.Shared.NextDouble() * interval);
         while (Stopwatch.GetTimestamp() < window.StopAt)
         {
@@ -647,7 +667,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             {
                 if (warmupSession is null && !echo)
                 {
-                    return new PlayerRun(calls, fromScheduled, fromSent, RanOut: true);
+                    return new PlayerRun(calls, made, record?.FromScheduled, record?.FromSent, RanOut: true);
                 }
                 cell = p.Index;
                 if (!echo)
@@ -664,25 +684,31 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 }
             }
             var sent = Stopwatch.GetTimestamp();
-            if (measure)
+            // The closed loop has no schedule: its send time is the schedule.
+            var due = interval > 0 ? scheduled : sent;
+            var measured = record is not null && due >= window.MeasureFrom;
+            if (measured)
             {
                 p.Announces?.Sent(cell, sent);
             }
             await CallAsync(p.Connection, echo, cell, cancellationToken);
             var done = Stopwatch.GetTimestamp();
-            fromSent?.Add(Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds);
-            // The closed loop has no schedule: its send time is the schedule.
-            var latency = Stopwatch.GetElapsedTime(interval > 0 ? scheduled : sent, done).TotalMilliseconds;
-            fromScheduled?.Add(latency);
-            if (measure && latency >= TailTimeline.SlowMs)
+            if (measured)
             {
-                TailTimeline.Current?.Slow(interval > 0 ? scheduled : sent, latency);
+                var latency = Stopwatch.GetElapsedTime(due, done).TotalMilliseconds;
+                record!.FromScheduled.Add(latency);
+                record.FromSent.Add(Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds);
+                if (latency >= TailTimeline.SlowMs)
+                {
+                    TailTimeline.Current?.Slow(due, latency);
+                }
             }
             scheduled += interval;
             cell += PlayersPerGame;
-            calls++;
+            calls += record is null || measured ? 1 : 0;
+            made++;
         }
-        return new PlayerRun(calls, fromScheduled, fromSent, RanOut: false);
+        return new PlayerRun(calls, made, record?.FromScheduled, record?.FromSent, RanOut: false);
     }
 
     /// <summary>
@@ -983,12 +1009,27 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     private sealed record Player(HubConnection Connection, int Game, int Index, AnnounceRecorder? Announces);
 
     /// <summary>What one player's loop did: its calls, and (measured) their latencies in ms.</summary>
-    private sealed record PlayerRun(int Calls, List<double>? FromScheduled, List<double>? FromSent, bool RanOut);
+    /// <summary>A player's calls: those measured (in the warm-up, all), and all it made (with the pre-roll's).</summary>
+    private sealed record PlayerRun(int Calls, int Made, List<double>? FromScheduled, List<double>? FromSent, bool RanOut);
+
+    /// <summary>One player's latencies in the measured window, in ms: from the scheduled send (or the send, closed loop) and from the actual send.</summary>
+    private sealed class PlayerRecord
+    {
+        // More than a player can make in a window: in a game it runs out of its cells first, an echo player makes at most ~50 calls a second.
+        private const int Capacity = 1024;
+
+        public List<double> FromScheduled { get; } = new(Capacity);
+
+        public List<double> FromSent { get; } = new(Capacity);
+    }
 
     /// <summary>When the players' loops stop: fixed for the measured window, set by the warm-up once the JIT has settled.</summary>
-    private sealed class Window(long stopAt)
+    /// <summary>When the players stop, and from which due time their calls are measured (the warm-up measures none).</summary>
+    private sealed class Window(long stopAt, long measureFrom = long.MaxValue)
     {
         private long _stopAt = stopAt;
+
+        public long MeasureFrom { get; } = measureFrom;
 
         public long StopAt => Volatile.Read(ref _stopAt);
 
