@@ -18,8 +18,22 @@ public sealed class HistoryTests
         await Task.WhenAll(writers.Select(w => Task.Run(() => w.MigrateAsync(CancellationToken.None))));
 
         await using var db = await Factory(connectionString).CreateDbContextAsync();
-        (await db.Database.GetAppliedMigrationsAsync()).Should().Equal("20261129000000_InitialHistory");
+        (await db.Database.GetAppliedMigrationsAsync()).Should().Equal("20261129000000_InitialHistory", "20261130000000_ClaimsAutovacuum");
         (await db.Claims.CountAsync()).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task The_claims_table_is_vacuumed_and_analyzed_in_fixed_chunks()
+    {
+        var connectionString = await TestServices.CreateDatabaseAsync();
+        await new HistoryWriter(Factory(connectionString), NullLogger<HistoryWriter>.Instance).MigrateAsync(CancellationToken.None);
+
+        await using var db = await Factory(connectionString).CreateDbContextAsync();
+        var options = await db.Database.SqlQuery<string>($"SELECT unnest(reloptions) AS \"Value\" FROM pg_class WHERE relname = 'claims'").ToListAsync();
+
+        options.Should().BeEquivalentTo(
+            "autovacuum_vacuum_insert_scale_factor=0", "autovacuum_vacuum_insert_threshold=1000000",
+            "autovacuum_analyze_scale_factor=0", "autovacuum_analyze_threshold=1000000");
     }
 
     [Theory]
