@@ -121,9 +121,10 @@ internal sealed class LiveGame : IDisposable
     /// Claims a cell. Claims are group-committed: while one batch of this game's claims is in the store, the claims
     /// that arrive queue up, and the next batch takes them all to the store in one call. Each claim is still checked
     /// in arrival order, stored all or nothing, and answered only once the store has it. The claim (or its refusal)
-    /// and its time are counted here, for the metrics.
+    /// and its time are counted here, for the metrics. It takes no cancellation token: a queued claim is committed
+    /// whatever happens to the connection that sent it.
     /// </summary>
-    public async Task<CellClaimed> ClaimAsync(string player, int row, int col, CancellationToken cancellationToken)
+    public async Task<CellClaimed> ClaimAsync(string player, int row, int col)
     {
         var pending = new PendingClaim(new ClaimRequest(player, row, col), _time.GetTimestamp());
         bool lead;
@@ -139,7 +140,6 @@ internal sealed class LiveGame : IDisposable
         }
         try
         {
-            // Not cancellable: a queued claim is committed whatever happens to the connection that sent it.
             var claimed = await pending.Task;
             _metrics.Claims.Inc();
             _metrics.ClaimDuration.Observe(_time.GetElapsedTime(pending.Started).TotalSeconds);

@@ -65,7 +65,7 @@ internal sealed partial class GameHub : Hub<IGameClient>
     public Task<CellClaimed> ClaimCell(int row, int col)
     {
         var game = Current() ?? throw Refuse("not in a game: call JoinGame first");
-        return game.ClaimAsync(Player(), row, col, Context.ConnectionAborted);
+        return game.ClaimAsync(Player(), row, col);
     }
 
     public async Task LeaveGame()

@@ -29,7 +29,7 @@ public sealed class GroupCommitTests
         // 100 claims fired at once, 64 distinct cells: 36 of them race an earlier claim for the same cell. The first
         // claim goes to Redis alone; the 99 that queue behind it go in the next call.
         var claims = Enumerable.Range(0, 100).Select(i => (Player: $"p{i % Players}", Cell: i * 37 % 64)).ToList();
-        var answers = await Task.WhenAll(claims.Select(c => AnswerAsync(game.ClaimAsync(c.Player, c.Cell / 16, c.Cell % 16, CancellationToken.None))));
+        var answers = await Task.WhenAll(claims.Select(c => AnswerAsync(game.ClaimAsync(c.Player, c.Cell / 16, c.Cell % 16))));
 
         var scriptCalls = await ScriptCallsAsync(redis) - scriptsBefore;
         // Without group commit it would be 64 (one per stored claim). 2 when the other 99 are queued before the first
@@ -76,7 +76,7 @@ public sealed class GroupCommitTests
         var players = await JoinAsync(server, "cool");
         var game = server.Directory.Find("cool")!;
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => AnswerAsync(game.ClaimAsync($"p{i % 4}", i / 8, i % 8, CancellationToken.None))));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => AnswerAsync(game.ClaimAsync($"p{i % 4}", i / 8, i % 8))));
 
         answers.Where(a => a.Claimed is not null).Select(a => a.Claimed!.Player).Should().BeEquivalentTo(["p0", "p1", "p2", "p3"], "one claim per player per cooldown");
         answers.Where(a => a.Claimed is null).Should().HaveCount(36).And.OnlyContain(a => a.Refusal == "too fast: wait for the claim cooldown");
