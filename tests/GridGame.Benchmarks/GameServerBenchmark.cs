@@ -233,11 +233,15 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           the window instead of 11–17, 42–50 ms of pauses instead of 80–83, p99 16.9 and 28.1 ms against 15.3 and 25.8 (each
           pair followed the drift); at most two thread-pool workers in the server (`DOTNET_ThreadPool_ForceMaxWorkerThreads=2`):
           no change.
-        - **Where the open loop's threads go** (`perf stat --per-thread` and syscall counts for 5 s at 11,000/s): the server's
-          thread-pool workers switched context 52,000 times a second (4.7 a claim), the clients' 50,000; per claim the server
-          made 2.2 `sched_yield` calls (workers spinning before they sleep), 1.9 futex calls, 3.0 sends and 2.2 receives, the
-          clients 2.7 `sched_yield` and 5.6 receives (each read that returns data is followed by one that finds the socket
-          empty).
+        - **What the open loop pays that the closed loop does not** (`perf stat` of each process for 5 s: at 11,000/s, and at
+          an offered 30,000/s that saturates the machine at 15,307/s, where the calls queue as in the peak row). Sends and
+          receives per claim are nearly the same: the server 2.9 and 2.1 at 11,000/s against 2.2 and 2.2 saturated, the clients
+          1.0 and 5.4 against 1.1 and 4.0. Thread parking is not: per claim the server switched context 2.8 times (1.3
+          saturated) and made 1.4 futex and 1.0 `sched_yield` calls (0.5 and 0.4), the clients 2.4 context switches (0.75),
+          1.2 `sched_yield` (0.08) and 0.3 futex calls (0.03). CPU per claim: server 80 µs against 56, clients 69 against 48.
+          The open loop's extra cost is thread-pool workers that spin, sleep and are woken for each piece of work, in both
+          processes; the server's thread-pool workers alone switched context 52,000 times a second at 11,000 claims
+          (`perf stat --per-thread`).
         - **The full run of 05:54 (recorded above), with all of it**: p99 at half of peak 15.9 ms in memory with JSON (1.45
           cores busy), 22.8 ms with MessagePack (1.59); with Redis 24.4 ms (JSON, 1.78 cores) and 40.0 ms (MessagePack,
           1.69). Redis claims at 66% (JSON) and 47% (MessagePack) of the echo. A run of the Redis rows alone right after
