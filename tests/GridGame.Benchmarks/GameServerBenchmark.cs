@@ -38,12 +38,12 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     // seconds alone do not foresee: rows that stopped at 20-27 s had 400-670 ms of JIT in their window, rows that ran
     // 45 s had 25-65 ms. Hence at least 30 s, then five quiet seconds.
     private const double WarmupMinSeconds = 30;
-
-    // The measured games' load before their window opens (calls due in it are not measured).
-    private const double PrerollSeconds = 2;
     private const double WarmupMaxSeconds = 45;
     private const int SettledMethodsPerSecond = 10;
     private const int SettledSeconds = 5;
+
+    // The measured games' load before their window opens (calls due in it are not measured).
+    private const double PrerollSeconds = 2;
 
     /// <summary>The shared ArrayPool's arrays per size per core, which Dockerfile.gameserver sets for the game server.</summary>
     private const string ServerArrayPoolVariable = "DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION";
@@ -224,8 +224,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           more rows and analyzes it after 10%: every few seconds. Five of the six vacuum-and-analyze passes that ended inside a
           window (05:24:44, 05:27:59, 05:29:15, 05:30:57, 05:33:41) came with a burst of 660–4,000 slow calls, up to 99 ms
           (the first made that run's p99 50.6 ms); the sixth came in a fast moment of the machine. A migration now has
-          autovacuum take the claims table every million claims (docs/gameserver.md). Since then, one pass in 30 minutes of
-          benchmarks, after its row's window.
+          autovacuum take the claims table every million claims (docs/gameserver.md). Since then, three passes in an hour of
+          benchmarks, each after its row had ended.
         - **What is left is the game server's**: bursts of 100–650 slow calls after its longer GCs (a gen2, or a gen0 of 8–12
           ms), and the machine's drift. With the three causes gone, the same code at the same rate kept the machine 1.51–1.77
           cores busy, and p99 followed: 14.9, 21.1 and 31.3 ms.
@@ -246,8 +246,11 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           cores busy), 22.8 ms with MessagePack (1.59); with Redis 24.4 ms (JSON, 1.78 cores) and 40.0 ms (MessagePack,
           1.69). Redis claims at 66% (JSON) and 47% (MessagePack) of the echo. A run of the Redis rows alone right after
           (06:06): p99 at half of peak 24.3 ms (JSON, 1.71 cores) and **18.2 ms** (MessagePack, 1.66 cores); claims at 42% and
-          45% of the echo. The window now shows the server's steady state, and half of peak still keeps the 2 cores 1.45–1.78
-          busy: the aim's p99 is met when that stays low, and not otherwise.
+          45% of the echo. A second full run (06:14–06:31, the machine slower: a quarter of peak cost 1.25–1.61 cores): p99 at
+          half of peak 28.3 and 34.9 ms in memory, 29.5 and 20.3 ms with Redis (JSON, MessagePack; 1.61–1.77 cores); Redis
+          claims at 51% and 48% of the echo. The window now shows the server's steady state, and half of peak still keeps the
+          2 cores 1.45–1.78 busy: the aim's p99 is met when that stays low (2 of the 10 half-of-peak rows of the three runs),
+          and not otherwise.
 
         ### Round six: an A/B at one load, idle workers that block, inline completions (2026-11-30 02:50–04:40 UTC)
 
@@ -1054,14 +1057,16 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
     /// <summary>A client connection: its game (index into the games of a row), its index in that game, and that game's announce recorder.</summary>
     private sealed record Player(HubConnection Connection, int Game, int Index, AnnounceRecorder? Announces);
 
-    /// <summary>What one player's loop did: its calls, and (measured) their latencies in ms.</summary>
-    /// <summary>A player's calls: those measured (in the warm-up, all), and all it made (with the pre-roll's).</summary>
+    /// <summary>
+    /// What one player's loop did: its calls (those measured; in the warm-up, all of them), all it made (with the
+    /// pre-roll's), and the measured calls' latencies in ms.
+    /// </summary>
     private sealed record PlayerRun(int Calls, int Made, List<double>? FromScheduled, List<double>? FromSent, bool RanOut);
 
     /// <summary>One player's latencies in the measured window, in ms: from the scheduled send (or the send, closed loop) and from the actual send.</summary>
     private sealed class PlayerRecord
     {
-        // More than a player can make in a window: in a game it runs out of its cells first, an echo player makes at most ~50 calls a second.
+        // Room for a window of the default length without growing: a game's player runs out of its 410 cells first, an echo player makes at most ~50 calls a second.
         private const int Capacity = 1024;
 
         public List<double> FromScheduled { get; } = new(Capacity);
@@ -1069,8 +1074,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         public List<double> FromSent { get; } = new(Capacity);
     }
 
-    /// <summary>When the players' loops stop: fixed for the measured window, set by the warm-up once the JIT has settled.</summary>
-    /// <summary>When the players stop, and from which due time their calls are measured (the warm-up measures none).</summary>
+    /// <summary>
+    /// When the players' loops stop (fixed for the measured window, set by the warm-up once the JIT has settled), and
+    /// from which due time their calls are measured (the warm-up measures none).
+    /// </summary>
     private sealed class Window(long stopAt, long measureFrom = long.MaxValue)
     {
         private long _stopAt = stopAt;
