@@ -754,7 +754,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             }
             scheduled += interval;
             cell += PlayersPerGame;
-            calls += record is null || measured ? 1 : 0;
+            if (record is null || measured)
+            {
+                calls++;
+            }
             made++;
         }
         return new PlayerRun(calls, made, record?.FromScheduled, record?.FromSent, RanOut: false);

@@ -14,7 +14,7 @@ namespace GridGame.GameServer.History.Migrations;
 internal sealed class ClaimsAutovacuum : Migration
 {
     /// <summary>The claims between two vacuums (for the visibility map and freezing) and between two analyzes.</summary>
-    public const int ClaimsPerPass = 1_000_000;
+    private const int ClaimsPerPass = 1_000_000;
 
     private const string Npgsql = "Npgsql.EntityFrameworkCore.PostgreSQL";
 
