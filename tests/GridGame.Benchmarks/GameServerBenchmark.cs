@@ -203,6 +203,59 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     /// <summary>What earlier runs of this suite found (fixed text: the figures above are the ones of this run).</summary>
     private const string Findings = """
+        ### Round eight: what the 2 cores spend half of peak on, and six more settings (2026-11-30 06:45–08:00 UTC)
+
+        All at one fixed rate with MessagePack and Redis (`GG_BENCH_HALF_RATE`, about 70 s a run), A and B interleaved. The
+        machine was slower than the day before: at 10,000 claims a second, below the half-of-peak rows of round seven, it was 96%
+        busy (`/proc/stat` over 10 s: user 62%, system 20%, softirq 10%, idle 4%, steal 0). At that rate the unchanged code, in
+        fourteen runs over 50 minutes, kept 1.72–1.95 cores busy at 81–93 µs of server CPU per claim, and its p99 was 22.9–97.5 ms.
+
+        - **What the announcements cost.** A diagnostic run with one announcement a second per game
+          (`GG_BENCH_SERVER_ENV=GridGame__ClaimAnnounceIntervalMs=1000`): 1,000 frames a second instead of 20,000. Two runs at
+          10,000/s, against the unchanged run between them:
+          - cores busy 1.32–1.36 against 1.75;
+          - server CPU 60–62 µs per claim against 82, clients 50–51 against 72.
+
+          So the 19,000 frames cost the machine about 0.42 core, about 22 µs a frame between the server's send and the client's
+          receive. That share of half of peak does not fall with the claim rate, and half of it is spent by the 1,000 players
+          that receive the frames, which here share the server's cores. Even so, p99 was 22.0 and 23.1 ms (35.0 in the
+          unchanged run), and 31.1 ms in a third run with `GG_BENCH_TAIL=1`. Its bursts came at whole seconds, as the 100
+          games' one-second ticks fell together; the server's GCs took 11–18 ms each, every 1.5 s.
+        - **Tried, not kept:**
+          - **One pacing thread for the open loop** instead of a `Task.Delay` per call. It woke every millisecond and ran the
+            due players' sends itself (two pairs at 11,000/s):
+            - client CPU 68 µs per claim against 64–66, so the clients' open-loop cost is not their timers;
+            - the server's cost rose (80–82 µs against 73–74), because the sends now came in millisecond batches;
+            - p99 48.5 and 33.3 ms against 25.1 and 27.8.
+          - **The server's GC threads at nice −10** (root; three pairs at 11,000/s): the server's GC pauses were no shorter
+            (96–128 ms a window against 98–111), and p99 was 63–93 ms against 26–32.
+          - **A larger shared ArrayPool in the load generator** (the image's `DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=1024`,
+            two pairs at 11,000/s):
+            - the clients allocated 3.2 KiB per claim against 7.6–8.4, but used more CPU (75–76 µs against 70–72);
+            - p99 80–98 ms against 36–60.
+          - **The game server without that setting** (the runtime's default of 32; two pairs at 10,000/s): 7.6–7.8 KiB per claim
+            against 4.3, and 34–37 GCs against 11. p99 29.9 and 32.3 ms against 35.2 and 25.4: no difference to latency, so the
+            image keeps the setting for its allocation.
+          - **Idle workers that block instead of spinning in both processes** (`DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0`;
+            eight pairs at 10,000/s):
+            - p99 21.2–72.6 ms (median 41.2) against 22.9–97.5 (median 39.5);
+            - server CPU 74–92 µs against 83–93;
+            - better in four pairs, worse in three, even in one.
+          - **Fewer pauses in the load generator** (a 64 MB gen0 budget in three runs, server GC in two, interleaved with three
+            unchanged runs at 10,000/s): the clients' GC pauses fell to 74–188 ms a window from 324–418 ms. p99 was 28.5–52.3 ms
+            against 32.6–48.2: the pauses and the p99 had moved together only because both follow how busy the machine is.
+        - **Where this leaves the p99 aim.** Half of peak costs the machine about half of what the peak costs, plus a part
+          that does not scale with the rate: utilization at half of peak is 50% + F/4, where F is that fixed part, in cores.
+          - Round four put F at about 1 core (0.56 in the server, 0.51 in the clients), and a quarter of peak keeps 1.17–1.50
+            cores busy (the recorded table). The announcements' frames alone are about 0.42 core at any claim rate above 20
+            claims a second per game, half of it in the clients.
+          - So half of peak keeps the 2 cores about three quarters busy or more, and the server's GC pauses leave queues that
+            drain slowly at that load.
+          - A cheaper claim raises the peak and its half with it (round five).
+          - What would change this is the players' share of F: here it is on the server's cores, and in production it is on
+            1,000 devices. That is this machine's limit: 2 cores for the server, its 1,000 clients, Redis and PostgreSQL,
+            and a speed that moves by a third within minutes.
+
         ### Round seven: where the slow calls at half of peak came from (2026-11-30 05:00–06:10 UTC)
 
         At one fixed rate (`GG_BENCH_HALF_RATE=11000`, MessagePack, Redis) with `GG_BENCH_TAIL=1`, each burst of slow calls
