@@ -203,12 +203,13 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     /// <summary>What earlier runs of this suite found (fixed text: the figures above are the ones of this run).</summary>
     private const string Findings = """
-        ### Round eight: what the 2 cores spend half of peak on, and six more settings (2026-11-30 06:45–08:00 UTC)
+        ### Round eight: what the 2 cores spend half of peak on, and six more settings (2026-11-30 06:45–08:10 UTC)
 
-        All at one fixed rate with MessagePack and Redis (`GG_BENCH_HALF_RATE`, about 70 s a run), A and B interleaved. The
-        machine was slower than the day before: at 10,000 claims a second, below the half-of-peak rows of round seven, it was 96%
-        busy (`/proc/stat` over 10 s: user 62%, system 20%, softirq 10%, idle 4%, steal 0). At that rate the unchanged code, in
-        fourteen runs over 50 minutes, kept 1.72–1.95 cores busy at 81–93 µs of server CPU per claim, and its p99 was 22.9–97.5 ms.
+        All but one at one fixed rate with MessagePack and Redis (`GG_BENCH_HALF_RATE`, about 70 s a run), A and B interleaved.
+        The machine was slower than in round seven an hour before: at 10,000 claims a second, below the half-of-peak rows of
+        round seven, it was 96% busy (`/proc/stat` over 10 s: user 62%, system 20%, softirq 10%, idle 4%, steal 0). At that rate
+        the unchanged code, in fourteen runs over 50 minutes, kept 1.72–1.95 cores busy at 81–93 µs of server CPU per claim, and
+        its p99 was 22.9–97.5 ms.
 
         - **What the announcements cost.** A diagnostic run with one announcement a second per game
           (`GG_BENCH_SERVER_ENV=GridGame__ClaimAnnounceIntervalMs=1000`): 1,000 frames a second instead of 20,000. Two runs at
@@ -221,6 +222,12 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           that receive the frames, which here share the server's cores. Even so, p99 was 22.0 and 23.1 ms (35.0 in the
           unchanged run), and 31.1 ms in a third run with `GG_BENCH_TAIL=1`. Its bursts came at whole seconds, as the 100
           games' one-second ticks fell together; the server's GCs took 11–18 ms each, every 1.5 s.
+        - **The server and the clients on a core each** (`GG_BENCH_SERVER_CPUS=0`, new, with the benchmark under `taskset -c 1`;
+          Redis and PostgreSQL free; `gameserver 8 0 redis,MessagePack`): echo peak 28,799/s, claims 12,558/s (44%); p99 at half
+          of peak 129.7 ms, at a quarter 25.9 ms. The server's one core was 94% busy at half of peak (150 µs a claim at 6,263/s)
+          and 74% at a quarter (236 µs at 3,138/s): a fixed part of about 0.54 core that is the server's own (its announcements'
+          sends, about 0.2 core, and its threads' wake-ups), beside the clients' 0.5. One core each is not two machines; on a
+          machine with more cores the switch puts the clients on cores of their own.
         - **Tried, not kept:**
           - **One pacing thread for the open loop** instead of a `Task.Delay` per call. It woke every millisecond and ran the
             due players' sends itself (two pairs at 11,000/s):
@@ -240,7 +247,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             eight pairs at 10,000/s):
             - p99 21.2–72.6 ms (median 41.2) against 22.9–97.5 (median 39.5);
             - server CPU 74–92 µs against 83–93;
-            - better in four pairs, worse in three, even in one.
+            - better in four pairs, worse in three, about even in one.
           - **Fewer pauses in the load generator** (a 64 MB gen0 budget in three runs, server GC in two, interleaved with three
             unchanged runs at 10,000/s): the clients' GC pauses fell to 74–188 ms a window from 324–418 ms. p99 was 28.5–52.3 ms
             against 32.6–48.2: the pauses and the p99 had moved together only because both follow how busy the machine is.
@@ -252,9 +259,11 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
           - So half of peak keeps the 2 cores about three quarters busy or more, and the server's GC pauses leave queues that
             drain slowly at that load.
           - A cheaper claim raises the peak and its half with it (round five).
-          - What would change this is the players' share of F: here it is on the server's cores, and in production it is on
-            1,000 devices. That is this machine's limit: 2 cores for the server, its 1,000 clients, Redis and PostgreSQL,
-            and a speed that moves by a third within minutes.
+          - What would change this is F. About half of it is the players': here it is on the server's cores, and in
+            production it is on 1,000 devices. The other half, about 0.5 core, is the server's own: its announcements' sends
+            and its threads' wake-ups. That half is the game server's to cut.
+          - The machine limits what an A/B can show: 2 cores for the server, its 1,000 clients, Redis and PostgreSQL, and a
+            speed that moves by a third within minutes.
 
         ### Round seven: where the slow calls at half of peak came from (2026-11-30 05:00–06:10 UTC)
 
@@ -1248,8 +1257,11 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
         public static async Task<ServerProcess> StartAsync(Dictionary<string, string?> settings, CancellationToken cancellationToken)
         {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in new[] { "exec", "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, "GridGame.GameServer.runtimeconfig.json"), Path.Combine(AppContext.BaseDirectory, "GridGame.Benchmarks.dll"), "serve-gameserver" })
+            // GG_BENCH_SERVER_CPUS="0-1" pins the server to those CPUs (taskset), so that on a machine with more cores the
+            // clients, pinned elsewhere (taskset -c 2-3 dotnet run ...), stop sharing the server's, as players' devices do.
+            var cpus = Environment.GetEnvironmentVariable("GG_BENCH_SERVER_CPUS");
+            var info = new ProcessStartInfo(cpus is null ? "dotnet" : "taskset") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in (cpus is null ? [] : new[] { "-c", cpus, "dotnet" }).Concat(["exec", "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, "GridGame.GameServer.runtimeconfig.json"), Path.Combine(AppContext.BaseDirectory, "GridGame.Benchmarks.dll"), "serve-gameserver"]))
             {
                 info.ArgumentList.Add(arg);
             }
