@@ -1261,7 +1261,13 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
             // clients, pinned elsewhere (taskset -c 2-3 dotnet run ...), stop sharing the server's, as players' devices do.
             var cpus = Environment.GetEnvironmentVariable("GG_BENCH_SERVER_CPUS");
             var info = new ProcessStartInfo(cpus is null ? "dotnet" : "taskset") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in (cpus is null ? [] : new[] { "-c", cpus, "dotnet" }).Concat(["exec", "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, "GridGame.GameServer.runtimeconfig.json"), Path.Combine(AppContext.BaseDirectory, "GridGame.Benchmarks.dll"), "serve-gameserver"]))
+            if (cpus is not null)
+            {
+                info.ArgumentList.Add("-c");
+                info.ArgumentList.Add(cpus);
+                info.ArgumentList.Add("dotnet");
+            }
+            foreach (var arg in new[] { "exec", "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, "GridGame.GameServer.runtimeconfig.json"), Path.Combine(AppContext.BaseDirectory, "GridGame.Benchmarks.dll"), "serve-gameserver" })
             {
                 info.ArgumentList.Add(arg);
             }
