@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using GridGame.LocalCluster.Kubelets;
 
 namespace GridGame.LocalCluster.Tests.Kubelets;
@@ -38,6 +39,7 @@ public sealed class KilledHostTests : IDisposable
         info.ArgumentList.Add("run");
         info.ArgumentList.Add(host);
         using var run = Process.Start(info)!;
+        string? uid = null;
         try
         {
             var errors = run.StandardError.ReadToEndAsync();
@@ -50,13 +52,22 @@ public sealed class KilledHostTests : IDisposable
             line.Should().NotBeNull("the host should start: " + (run.HasExited ? await errors : ""));
             var parts = line!.Split(' ');
             var hostPid = int.Parse(parts[1]);
-            var uid = parts[3];
+            uid = parts[3];
             var started = await Eventually.GetAsync(() => Task.FromResult(ProcessesOf(uid) is { Count: >= 3 } p ? p : null), TimeSpan.FromSeconds(30), "for the container and its children");
+            // What the two safety nets had when the host died, for a failure to say which of them missed.
+            var before = Safeguards(hostPid);
 
             ProcessLauncher.Signal(hostPid, ProcessLauncher.SigKill);
 
-            await Eventually.GetAsync(() => Task.FromResult(ProcessesOf(uid).Count == 0 ? "" : null), TimeSpan.FromSeconds(10),
-                $"for the container processes {string.Join(',', started)} to die with their host");
+            try
+            {
+                await Eventually.GetAsync(() => Task.FromResult(ProcessesOf(uid).Count == 0 ? "" : null), TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException e)
+            {
+                var survivors = string.Join("; ", ProcessesOf(uid).Select(Describe));
+                throw new TimeoutException($"the container processes {string.Join(',', started)} did not die with their host: survivors {survivors}; before the kill {before}; after it {Safeguards(hostPid)}", e);
+            }
         }
         finally
         {
@@ -64,6 +75,49 @@ public sealed class KilledHostTests : IDisposable
             {
                 run.Kill(entireProcessTree: true);
             }
+            // A failed run must not leave its containers on the machine: the tree kill above takes the watchdog with it.
+            foreach (var pid in uid is null ? [] : ProcessesOf(uid))
+            {
+                ProcessLauncher.Signal(pid, ProcessLauncher.SigKill);
+            }
+        }
+    }
+
+    /// <summary>The host's registry entries (container pids) and live watchdogs (shells given the host's owner id).</summary>
+    private static string Safeguards(int hostPid)
+    {
+        var owner = hostPid.ToString(CultureInfo.InvariantCulture) + "-";
+        var entries = Directory.EnumerateFiles(ProcessKubelet.RegistryDirectory).Select(Path.GetFileName).Where(f => f!.StartsWith(owner, StringComparison.Ordinal));
+        var watchdogs = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (int.TryParse(Path.GetFileName(dir), out var pid) && File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0') is var args
+                    && args.Contains(ProcessKubelet.RegistryDirectory) && args.Any(a => a.StartsWith(owner, StringComparison.Ordinal)))
+                {
+                    watchdogs.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return $"registry [{string.Join(' ', entries)}], watchdogs [{string.Join(' ', watchdogs)}]";
+    }
+
+    /// <summary>pid, parent, process group and state, from /proc.</summary>
+    private static string Describe(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return $"{pid} (state {fields[0]}, parent {fields[1]}, group {fields[2]})";
+        }
+        catch (IOException)
+        {
+            return $"{pid} (gone)";
         }
     }
 
