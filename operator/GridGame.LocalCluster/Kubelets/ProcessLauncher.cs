@@ -157,36 +157,26 @@ internal sealed class ProcessLauncher : IDisposable
     }
 
     /// <summary>pid-starttime, stable for the life of a process and never reused together.</summary>
-    internal static string? Identity(int pid)
+    internal static string? Identity(int pid) => StatFields(pid) is { } fields ? $"{pid}-{fields[19]}" : null;
+
+    /// <summary>
+    /// The fields of /proc/&lt;pid&gt;/stat after the command name (state first, then parent, process group, ...), or
+    /// null when the process is gone. The name is skipped by its last ')', since it may itself hold spaces and ')'.
+    /// </summary>
+    internal static string[]? StatFields(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return $"{pid}-{fields[19]}";
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
 
-    private static bool IsZombie(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
+    private static bool IsZombie(int pid) => StatFields(pid) is ["Z", ..];
 
     private void Spawn()
     {

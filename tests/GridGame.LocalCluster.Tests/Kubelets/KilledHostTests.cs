@@ -88,43 +88,24 @@ public sealed class KilledHostTests : IDisposable
     {
         var owner = hostPid.ToString(CultureInfo.InvariantCulture) + "-";
         var entries = Directory.EnumerateFiles(ProcessKubelet.RegistryDirectory).Select(Path.GetFileName).Where(f => f!.StartsWith(owner, StringComparison.Ordinal));
-        var watchdogs = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                if (int.TryParse(Path.GetFileName(dir), out var pid) && File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0') is var args
-                    && args.Contains(ProcessKubelet.RegistryDirectory) && args.Any(a => a.StartsWith(owner, StringComparison.Ordinal)))
-                {
-                    watchdogs.Add(pid);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
-        }
+        var watchdogs = ProcessesWhere("cmdline", (_, args) => args.Contains(ProcessKubelet.RegistryDirectory) && args.Any(a => a.StartsWith(owner, StringComparison.Ordinal)));
         return $"registry [{string.Join(' ', entries)}], watchdogs [{string.Join(' ', watchdogs)}]";
     }
 
     /// <summary>pid, parent, process group and state, from /proc.</summary>
-    private static string Describe(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return $"{pid} (state {fields[0]}, parent {fields[1]}, group {fields[2]})";
-        }
-        catch (IOException)
-        {
-            return $"{pid} (gone)";
-        }
-    }
+    private static string Describe(int pid) =>
+        ProcessLauncher.StatFields(pid) is { } fields ? $"{pid} (state {fields[0]}, parent {fields[1]}, group {fields[2]})" : $"{pid} (gone)";
 
     /// <summary>Processes whose environment marks them as containers of the pod with this uid.</summary>
     private static List<int> ProcessesOf(string uid)
     {
         var marker = "GRIDGAME_LOCALCLUSTER_POD=" + uid;
+        return ProcessesWhere("environ", (pid, env) => env.Contains(marker) && ProcessLauncher.IsAlive(pid));
+    }
+
+    /// <summary>Processes whose /proc/&lt;pid&gt;/&lt;file&gt; (a NUL-separated list: cmdline, environ) matches.</summary>
+    private static List<int> ProcessesWhere(string file, Func<int, string[], bool> match)
+    {
         var pids = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -134,7 +115,7 @@ public sealed class KilledHostTests : IDisposable
             }
             try
             {
-                if (File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains(marker) && ProcessLauncher.IsAlive(pid))
+                if (match(pid, File.ReadAllText(Path.Combine(dir, file)).Split('\0')))
                 {
                     pids.Add(pid);
                 }

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
@@ -16,11 +17,9 @@ internal sealed class ClaimsAutovacuum : Migration
     /// <summary>The claims between two vacuums (for the visibility map and freezing) and between two analyzes.</summary>
     private const int ClaimsPerPass = 1_000_000;
 
-    private const string Npgsql = "Npgsql.EntityFrameworkCore.PostgreSQL";
-
     protected override void Up(MigrationBuilder migrationBuilder)
     {
-        if (migrationBuilder.ActiveProvider == Npgsql)
+        if (migrationBuilder.IsNpgsql())
         {
             migrationBuilder.Sql($"""
                 ALTER TABLE claims SET (
@@ -32,7 +31,7 @@ internal sealed class ClaimsAutovacuum : Migration
 
     protected override void Down(MigrationBuilder migrationBuilder)
     {
-        if (migrationBuilder.ActiveProvider == Npgsql)
+        if (migrationBuilder.IsNpgsql())
         {
             migrationBuilder.Sql("""
                 ALTER TABLE claims RESET (
