@@ -19,8 +19,12 @@ internal static class PodExecProxy
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    /// <summary>How long the client has to answer the close handshake once the command has ended.</summary>
-    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long the client has to answer the close handshake once the command has ended. Short: some clients
+    /// (KubernetesClient's demuxer) never answer, and upstream closes the connection right after its close frame; but
+    /// not nothing, so a client still writing stdin is not reset before it has read the exit status.
+    /// </summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(1);
 
     public static async Task ServeAsync(HttpContext context, ClusterStore store, ResourceType pods, string ns, string name)
     {
