@@ -151,9 +151,9 @@ internal sealed class ExecSession : IDisposable
             {
                 process.WaitForExit();
             }
-            catch (InvalidOperationException)
+            catch (Exception)
             {
-                // disposed by the session after it ended
+                // Disposed by a session that gave up waiting; an exception escaping a thread would end LocalCluster.
             }
         })
         { IsBackground = true, Name = "LocalCluster exec" };

@@ -76,6 +76,19 @@ public sealed class KubectlExecTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Exec_carries_megabytes_both_ways_intact()
+    {
+        await RunningAsync(SleepPod("web"));
+        var input = string.Concat(Enumerable.Range(0, 40_000).Select(i => $"line {i:D6} of the input\n")); // ~1 MB: many frames each way
+
+        var (code, stdout, stderr) = await _kubectl.RunAsync("exec -i web -- cat", stdin: input);
+
+        code.Should().Be(0, stderr);
+        stdout.Length.Should().Be(input.Length);
+        stdout.Should().Be(input);
+    }
+
+    [Fact]
     public async Task Exec_sees_the_containers_environment_and_working_directory()
     {
         var workDir = Directory.CreateDirectory(Path.Combine(_dir, "work")).FullName;
