@@ -59,14 +59,14 @@ internal static class PodExecProxy
         var address = PodLogProxy.Address(node) ?? throw ApiException.BadRequest($"node \"{nodeName}\" has no address to reach its kubelet at");
         var path = string.Create(CultureInfo.InvariantCulture,
             $"{address}:{port}/exec/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(container)}?{options.KubeletQuery()}");
-        if (!WebSocketUpgrade.IsWebSocketRequest(request))
+        if (!context.WebSockets.IsWebSocketRequest)
         {
             // kubectl's SPDY fallback after a failed WebSocket handshake, or a client probing why it failed: the
             // kubelet's refusal says why (it refuses every request that is not a WebSocket upgrade).
             await RefusalAsync(context, "http://" + path).ConfigureAwait(false);
             return;
         }
-        var offered = WebSocketUpgrade.OfferedProtocols(request).ToList();
+        var offered = context.WebSockets.WebSocketRequestedProtocols;
         if (ExecProtocol.Negotiate(offered) is null)
         {
             throw ApiException.BadRequest($"unable to upgrade: requested protocol(s) are not supported: [{string.Join(' ', offered)}]; supports [{string.Join(' ', ExecProtocol.Supported)}]");
@@ -89,7 +89,7 @@ internal static class PodExecProxy
             await RefusalAsync(context, "http://" + path).ConfigureAwait(false);
             return;
         }
-        using var client = await WebSocketUpgrade.AcceptAsync(context, kubelet.SubProtocol!).ConfigureAwait(false);
+        using var client = await context.WebSockets.AcceptWebSocketAsync(ExecProtocol.Accept(kubelet.SubProtocol!)).ConfigureAwait(false);
         await RelayAsync(client, kubelet, context.RequestAborted).ConfigureAwait(false);
     }
 

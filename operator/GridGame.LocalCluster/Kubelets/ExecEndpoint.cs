@@ -34,20 +34,20 @@ internal static class ExecEndpoint
             await KubeletLogServer.TextAsync(context, 500, $"container not found (\"{container}\")").ConfigureAwait(false);
             return;
         }
-        if (!WebSocketUpgrade.IsWebSocketRequest(context.Request))
+        if (!context.WebSockets.IsWebSocketRequest)
         {
             await KubeletLogServer.TextAsync(context, 400,
                 $"unable to upgrade: LocalCluster serves exec over WebSocket only ({string.Join(", ", ExecProtocol.Supported)}), not SPDY or plain HTTP").ConfigureAwait(false);
             return;
         }
-        var offered = WebSocketUpgrade.OfferedProtocols(context.Request).ToList();
+        var offered = context.WebSockets.WebSocketRequestedProtocols;
         if (ExecProtocol.Negotiate(offered) is not { } protocol)
         {
             await KubeletLogServer.TextAsync(context, 400,
                 $"unable to upgrade: requested protocol(s) are not supported: [{string.Join(' ', offered)}]; supports [{string.Join(' ', ExecProtocol.Supported)}]").ConfigureAwait(false);
             return;
         }
-        using var socket = await WebSocketUpgrade.AcceptAsync(context, protocol).ConfigureAwait(false);
-        await ExecSession.RunAsync(socket, options, target, cancellationToken).ConfigureAwait(false);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(ExecProtocol.Accept(protocol)).ConfigureAwait(false);
+        await ExecSession.RunAsync(socket, options, target, kubelet.Launcher, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -31,6 +31,9 @@ internal static class ExecProtocol
         offered.SelectMany(o => o.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             .FirstOrDefault(p => Supported.Contains(p, StringComparer.Ordinal));
 
+    /// <summary>Accepts the upgrade with the negotiated protocol; pings keep an idle exec alive through proxies.</summary>
+    public static WebSocketAcceptContext Accept(string protocol) => new() { SubProtocol = protocol, KeepAliveInterval = TimeSpan.FromSeconds(30) };
+
     /// <summary>The error channel's last word for a command that exited with <paramref name="exitCode"/>, as the kubelet writes it.</summary>
     public static byte[] ExitStatus(IReadOnlyList<string> command, int exitCode)
     {

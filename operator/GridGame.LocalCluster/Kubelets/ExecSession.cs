@@ -10,8 +10,8 @@ internal sealed record ExecTarget(IReadOnlyDictionary<string, string>? Env, stri
 /// <summary>
 /// One <c>exec</c> on the process kubelet: the command runs as a process of its own (argv as given, no shell) with the
 /// container's environment and working directory, its stdio carried over the WebSocket channels. It is killed, with
-/// everything it spawned, when the client goes away, when the container stops, or when the kubelet stops; and by the
-/// kernel if LocalCluster dies.
+/// everything it spawned, when the client goes away, when the container stops, or when the kubelet stops; and, if
+/// LocalCluster dies, as a container is (<see cref="ProcessLauncher.StartAttachedAsync"/>).
 /// </summary>
 internal sealed class ExecSession : IDisposable
 {
@@ -20,18 +20,20 @@ internal sealed class ExecSession : IDisposable
 
     private readonly WebSocket _socket;
     private readonly ExecOptions _options;
+    private readonly ProcessLauncher _launcher;
     private readonly SemaphoreSlim _send = new(1, 1);
 
-    private ExecSession(WebSocket socket, ExecOptions options)
+    private ExecSession(WebSocket socket, ExecOptions options, ProcessLauncher launcher)
     {
         _socket = socket;
         _options = options;
+        _launcher = launcher;
     }
 
     /// <summary>Runs the command to its end over <paramref name="socket"/>, then closes the socket.</summary>
-    public static async Task RunAsync(WebSocket socket, ExecOptions options, ExecTarget target, CancellationToken stopping)
+    public static async Task RunAsync(WebSocket socket, ExecOptions options, ExecTarget target, ProcessLauncher launcher, CancellationToken stopping)
     {
-        using var session = new ExecSession(socket, options);
+        using var session = new ExecSession(socket, options, launcher);
         await session.RunAsync(target, stopping).ConfigureAwait(false);
     }
 
@@ -42,7 +44,8 @@ internal sealed class ExecSession : IDisposable
         Process process;
         try
         {
-            process = await StartAsync(_options.Command, target).ConfigureAwait(false);
+            Directory.CreateDirectory(target.WorkingDirectory);
+            process = await _launcher.StartAttachedAsync(_options.Command, target.Env!, target.WorkingDirectory).ConfigureAwait(false);
         }
         catch (Exception e) when (e is Win32Exception or InvalidOperationException or IOException)
         {
@@ -79,8 +82,9 @@ internal sealed class ExecSession : IDisposable
             catch (TimeoutException)
             {
                 _socket.Abort();
-                return;
+                return; // still recorded: the watchdog or a later reaper takes it if it outlives LocalCluster
             }
+            _launcher.Forget(pid);
             if (first == receiving || stopping.IsCancellationRequested)
             {
                 await ending.CancelAsync().ConfigureAwait(false);
@@ -106,59 +110,6 @@ internal sealed class ExecSession : IDisposable
             }
             await ending.CancelAsync().ConfigureAwait(false);
         }
-    }
-
-    /// <summary>
-    /// Starts <c>setsid setpriv --pdeathsig KILL -- argv</c> from a thread that lives until the process exits: its own
-    /// process group (so killing it takes what it spawned), and a death signal tied to the forking thread, which must
-    /// therefore not be a pool thread that may retire while the command runs.
-    /// </summary>
-    private static Task<Process> StartAsync(IReadOnlyList<string> command, ExecTarget target)
-    {
-        var info = new ProcessStartInfo("setsid")
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = target.WorkingDirectory,
-        };
-        foreach (var a in (string[])["setpriv", "--pdeathsig", "KILL", "--", .. command])
-        {
-            info.ArgumentList.Add(a);
-        }
-        info.Environment.Clear();
-        foreach (var (k, v) in target.Env!)
-        {
-            info.Environment[k] = v;
-        }
-        Directory.CreateDirectory(target.WorkingDirectory);
-        var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            Process process;
-            try
-            {
-                process = Process.Start(info)!;
-            }
-            catch (Exception e)
-            {
-                started.TrySetException(e);
-                return;
-            }
-            started.TrySetResult(process);
-            try
-            {
-                process.WaitForExit();
-            }
-            catch (Exception)
-            {
-                // Disposed by a session that gave up waiting; an exception escaping a thread would end LocalCluster.
-            }
-        })
-        { IsBackground = true, Name = "LocalCluster exec" };
-        thread.Start();
-        return started.Task;
     }
 
     /// <summary>Copies one output pipe to a channel (or drains it when the client did not ask for it).</summary>

@@ -54,6 +54,7 @@ internal sealed class KubeletLogServer : IAsyncDisposable
             });
             var app = builder.Build();
             var server = new KubeletLogServer(app, kubelet, port);
+            app.UseWebSockets();
             app.Run(server.HandleAsync);
             try
             {

@@ -101,10 +101,4 @@ public sealed class ExecProtocolTests
         ((string?)status["reason"], (int?)status["code"], (string?)status["message"])
             .Should().Be(("InternalError", 500, "Internal error occurred: error executing command in container: no setsid"));
     }
-
-    [Fact]
-    public void The_handshake_answers_the_RFC_6455_example_key()
-    {
-        WebSocketUpgrade.AcceptKey("dGhlIHNhbXBsZSBub25jZQ==").Should().Be("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-    }
 }
