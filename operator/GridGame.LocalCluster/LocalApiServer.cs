@@ -54,6 +54,8 @@ public sealed class LocalApiServer : IAsyncDisposable
         var watches = new WatchStreamer(store, time, () => server!._watches.Token, options.BookmarkInterval, options.WatcherBuffer);
         var handler = new ApiHandler(store, operations, watches, time);
         SeedNamespaces(operations);
+        // pods/exec is a WebSocket (v5/v4 channel protocols); the middleware only marks upgrade requests.
+        app.UseWebSockets();
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

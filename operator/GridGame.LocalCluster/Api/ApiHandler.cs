@@ -89,6 +89,11 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         {
             throw ApiException.ResourceNotFound();
         }
+        if (sub == "exec")
+        {
+            await PodExecProxy.ServeAsync(context, store, type, api.Namespace!, api.Name!).ConfigureAwait(false);
+            return;
+        }
         if (sub == "log")
         {
             await PodLogProxy.ServeAsync(context, store, type, api.Namespace!, api.Name!).ConfigureAwait(false);
@@ -165,7 +170,7 @@ internal sealed class ApiHandler(ClusterStore store, ResourceOperations operatio
         "status" => type.HasStatus,
         "scale" => type.Scale is not null,
         "binding" => type.IsCore("pods"),
-        "log" => type.IsCore("pods"),
+        "log" or "exec" => type.IsCore("pods"),
         _ => false,
     };
 

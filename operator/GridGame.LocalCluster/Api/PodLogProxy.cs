@@ -78,7 +78,7 @@ internal static class PodLogProxy
     }
 
     /// <summary>The container asked for, or the only one; as upstream's ValidateContainer (kubectl picks a default itself).</summary>
-    private static string Container(JsonObject pod, string name, string? asked)
+    internal static string Container(JsonObject pod, string name, string? asked)
     {
         var spec = pod["spec"];
         var names = ContainerLists
@@ -97,7 +97,7 @@ internal static class PodLogProxy
         };
     }
 
-    private static string? Address(JsonObject node)
+    internal static string? Address(JsonObject node)
     {
         var addresses = (node["status"]?["addresses"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         return AddressTypes

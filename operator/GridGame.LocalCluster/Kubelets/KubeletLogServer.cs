@@ -14,7 +14,8 @@ namespace GridGame.LocalCluster.Kubelets;
 /// <summary>
 /// The process kubelet's log endpoint, <c>GET /containerLogs/{ns}/{pod}/{container}</c>, served on every process
 /// node's own address (127.0.0.N) on one port, which the nodes publish as <c>status.daemonEndpoints.kubeletEndpoint</c>:
-/// the API server proxies <c>pods/log</c> here, as kube-apiserver proxies to the kubelet of the pod's node.
+/// the API server proxies <c>pods/log</c> here, as kube-apiserver proxies to the kubelet of the pod's node; and
+/// <c>pods/exec</c> to <c>/exec/{ns}/{pod}/{container}</c> (<see cref="ExecEndpoint"/>).
 /// </summary>
 internal sealed class KubeletLogServer : IAsyncDisposable
 {
@@ -53,6 +54,7 @@ internal sealed class KubeletLogServer : IAsyncDisposable
             });
             var app = builder.Build();
             var server = new KubeletLogServer(app, kubelet, port);
+            app.UseWebSockets();
             app.Run(server.HandleAsync);
             try
             {
@@ -102,6 +104,11 @@ internal sealed class KubeletLogServer : IAsyncDisposable
     private async Task ServeAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var parts = (context.Request.Path.Value ?? "").Trim('/').Split('/');
+        if (parts.Length == 4 && parts[0] == "exec")
+        {
+            await ExecEndpoint.ServeAsync(context, _kubelet, Uri.UnescapeDataString(parts[1]), Uri.UnescapeDataString(parts[2]), Uri.UnescapeDataString(parts[3]), cancellationToken).ConfigureAwait(false);
+            return;
+        }
         if (parts.Length != 4 || parts[0] != "containerLogs")
         {
             await TextAsync(context, 404, "404 page not found").ConfigureAwait(false);
@@ -233,7 +240,7 @@ internal sealed class KubeletLogServer : IAsyncDisposable
         return (position, false);
     }
 
-    private static async Task TextAsync(HttpContext context, int code, string message)
+    internal static async Task TextAsync(HttpContext context, int code, string message)
     {
         context.Response.StatusCode = code;
         context.Response.ContentType = "text/plain; charset=utf-8";

@@ -77,6 +77,23 @@ internal sealed class PodRunner : IDisposable
         }
     }
 
+    /// <summary>For exec: the container's running process (its environment, working directory and exit); null for no such container.</summary>
+    public ExecTarget? ExecTarget(string container)
+    {
+        var c = _containers.FirstOrDefault(c => c.Spec.Name == container);
+        if (c is null)
+        {
+            return null;
+        }
+        var workingDirectory = c.Spec.WorkingDir ?? _kubelet.WorkingDirectory(Pod.Metadata.NamespaceProperty ?? "default", Pod.Metadata.Name);
+        lock (c)
+        {
+            return c.Process is not null && c.Env is not null && c.Exited is { IsCompleted: false } exited
+                ? new ExecTarget(c.Env, workingDirectory, exited)
+                : new ExecTarget(null, workingDirectory, null);
+        }
+    }
+
     public int PortOf(string container) => _containers.Single(c => c.Spec.Name == container).Ports.Primary;
 
     public void Start()

@@ -14,7 +14,8 @@ namespace GridGame.LocalCluster.Kubelets;
 /// spawned, so every group is also recorded in a registry file named after its owner, and a watchdog (a shell in
 /// its own session, reading a pipe from this process) kills the owner's recorded groups as soon as the pipe
 /// closes — which the kernel does when this process dies, however it dies. A later launcher also reaps the
-/// groups of owners that are gone, should a watchdog itself have been killed.
+/// groups of owners that are gone, should a watchdog itself have been killed. Exec'd commands start the same way,
+/// with their stdio on pipes instead of the log.
 /// </summary>
 internal sealed class ProcessLauncher : IDisposable
 {
@@ -39,28 +40,24 @@ internal sealed class ProcessLauncher : IDisposable
         _watchdog = StartWatchdog(_registry, _owner);
     }
 
-    /// <summary>The prefix that puts a command in its own process group and ties it to its parent's life.</summary>
-    public static IReadOnlyList<string> Wrapper(string logPath) =>
-        ["setsid", "setpriv", "--pdeathsig", "KILL", "--", "/bin/sh", "-c", "f=$1; shift; exec \"$@\" </dev/null >>\"$f\" 2>&1", "sh", logPath];
+    /// <summary>The prefix that puts a command in its own session and process group and ties it to its parent's life.</summary>
+    private static readonly string[] Detached = ["setsid", "setpriv", "--pdeathsig", "KILL", "--"];
 
-    /// <summary>Starts argv with exactly <paramref name="env"/> (plus PATH/HOME from this process when absent), output appended to the log.</summary>
-    public Task<Process> StartAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> env, string logPath, string? workingDirectory)
-    {
-        var info = new ProcessStartInfo { UseShellExecute = false, WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(logPath)! };
-        var wrapper = Wrapper(logPath);
-        info.FileName = wrapper[0];
-        foreach (var a in wrapper.Skip(1).Concat(argv))
-        {
-            info.ArgumentList.Add(a);
-        }
-        foreach (var (k, v) in env)
-        {
-            info.Environment[k] = v;
-        }
-        var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _requests.Add((info, started));
-        return started.Task;
-    }
+    /// <summary>The prefix of a container: <see cref="Detached"/>, with its output appended to its log.</summary>
+    public static IReadOnlyList<string> Wrapper(string logPath) =>
+        [.. Detached, "/bin/sh", "-c", "f=$1; shift; exec \"$@\" </dev/null >>\"$f\" 2>&1", "sh", logPath];
+
+    /// <summary>Starts a container's argv with exactly <paramref name="env"/>, output appended to the log.</summary>
+    public Task<Process> StartAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> env, string logPath, string? workingDirectory) =>
+        Enqueue(Info([.. Wrapper(logPath), .. argv], env, workingDirectory ?? Path.GetDirectoryName(logPath)!, attached: false));
+
+    /// <summary>
+    /// Starts argv (an exec into a container) with exactly <paramref name="env"/> and its stdin, stdout and stderr on
+    /// pipes to this process; otherwise as a container: its own group, killed with LocalCluster, recorded until
+    /// <see cref="Forget"/>.
+    /// </summary>
+    public Task<Process> StartAttachedAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> env, string workingDirectory) =>
+        Enqueue(Info([.. Detached, .. argv], env, workingDirectory, attached: true));
 
     /// <summary>Signals a container's whole process group (its leader's pid is the group id).</summary>
     public static void Signal(int pid, int signal)
@@ -177,6 +174,36 @@ internal sealed class ProcessLauncher : IDisposable
     }
 
     private static bool IsZombie(int pid) => StatFields(pid) is ["Z", ..];
+
+    private static ProcessStartInfo Info(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> env, string workingDirectory, bool attached)
+    {
+        var info = new ProcessStartInfo(argv[0])
+        {
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+            RedirectStandardInput = attached,
+            RedirectStandardOutput = attached,
+            RedirectStandardError = attached,
+        };
+        foreach (var a in argv.Skip(1))
+        {
+            info.ArgumentList.Add(a);
+        }
+        // The environment starts as a copy of this process's: a container sees only its own, as under a real kubelet.
+        info.Environment.Clear();
+        foreach (var (k, v) in env)
+        {
+            info.Environment[k] = v;
+        }
+        return info;
+    }
+
+    private Task<Process> Enqueue(ProcessStartInfo info)
+    {
+        var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _requests.Add((info, started));
+        return started.Task;
+    }
 
     private void Spawn()
     {

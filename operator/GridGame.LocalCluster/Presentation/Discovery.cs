@@ -158,6 +158,7 @@ internal static class Discovery
                     {
                         subresources.Add(AggregatedSubresource("binding", Kind("", "v1", "Binding"), ["create"]));
                         subresources.Add(AggregatedSubresource("log", Kind("", "v1", "Pod"), ["get"]));
+                        subresources.Add(AggregatedSubresource("exec", Kind("", "v1", "PodExecOptions"), ["create", "get"]));
                     }
                     var r = new JsonObject
                     {
@@ -269,6 +270,7 @@ internal static class Discovery
             {
                 resources.Add(Subresource("pods/binding", true, "Binding", null, null, ["create"]));
                 resources.Add(Subresource("pods/log", true, "Pod", null, null, ["get"]));
+                resources.Add(Subresource("pods/exec", true, "PodExecOptions", null, null, ["create", "get"]));
             }
         }
         return new JsonObject { ["kind"] = "APIResourceList", ["apiVersion"] = "v1", ["groupVersion"] = groupVersion, ["resources"] = resources };

@@ -28,11 +28,12 @@ public sealed class ProcessLauncherTests : IDisposable
     {
         using var launcher = new ProcessLauncher(Path.Combine(_dir, "pids"));
         var log = Path.Combine(_dir, "c.log");
-        using var process = await launcher.StartAsync(["/bin/sh", "-c", "echo \"hello $GREETING\"; echo oops >&2"],
+        using var process = await launcher.StartAsync(["/bin/sh", "-c", "echo \"hello $GREETING\"; echo oops >&2; env -u PWD"],
             new Dictionary<string, string> { ["GREETING"] = "pods", ["PATH"] = "/usr/bin:/bin" }, log, null);
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
         process.ExitCode.Should().Be(0);
-        (await File.ReadAllTextAsync(log)).Should().Be("hello pods\noops\n");
+        // Nothing of the launcher's own environment (this test process has HOME, DOTNET_* and more) reaches it.
+        (await File.ReadAllLinesAsync(log)).Should().BeEquivalentTo("hello pods", "oops", "GREETING=pods", "PATH=/usr/bin:/bin");
     }
 
     [Fact]
