@@ -83,7 +83,7 @@ internal sealed record ExecOptions(IReadOnlyList<string> Command, string? Contai
         {
             var container = query["container"] is { Count: > 0 } c && c[0] is { Length: > 0 } name ? name : null;
             return (new ExecOptions([.. query["command"].Select(a => a ?? "")], container,
-                Bool(query, "stdin"), Bool(query, "stdout"), Bool(query, "stderr"), Bool(query, "tty")), null);
+                QueryBool.Parse(query, "stdin"), QueryBool.Parse(query, "stdout"), QueryBool.Parse(query, "stderr"), QueryBool.Parse(query, "tty")), null);
         }
         catch (FormatException e)
         {
@@ -117,15 +117,4 @@ internal sealed record ExecOptions(IReadOnlyList<string> Command, string? Contai
             .Append("&tty=").Append(Tty ? '1' : '0');
         return query.ToString();
     }
-
-    // As Go's strconv.ParseBool, which decodes the query into PodExecOptions.
-    private static bool Bool(IQueryCollection query, string name) =>
-        query[name] is { Count: > 0 } v && v[0] is { Length: > 0 } s
-            ? s switch
-            {
-                "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
-                "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
-                _ => throw new FormatException($"{name}: invalid boolean \"{s}\""),
-            }
-            : false;
 }

@@ -269,7 +269,7 @@ internal sealed record LogOptions(bool Follow, bool Previous, bool Timestamps, l
         try
         {
             var options = new LogOptions(
-                Bool(query, "follow"), Bool(query, "previous"), Bool(query, "timestamps"),
+                QueryBool.Parse(query, "follow"), QueryBool.Parse(query, "previous"), QueryBool.Parse(query, "timestamps"),
                 Long(query, "tailLines"), Long(query, "limitBytes"), Long(query, "sinceSeconds"),
                 query["sinceTime"] is { Count: > 0 } t && t[0] is { Length: > 0 } time
                     ? DateTimeOffset.Parse(time, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind | DateTimeStyles.AssumeUniversal)
@@ -306,17 +306,6 @@ internal sealed record LogOptions(bool Follow, bool Previous, bool Timestamps, l
     }
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    // As Go's strconv.ParseBool, which decodes the query into PodLogOptions.
-    private static bool Bool(IQueryCollection query, string name) =>
-        query[name] is { Count: > 0 } v && v[0] is { Length: > 0 } s
-            ? s switch
-            {
-                "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
-                "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
-                _ => throw new FormatException($"{name}: invalid boolean \"{s}\""),
-            }
-            : false;
 
     private static long? Long(IQueryCollection query, string name) =>
         query[name] is { Count: > 0 } v && v[0] is { Length: > 0 } s

@@ -1,4 +1,3 @@
-using GridGame.LocalCluster.Nodes;
 using GridGame.LocalCluster.Tests.Kubelets;
 using k8s;
 using k8s.Models;
@@ -10,24 +9,18 @@ public sealed class KubectlExecTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("gg-kubectl-exec-").FullName;
+    private KubectlProcessCluster _cluster = null!;
     private KubectlRunner _kubectl = null!;
-    private LocalNodes _nodes = null!;
     private Kubernetes _client = null!;
+    private string _dir = null!;
 
     public async Task InitializeAsync()
     {
-        _kubectl = await KubectlRunner.StartAsync();
-        _client = _kubectl.Api.Client;
-        _nodes = await LocalNodes.StartAsync(new LocalNodesOptions { Client = _kubectl.Api.Server.ClientConfiguration(), Kind = KubeletKind.Process, StateDirectory = _dir });
+        _cluster = await KubectlProcessCluster.StartAsync("gg-kubectl-exec-");
+        (_kubectl, _client, _dir) = (_cluster.Kubectl, _cluster.Client, _cluster.Dir);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _nodes.DisposeAsync();
-        await _kubectl.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     /// <summary>Creates the pod and waits until every container has a running process (exec needs one).</summary>
     private async Task RunningAsync(V1Pod pod)
