@@ -34,6 +34,25 @@ internal static class ExecProtocol
     /// <summary>Accepts the upgrade with the negotiated protocol; pings keep an idle exec alive through proxies.</summary>
     public static WebSocketAcceptContext Accept(string protocol) => new() { SubProtocol = protocol, KeepAliveInterval = TimeSpan.FromSeconds(30) };
 
+    /// <summary>A resize message's size (<c>{"Width":W,"Height":H}</c>, as kubectl's TerminalSize), or null when it is not one.</summary>
+    public static (ushort Width, ushort Height)? ParseResize(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json.ToArray());
+            var root = document.RootElement;
+            return root.ValueKind == JsonValueKind.Object
+                && root.TryGetProperty("Width", out var width) && width.TryGetUInt16(out var w)
+                && root.TryGetProperty("Height", out var height) && height.TryGetUInt16(out var h)
+                ? (w, h)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The error channel's last word for a command that exited with <paramref name="exitCode"/>, as the kubelet writes it.</summary>
     public static byte[] ExitStatus(IReadOnlyList<string> command, int exitCode)
     {

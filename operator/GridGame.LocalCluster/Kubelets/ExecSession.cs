@@ -45,7 +45,7 @@ internal sealed class ExecSession : IDisposable
         try
         {
             Directory.CreateDirectory(target.WorkingDirectory);
-            process = await _launcher.StartAttachedAsync(_options.Command, target.Env!, target.WorkingDirectory).ConfigureAwait(false);
+            process = await _launcher.StartAttachedAsync(_options.Tty ? ExecTerminal.Wrap(_options.Command) : _options.Command, target.Env!, target.WorkingDirectory).ConfigureAwait(false);
         }
         catch (Exception e) when (e is Win32Exception or InvalidOperationException or IOException)
         {
@@ -58,6 +58,7 @@ internal sealed class ExecSession : IDisposable
             var pid = process.Id;
             var exited = process.WaitForExitAsync(CancellationToken.None);
             using var ending = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            var terminal = _options.Tty ? ExecTerminal.Attach(pid, ending.Token) : null;
             // Upstream tells the client the streams are up with an empty message on the first output channel.
             await SendAsync(_options.Stdout ? ExecProtocol.Stdout : _options.StderrChannel ?? ExecProtocol.Error, [], stopping).ConfigureAwait(false);
             if (!_options.Stdin)
@@ -66,11 +67,12 @@ internal sealed class ExecSession : IDisposable
             }
             var stdout = PumpAsync(process.StandardOutput.BaseStream, _options.Stdout ? ExecProtocol.Stdout : null, ending.Token);
             var stderr = PumpAsync(process.StandardError.BaseStream, _options.StderrChannel, ending.Token);
-            var receiving = ReceiveAsync(process, ending.Token);
+            var receiving = ReceiveAsync(process, terminal, ending.Token);
             var containerStopped = target.Exited ?? Task.CompletedTask;
             var first = await Task.WhenAny(exited, receiving, containerStopped, Task.Delay(Timeout.Infinite, stopping)).ConfigureAwait(false);
             // Whatever ended it, nothing of this command outlives it: the group takes what it spawned too. (Once the
             // command has exited, only while its group lives: a group id in use is never handed to a new process.)
+            terminal?.Kill();
             if (!exited.IsCompleted || ProcessLauncher.GroupAlive(pid))
             {
                 ProcessLauncher.Signal(pid, ProcessLauncher.SigKill);
@@ -137,11 +139,15 @@ internal sealed class ExecSession : IDisposable
         }
     }
 
-    /// <summary>Feeds stdin from channel 0 until the client closes it (v5) or goes away; returns when the client is gone.</summary>
-    private async Task ReceiveAsync(Process process, CancellationToken cancellationToken)
+    /// <summary>
+    /// Feeds stdin from channel 0 until the client closes it (v5) or goes away, and sizes the terminal from channel 4;
+    /// returns when the client is gone.
+    /// </summary>
+    private async Task ReceiveAsync(Process process, ExecTerminal? terminal, CancellationToken cancellationToken)
     {
         var stdin = _options.Stdin ? process.StandardInput.BaseStream : null;
         var buffer = new byte[32 * 1024];
+        using var resize = new MemoryStream();
         byte? channel = null;
         try
         {
@@ -164,6 +170,10 @@ internal sealed class ExecSession : IDisposable
                 }
                 if (channel == ExecProtocol.Stdin && stdin is not null && data.Length > 0)
                 {
+                    if (terminal is not null)
+                    {
+                        await terminal.Ready.ConfigureAwait(false);
+                    }
                     try
                     {
                         await stdin.WriteAsync(data, cancellationToken).ConfigureAwait(false);
@@ -174,9 +184,17 @@ internal sealed class ExecSession : IDisposable
                         stdin = null; // the command closed its stdin (or exited): the rest has nowhere to go
                     }
                 }
-                // Resize messages are dropped: there is no terminal to resize.
+                if (channel == ExecProtocol.Resize && terminal is not null && resize.Length + data.Length <= 1024)
+                {
+                    resize.Write(data.Span);
+                }
                 if (result.EndOfMessage)
                 {
+                    if (channel == ExecProtocol.Resize && terminal is not null && ExecProtocol.ParseResize(resize.ToArray()) is { } size)
+                    {
+                        terminal.Resize(size.Width, size.Height);
+                    }
+                    resize.SetLength(0);
                     channel = null;
                 }
             }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using GridGame.LocalCluster.Tests.Kubelets;
 using k8s;
 using k8s.Models;
@@ -55,6 +56,26 @@ public sealed class KubectlExecTests : IAsyncLifetime
         code.Should().Be(3, stderr);
         stdout.Should().Be("out\n");
         stderr.Should().StartWith("err\n").And.Contain("command terminated with exit code 3");
+    }
+
+    [Fact]
+    public async Task Exec_it_runs_an_interactive_shell_on_a_terminal()
+    {
+        await RunningAsync(SleepPod("web"));
+        // kubectl -t wants a terminal of its own, as a person's: script gives it one.
+        var info = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["--quiet", "--return", "--command", $"{KubectlRunner.Binary} --kubeconfig {_kubectl.Kubeconfig} exec -it web -- sh", "/dev/null"])
+        {
+            info.ArgumentList.Add(a);
+        }
+        using var script = Process.Start(info)!;
+        await script.StandardInput.WriteAsync("echo $((6*7)); tty\nexit 3\n");
+        script.StandardInput.Close();
+        var output = script.StandardOutput.ReadToEndAsync();
+        await script.WaitForExitAsync().WaitAsync(Bound);
+
+        script.ExitCode.Should().Be(3, await output);
+        (await output).Should().Contain("42").And.Contain("/dev/pts/", "the shell runs on a terminal of its own");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using GridGame.LocalCluster.Kubelets;
 using GridGame.LocalCluster.Nodes;
 using GridGame.LocalCluster.Tests.Nodes;
 using k8s;
@@ -60,25 +61,53 @@ public sealed class PodExecTests : IDisposable
     }
 
     [Fact]
-    public async Task Muxed_stream_with_a_tty_carries_stderr_on_stdout_without_a_terminal()
+    public async Task Muxed_stream_with_a_tty_gives_the_command_a_terminal_of_the_clients_size()
     {
         await using var cluster = await StartAsync();
         await cluster.CreatePodAsync(PodLogTests.ShellPod("web", "exec sleep 60"));
         await RunningAsync(cluster, "web");
         using var cancel = new CancellationTokenSource(Bound);
 
-        using var muxed = await cluster.Client.MuxedStreamNamespacedPodExecAsync("web", "default", ["sh", "-c", "echo out; echo err >&2; [ -t 0 ] || echo no terminal"], "c",
-            tty: true, cancellationToken: cancel.Token);
+        using var muxed = await cluster.Client.MuxedStreamNamespacedPodExecAsync("web", "default",
+            ["sh", "-c", "read go; [ -t 0 ] && echo terminal; stty size; echo err >&2; exit 4"], "c", tty: true, cancellationToken: cancel.Token);
+        using var stdin = muxed.GetStream(null, ChannelIndex.StdIn);
+        using var resize = muxed.GetStream(null, ChannelIndex.Resize);
         using var stdout = muxed.GetStream(ChannelIndex.StdOut, null);
+        using var error = muxed.GetStream(ChannelIndex.Error, null);
         muxed.Start();
-        using var reader = new StreamReader(stdout, Encoding.UTF8);
+        await resize.WriteAsync("""{"Width":100,"Height":30}"""u8.ToArray(), cancel.Token);
+        await stdin.WriteAsync("go\n"u8.ToArray(), cancel.Token);
 
+        using var reader = new StreamReader(stdout, Encoding.UTF8);
         var lines = new List<string>();
-        while (lines.Count < 3 && await reader.ReadLineAsync(cancel.Token) is { } line)
+        while (lines.Count < 4 && await reader.ReadLineAsync(cancel.Token) is { } line)
         {
-            lines.Add(line);
+            lines.Add(line.TrimEnd('\r'));
         }
-        lines.Should().BeEquivalentTo(["out", "err", "no terminal"], "a tty merges the streams; there is no pty behind it");
+        lines.Should().Equal(["go", "terminal", "30 100", "err"], "the terminal echoes the input, has the size sent before it, and carries stderr too");
+        using var status = new StreamReader(error, Encoding.UTF8);
+        var exit = JsonNode.Parse(await status.ReadToEndAsync(cancel.Token))!;
+        ((string?)exit["details"]!["causes"]![0]!["message"]).Should().Be("4", "the command's exit code comes through script");
+    }
+
+    [Fact]
+    public async Task Killing_a_tty_exec_kills_the_commands_own_session_too()
+    {
+        await using var cluster = await StartAsync();
+        await cluster.CreatePodAsync(PodLogTests.ShellPod("web", "exec sleep 60"));
+        await RunningAsync(cluster, "web");
+        var pidFile = Path.Combine(_dir, "pid");
+        using (var cancel = new CancellationTokenSource(Bound))
+        {
+            // The command ignores the terminal's hang-up: only a kill of its own session ends it.
+            using var muxed = await cluster.Client.MuxedStreamNamespacedPodExecAsync("web", "default",
+                ["sh", "-c", $"trap '' HUP; echo $$ > {pidFile}; exec sleep 60"], "c", tty: true, cancellationToken: cancel.Token);
+            muxed.Start();
+            await Eventually.GetAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).EndsWith('\n') ? "" : null), Bound, "for the command to start");
+        }
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim());
+
+        await Eventually.GetAsync(() => Task.FromResult(ProcessLauncher.IsAlive(pid) ? null : ""), Bound, "for the closed exec's command to die");
     }
 
     [Fact]

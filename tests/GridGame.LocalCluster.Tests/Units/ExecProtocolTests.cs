@@ -101,4 +101,31 @@ public sealed class ExecProtocolTests
         ((string?)status["reason"], (int?)status["code"], (string?)status["message"])
             .Should().Be(("InternalError", 500, "Internal error occurred: error executing command in container: no setsid"));
     }
+
+    [Theory]
+    [InlineData("""{"Width":120,"Height":40}""", 120, 40)]
+    [InlineData("""{"Height":1,"Width":65535}""", 65535, 1)]
+    public void A_resize_message_is_kubectls_terminal_size(string json, int width, int height)
+    {
+        ExecProtocol.ParseResize(Encoding.UTF8.GetBytes(json)).Should().Be(((ushort)width, (ushort)height));
+    }
+
+    [Theory]
+    [InlineData("""{"Width":120}""")]
+    [InlineData("""{"width":120,"height":40}""")]
+    [InlineData("""{"Width":-1,"Height":40}""")]
+    [InlineData("""{"Width":70000,"Height":40}""")]
+    [InlineData("""[120,40]""")]
+    [InlineData("not json")]
+    public void Anything_else_on_the_resize_channel_is_no_size(string json)
+    {
+        ExecProtocol.ParseResize(Encoding.UTF8.GetBytes(json)).Should().BeNull();
+    }
+
+    [Fact]
+    public void A_tty_command_runs_under_script_quoted_word_for_word()
+    {
+        ExecTerminal.Wrap(["sh", "-c", "echo it's $HOME; exit 3"]).Should().Equal(
+            "script", "--quiet", "--return", "--echo", "always", "--command", """exec 'sh' '-c' 'echo it'\''s $HOME; exit 3'""", "/dev/null");
+    }
 }
