@@ -7,7 +7,7 @@ namespace GridGame.LocalCluster.Kubelets;
 
 /// <summary>
 /// Starts container processes so that none outlives LocalCluster. Each runs as
-/// <c>setsid setpriv --pdeathsig KILL -- sh -c 'exec "$@" &gt;&gt;LOG 2&gt;&amp;1'</c>: its own session and process
+/// <c>setsid env --default-signal setpriv --pdeathsig KILL -- sh -c 'exec "$@" &gt;&gt;LOG 2&gt;&amp;1'</c>: its own session and process
 /// group (so a signal reaches everything it spawned), SIGKILLed by the kernel if its parent dies. The parent is a
 /// dedicated thread that lives as long as the launcher, because the death signal follows the forking thread, and
 /// thread-pool threads come and go. The death signal reaches only the container's own process, not what it
@@ -40,8 +40,13 @@ internal sealed class ProcessLauncher : IDisposable
         _watchdog = StartWatchdog(_registry, _owner);
     }
 
-    /// <summary>The prefix that puts a command in its own session and process group and ties it to its parent's life.</summary>
-    private static readonly string[] Detached = ["setsid", "setpriv", "--pdeathsig", "KILL", "--"];
+    /// <summary>
+    /// The prefix that puts a command in its own session and process group, with every signal's handling at its
+    /// default (as a container runtime starts a process: this process ignores SIGPIPE, and a LocalCluster started in
+    /// the background ignores SIGINT and SIGQUIT, which children would otherwise inherit), and ties it to its
+    /// parent's life. env comes before setpriv so that no word of the command is taken for an assignment.
+    /// </summary>
+    private static readonly string[] Detached = ["setsid", "env", "--default-signal", "setpriv", "--pdeathsig", "KILL", "--"];
 
     /// <summary>The prefix of a container: <see cref="Detached"/>, with its output appended to its log.</summary>
     public static IReadOnlyList<string> Wrapper(string logPath) =>

@@ -37,6 +37,18 @@ public sealed class ProcessLauncherTests : IDisposable
     }
 
     [Fact]
+    public async Task A_started_process_begins_with_every_signal_at_its_default_handling()
+    {
+        using var launcher = new ProcessLauncher(Path.Combine(_dir, "pids"));
+        var log = Path.Combine(_dir, "signals.log");
+        // This test process ignores SIGPIPE (the runtime does), as a LocalCluster started with & ignores SIGINT too.
+        using var process = await launcher.StartAsync(["/bin/sh", "-c", "grep SigIgn /proc/$$/status"], new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" }, log, null);
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        (await File.ReadAllTextAsync(log)).Should().Be("SigIgn:\t0000000000000000\n");
+    }
+
+    [Fact]
     public async Task A_started_process_leads_its_own_process_group_so_signals_reach_its_children()
     {
         using var launcher = new ProcessLauncher(Path.Combine(_dir, "pids"));
