@@ -79,6 +79,22 @@ public sealed class KubectlExecTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cp_copies_files_into_and_out_of_a_pod_through_exec_and_tar()
+    {
+        await RunningAsync(SleepPod("web"));
+        var source = _kubectl.WriteFile("board.txt", "a copied board\n");
+        // A pod shares the machine's filesystem here: its paths are the machine's.
+        var inPod = Path.Combine(_dir, "copied", "board.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(inPod)!);
+        var back = Path.Combine(_dir, "back.txt");
+
+        await _kubectl.OkAsync($"cp {source} web:{inPod}");
+        (await File.ReadAllTextAsync(inPod)).Should().Be("a copied board\n");
+        await _kubectl.OkAsync($"cp web:{inPod} {back}");
+        (await File.ReadAllTextAsync(back)).Should().Be("a copied board\n");
+    }
+
+    [Fact]
     public async Task Exec_with_stdin_feeds_the_command_and_ends_when_stdin_ends()
     {
         await RunningAsync(SleepPod("web"));
