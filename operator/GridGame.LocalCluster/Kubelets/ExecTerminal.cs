@@ -13,7 +13,8 @@ namespace GridGame.LocalCluster.Kubelets;
 /// </summary>
 /// <remarks>
 /// The command's own session is not <c>script</c>'s process group, so killing the exec kills both: <see cref="Kill"/>.
-/// Should LocalCluster die, the death signal takes <c>script</c>, and the terminal's hang-up takes its session.
+/// Should LocalCluster die, the death signal takes <c>script</c>, and the terminal's hang-up takes the session's
+/// foreground (not a job a shell left running in the background).
 /// </remarks>
 internal sealed class ExecTerminal
 {
@@ -21,6 +22,7 @@ internal sealed class ExecTerminal
     private static readonly TimeSpan StartBound = TimeSpan.FromSeconds(5);
 
     private readonly int _script;
+    private readonly string? _scriptIdentity;
     private readonly Lock _lock = new();
     private readonly Task _ready;
     private int _session;
@@ -30,6 +32,7 @@ internal sealed class ExecTerminal
     private ExecTerminal(int scriptPid, CancellationToken cancellationToken)
     {
         _script = scriptPid;
+        _scriptIdentity = ProcessLauncher.Identity(scriptPid);
         _ready = FindAsync(cancellationToken);
     }
 
@@ -52,16 +55,18 @@ internal sealed class ExecTerminal
     }
 
     /// <summary>
-    /// Kills the command's session (its leader's group). Call it before killing <c>script</c>'s own group: the
-    /// command may not have been found yet, and only while <c>script</c> lives is it known as its child.
+    /// Kills every process of the command's session. Call it before killing <c>script</c>'s own group: the command
+    /// may not have been found yet, and only while <c>script</c> lives is it known as its child.
     /// </summary>
     public void Kill()
     {
         lock (_lock)
         {
-            if ((_session > 0 ? _session : ChildOf(_script)) is { } session and > 0)
+            // A script that has exited may have left its pid to a stranger, whose child is no business of ours.
+            var session = _session > 0 ? _session : ProcessLauncher.Identity(_script) == _scriptIdentity ? ChildOf(_script) ?? 0 : 0;
+            if (session > 0)
             {
-                ProcessLauncher.Signal(session, ProcessLauncher.SigKill);
+                KillSession(session);
             }
         }
     }
@@ -120,14 +125,50 @@ internal sealed class ExecTerminal
         }
     }
 
+    /// <summary>
+    /// SIGKILLs every process of the session: its leader's group, and the groups a shell with job control gives its
+    /// jobs, which no hang-up reaches. A session id stays reserved while any process has it, so each one found is
+    /// ours; the scan repeats while it finds any, since one may fork while it looks.
+    /// </summary>
+    private static void KillSession(int session)
+    {
+        var sid = session.ToString(CultureInfo.InvariantCulture);
+        for (var pass = 0; pass < 10; pass++)
+        {
+            var found = false;
+            foreach (var pid in Processes())
+            {
+                if (ProcessLauncher.StatFields(pid) is [_, _, _, var s, ..] && s == sid)
+                {
+                    ProcessLauncher.Signal(pid, ProcessLauncher.SigKill);
+                    found = true;
+                }
+            }
+            if (!found)
+            {
+                return;
+            }
+        }
+    }
+
+    private static IEnumerable<int> Processes()
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                yield return pid;
+            }
+        }
+    }
+
     /// <summary>The process whose parent is <paramref name="parent"/>: script starts exactly one.</summary>
     private static int? ChildOf(int parent)
     {
         var wanted = parent.ToString(CultureInfo.InvariantCulture);
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        foreach (var pid in Processes())
         {
-            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-                && ProcessLauncher.StatFields(pid) is [_, var ppid, ..] && ppid == wanted)
+            if (ProcessLauncher.StatFields(pid) is [_, var ppid, ..] && ppid == wanted)
             {
                 return pid;
             }

@@ -91,23 +91,27 @@ public sealed class PodExecTests : IDisposable
     }
 
     [Fact]
-    public async Task Killing_a_tty_exec_kills_the_commands_own_session_too()
+    public async Task Ending_a_tty_exec_kills_the_commands_whole_session()
     {
         await using var cluster = await StartAsync();
         await cluster.CreatePodAsync(PodLogTests.ShellPod("web", "exec sleep 60"));
         await RunningAsync(cluster, "web");
         var pidFile = Path.Combine(_dir, "pid");
+        List<int> pids;
         using (var cancel = new CancellationTokenSource(Bound))
         {
-            // The command ignores the terminal's hang-up: only a kill of its own session ends it.
+            // The command ignores the terminal's hang-up, and with job control (-m) its background job has a group of
+            // its own, which no hang-up reaches: only a kill of the whole session ends them.
             using var muxed = await cluster.Client.MuxedStreamNamespacedPodExecAsync("web", "default",
-                ["sh", "-c", $"trap '' HUP; echo $$ > {pidFile}; exec sleep 60"], "c", tty: true, cancellationToken: cancel.Token);
+                ["sh", "-c", $"set -m; sleep 60 & echo $$ $! > {pidFile}; trap '' HUP; exec sleep 60"], "c", tty: true, cancellationToken: cancel.Token);
             muxed.Start();
             await Eventually.GetAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).EndsWith('\n') ? "" : null), Bound, "for the command to start");
+            pids = [.. File.ReadAllText(pidFile).Split(' ', StringSplitOptions.TrimEntries).Select(int.Parse)];
+            var groups = pids.Select(p => ProcessLauncher.StatFields(p)?[2]).ToList();
+            groups.Should().OnlyHaveUniqueItems("the job has a group of its own").And.NotContainNulls();
         }
-        var pid = int.Parse(File.ReadAllText(pidFile).Trim());
 
-        await Eventually.GetAsync(() => Task.FromResult(ProcessLauncher.IsAlive(pid) ? null : ""), Bound, "for the closed exec's command to die");
+        await Eventually.GetAsync(() => Task.FromResult(pids.Any(ProcessLauncher.IsAlive) ? null : ""), Bound, "for the closed exec's command and its job to die");
     }
 
     [Fact]
