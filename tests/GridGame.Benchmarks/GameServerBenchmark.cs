@@ -203,6 +203,21 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     /// <summary>What earlier runs of this suite found (fixed text: the figures above are the ones of this run).</summary>
     private const string Findings = """
+        ### Round nine: Kestrel's I/O queues (2026-11-30 09:15–09:45 UTC)
+
+        At one fixed rate, 10,000 MessagePack claims a second with Redis (`GG_BENCH_HALF_RATE`), with the settings
+        interleaved run by run. The setting was Kestrel's `SocketTransportOptions.IOQueueCount`, set through a switch in a
+        throwaway build. Its default is the core count, 2 here. Each queue runs many connections' socket sends and
+        receives in one thread-pool work item, so fewer queues could mean fewer thread wake-ups.
+
+        - **The unchanged code** (two queues), nine runs: p99 19.2–29.8 ms (median 22.5); server CPU 74–89 µs per claim
+          (median 84); 1.55–1.86 cores busy. The machine was faster than in round eight, when the same rate gave 22.9–97.5 ms.
+        - **One queue**, nine runs: p99 14.8–38.3 ms (median 19.2); server CPU 75–91 µs per claim (median 79). It beat the
+          unchanged run beside it in five pairs and lost in four.
+        - **No queues** (the thread pool directly), four runs: p99 19.1–23.7 ms.
+        - **Not kept.** As with the settings of rounds six to eight, each pair followed the machine's drift more than the
+          setting.
+
         ### Round eight: what the 2 cores spend half of peak on, and six more settings (2026-11-30 06:45–08:10 UTC)
 
         All but one at one fixed rate with MessagePack and Redis (`GG_BENCH_HALF_RATE`, about 70 s a run), A and B interleaved.

@@ -6,9 +6,9 @@ using System.Runtime.InteropServices;
 namespace GridGame.LocalCluster.Kubelets;
 
 /// <summary>
-/// Starts container processes so that none outlives LocalCluster. Each runs as
-/// <c>setsid env --default-signal setpriv --pdeathsig KILL -- sh -c 'exec "$@" &gt;&gt;LOG 2&gt;&amp;1'</c>: its own session and process
-/// group (so a signal reaches everything it spawned), SIGKILLed by the kernel if its parent dies. The parent is a
+/// Starts container processes so that none outlives LocalCluster. Each runs as <c>setsid env --default-signal
+/// setpriv --pdeathsig KILL -- sh -c 'exec "$@" &gt;&gt;LOG 2&gt;&amp;1'</c>: its own session and process group (so
+/// a signal reaches everything it spawned), SIGKILLed by the kernel if its parent dies. The parent is a
 /// dedicated thread that lives as long as the launcher, because the death signal follows the forking thread, and
 /// thread-pool threads come and go. The death signal reaches only the container's own process, not what it
 /// spawned, so every group is also recorded in a registry file named after its owner, and a watchdog (a shell in
