@@ -203,7 +203,7 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
 
     /// <summary>What earlier runs of this suite found (fixed text: the figures above are the ones of this run).</summary>
     private const string Findings = """
-        ### Round nine: Kestrel's I/O queues (2026-11-30 09:15–09:45 UTC)
+        ### Round nine: Kestrel's I/O queues, and a full run (2026-11-30 09:15–10:03 UTC)
 
         At one fixed rate, 10,000 MessagePack claims a second with Redis (`GG_BENCH_HALF_RATE`), with the settings
         interleaved run by run. The setting was Kestrel's `SocketTransportOptions.IOQueueCount`, set through a switch in a
@@ -217,6 +217,10 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         - **No queues** (the thread pool directly), four runs: p99 19.1–23.7 ms.
         - **Not kept.** As with the settings of rounds six to eight, each pair followed the machine's drift more than the
           setting.
+        - **A full run at 09:48–10:03** (`-- gameserver`, the code unchanged; not recorded above, whose summary rows cite
+          the run of 05:54): Redis claims at 36% (JSON) and 61% (MessagePack) of the echo, in-memory at 45% and 64%; p99
+          at half of peak 31.9 and 21.8 ms with Redis (JSON, MessagePack), 39.6 and 52.9 ms in memory; at a quarter of
+          peak 11.7–14.8 ms, but 34.3 ms for Redis with MessagePack.
 
         ### Round eight: what the 2 cores spend half of peak on, and six more settings (2026-11-30 06:45–08:10 UTC)
 
