@@ -14,11 +14,6 @@ namespace GridGame.LocalCluster.Api;
 /// </summary>
 internal static class PodExecProxy
 {
-    private static readonly HttpClient Kubelets = new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(5) })
-    {
-        Timeout = TimeSpan.FromSeconds(30),
-    };
-
     /// <summary>
     /// How long the client has to answer the close handshake once the command has ended. Short: some clients
     /// (KubernetesClient's demuxer) never answer, and upstream closes the connection right after its close frame; but
@@ -49,16 +44,9 @@ internal static class PodExecProxy
         {
             throw ApiException.BadRequest($"pod {name} does not have a host assigned");
         }
-        var node = store.Get(store.FindType("", "v1", "nodes")!.StorageKey, "", nodeName)?.Object ?? throw ApiException.NotFound("nodes", "", nodeName);
-        var port = (int?)node["status"]?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"] ?? 0;
-        if (port <= 0)
-        {
-            throw ApiException.BadRequest($"pod \"{name}\" runs on node \"{nodeName}\", which publishes no kubelet endpoint (status.daemonEndpoints.kubeletEndpoint.Port is 0): "
-                + "LocalCluster's simulated kubelet runs no processes, so there is nothing to exec into; use the process kubelet for exec");
-        }
-        var address = PodLogProxy.Address(node) ?? throw ApiException.BadRequest($"node \"{nodeName}\" has no address to reach its kubelet at");
+        var endpoint = PodLogProxy.KubeletOf(store, name, nodeName, "there is nothing to exec into; use the process kubelet for exec");
         var path = string.Create(CultureInfo.InvariantCulture,
-            $"{address}:{port}/exec/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(container)}?{options.KubeletQuery()}");
+            $"{endpoint}/exec/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(container)}?{options.KubeletQuery()}");
         if (!context.WebSockets.IsWebSocketRequest)
         {
             // kubectl's SPDY fallback after a failed WebSocket handshake, or a client probing why it failed: the
@@ -97,9 +85,11 @@ internal static class PodExecProxy
     private static async Task RefusalAsync(HttpContext context, string url)
     {
         HttpResponseMessage response;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        bounded.CancelAfter(TimeSpan.FromSeconds(30));
         try
         {
-            response = await Kubelets.GetAsync(new Uri(url), context.RequestAborted).ConfigureAwait(false);
+            response = await PodLogProxy.Kubelets.GetAsync(new Uri(url), bounded.Token).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -107,7 +97,7 @@ internal static class PodExecProxy
         }
         using (response)
         {
-            var text = await response.Content.ReadAsStringAsync(context.RequestAborted).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(bounded.Token).ConfigureAwait(false);
             context.Response.StatusCode = response.IsSuccessStatusCode ? 500 : (int)response.StatusCode;
             context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync(text.Length > 4096 ? text[..4096] : text, context.RequestAborted).ConfigureAwait(false);

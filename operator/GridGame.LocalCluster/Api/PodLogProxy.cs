@@ -15,8 +15,9 @@ namespace GridGame.LocalCluster.Api;
 /// </summary>
 internal static class PodLogProxy
 {
-    // Static so the routing change in ApiHandler stays one line; connections to kubelets are pooled across servers.
-    private static readonly HttpClient Kubelets = new(new SocketsHttpHandler
+    // Static so the routing change in ApiHandler stays one line; connections to kubelets are pooled across servers
+    // (exec's refusals use it too). No timeout: a follow streams for as long as the client reads.
+    internal static readonly HttpClient Kubelets = new(new SocketsHttpHandler
     {
         UseProxy = false,
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
@@ -56,15 +57,8 @@ internal static class PodLogProxy
             context.Response.StatusCode = 204;
             return;
         }
-        var node = store.Get(store.FindType("", "v1", "nodes")!.StorageKey, "", nodeName)?.Object ?? throw ApiException.NotFound("nodes", "", nodeName);
-        var port = (int?)node["status"]?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"] ?? 0;
-        if (port <= 0)
-        {
-            throw ApiException.BadRequest($"pod \"{name}\" runs on node \"{nodeName}\", which publishes no kubelet endpoint (status.daemonEndpoints.kubeletEndpoint.Port is 0): "
-                + "LocalCluster's simulated kubelet runs no processes, so there are no logs; use the process kubelet for logs");
-        }
-        var address = Address(node) ?? throw ApiException.BadRequest($"node \"{nodeName}\" has no address to reach its kubelet at");
-        var url = new StringBuilder().Append(CultureInfo.InvariantCulture, $"http://{address}:{port}/containerLogs/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(container)}");
+        var kubelet = KubeletOf(store, name, nodeName, "there are no logs; use the process kubelet for logs");
+        var url = new StringBuilder().Append(CultureInfo.InvariantCulture, $"http://{kubelet}/containerLogs/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(container)}");
         var separator = '?';
         foreach (var key in LogOptions.Names)
         {
@@ -97,7 +91,24 @@ internal static class PodLogProxy
         };
     }
 
-    internal static string? Address(JsonObject node)
+    /// <summary>
+    /// <c>address:port</c> of the kubelet of the pod's node (its <c>status.daemonEndpoints.kubeletEndpoint</c>); a node
+    /// that publishes none is the simulated kubelet's, and the refusal says <paramref name="nothingThere"/>.
+    /// </summary>
+    internal static string KubeletOf(ClusterStore store, string pod, string nodeName, string nothingThere)
+    {
+        var node = store.Get(store.FindType("", "v1", "nodes")!.StorageKey, "", nodeName)?.Object ?? throw ApiException.NotFound("nodes", "", nodeName);
+        var port = (int?)node["status"]?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"] ?? 0;
+        if (port <= 0)
+        {
+            throw ApiException.BadRequest($"pod \"{pod}\" runs on node \"{nodeName}\", which publishes no kubelet endpoint (status.daemonEndpoints.kubeletEndpoint.Port is 0): "
+                + "LocalCluster's simulated kubelet runs no processes, so " + nothingThere);
+        }
+        var address = Address(node) ?? throw ApiException.BadRequest($"node \"{nodeName}\" has no address to reach its kubelet at");
+        return string.Create(CultureInfo.InvariantCulture, $"{address}:{port}");
+    }
+
+    private static string? Address(JsonObject node)
     {
         var addresses = (node["status"]?["addresses"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         return AddressTypes
