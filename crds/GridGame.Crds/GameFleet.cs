@@ -77,7 +77,7 @@ public sealed class GameFleetSpec
     [Description("How players reach a server. The first port is the game port.")]
     [Default("""[{"name":"game","containerPort":7777,"policy":"Dynamic"}]""", IsJson = true)]
     [MinItems(1)]
-    [MaxItems(8)]
+    [MaxItems(ApiBounds.PortsMax)]
     [CelRule("self.all(p, self.exists_one(q, q.name == p.name))", "port names must be unique")]
     [CelRule("self.all(p, self.exists_one(q, q.containerPort == p.containerPort))", "containerPorts must be unique")]
     public IList<GamePort>? Ports { get; set; }
@@ -122,36 +122,36 @@ public sealed class GameSettings
 {
     [JsonPropertyName("boardSize")]
     [Description("The board is boardSize x boardSize cells.")]
-    [Minimum(3)]
-    [Maximum(64)]
+    [Minimum(ApiBounds.BoardSizeMin)]
+    [Maximum(ApiBounds.BoardSizeMax)]
     [Default(GameFleetDefaults.BoardSize)]
     public int? BoardSize { get; set; }
 
     [JsonPropertyName("maxPlayers")]
     [Description("Most players in one game.")]
-    [Minimum(1)]
-    [Maximum(100)]
+    [Minimum(ApiBounds.PlayersMin)]
+    [Maximum(ApiBounds.PlayersMax)]
     [Default(GameFleetDefaults.MaxPlayers)]
     public int? MaxPlayers { get; set; }
 
     [JsonPropertyName("minPlayers")]
     [Description("Play starts when this many players have joined.")]
-    [Minimum(1)]
-    [Maximum(100)]
+    [Minimum(ApiBounds.PlayersMin)]
+    [Maximum(ApiBounds.PlayersMax)]
     [Default(GameFleetDefaults.MinPlayers)]
     public int? MinPlayers { get; set; }
 
     [JsonPropertyName("durationSeconds")]
     [Description("A game ends after this many seconds at the latest.")]
-    [Minimum(10)]
-    [Maximum(86400)]
+    [Minimum(ApiBounds.DurationSecondsMin)]
+    [Maximum(ApiBounds.DurationSecondsMax)]
     [Default(GameFleetDefaults.DurationSeconds)]
     public int? DurationSeconds { get; set; }
 
     [JsonPropertyName("claimCooldownMs")]
     [Description("A player may claim at most one cell per this many milliseconds.")]
-    [Minimum(0)]
-    [Maximum(60000)]
+    [Minimum(ApiBounds.ClaimCooldownMsMin)]
+    [Maximum(ApiBounds.ClaimCooldownMsMax)]
     [Default(GameFleetDefaults.ClaimCooldownMs)]
     public int? ClaimCooldownMs { get; set; }
 }
@@ -165,21 +165,21 @@ public sealed class GamePort
     [Description("An IANA service name: lower-case letters, digits and '-', at most 15 characters.")]
     [Required]
     [MinLength(1)]
-    [MaxLength(15)]
+    [MaxLength(ApiBounds.PortNameMaxLength)]
     [Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     public string? Name { get; set; }
 
     [JsonPropertyName("containerPort")]
     [Description("The port the game server listens on inside the pod.")]
     [Required]
-    [Minimum(1)]
-    [Maximum(65535)]
+    [Minimum(ApiBounds.PortMin)]
+    [Maximum(ApiBounds.PortMax)]
     public int? ContainerPort { get; set; }
 
     [JsonPropertyName("hostPort")]
     [Description("The node port players connect to; only with policy Static.")]
-    [Minimum(1)]
-    [Maximum(65535)]
+    [Minimum(ApiBounds.PortMin)]
+    [Maximum(ApiBounds.PortMax)]
     public int? HostPort { get; set; }
 
     [JsonPropertyName("policy")]
@@ -253,14 +253,14 @@ public sealed class ScaleDownSettings
     [JsonPropertyName("stabilizationWindowSeconds")]
     [Description("Scale down only when the lower target has held for this long.")]
     [Minimum(0)]
-    [Maximum(3600)]
+    [Maximum(ApiBounds.StabilizationWindowSecondsMax)]
     [Default(GameFleetDefaults.StabilizationWindowSeconds)]
     public int? StabilizationWindowSeconds { get; set; }
 
     [JsonPropertyName("maxPercentPerMinute")]
     [Description("Remove at most this percent of the servers per minute (at least one).")]
-    [Minimum(1)]
-    [Maximum(100)]
+    [Minimum(ApiBounds.PercentMin)]
+    [Maximum(ApiBounds.PercentMax)]
     [Default(GameFleetDefaults.MaxPercentPerMinute)]
     public int? MaxPercentPerMinute { get; set; }
 }
@@ -296,8 +296,8 @@ public sealed class BlueGreenStrategy
 
     [JsonPropertyName("readyPercent")]
     [Description("Percent of the green servers that must be Ready before promotion.")]
-    [Minimum(1)]
-    [Maximum(100)]
+    [Minimum(ApiBounds.PercentMin)]
+    [Maximum(ApiBounds.PercentMax)]
     [Default(GameFleetDefaults.ReadyPercent)]
     public int? ReadyPercent { get; set; }
 

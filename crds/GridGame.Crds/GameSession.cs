@@ -72,8 +72,8 @@ public sealed class GameSessionSpec
 
     [JsonPropertyName("players")]
     [Description("Player ids who may join; empty means open to anyone up to maxPlayers.")]
-    [MaxItems(100)]
-    [ItemPattern(SessionLimits.PlayerIdPattern, MaxLength = 128)]
+    [MaxItems(ApiBounds.PlayersMax)]
+    [ItemPattern(SessionLimits.PlayerIdPattern, MaxLength = ApiBounds.PlayerIdMaxLength)]
     [CelRule("self.all(p, self.exists_one(q, q == p))", "player ids must be unique")]
     public IList<string>? Players { get; set; }
 
@@ -83,8 +83,8 @@ public sealed class GameSessionSpec
 
     [JsonPropertyName("allocationTimeoutSeconds")]
     [Description("A session with no server after this long fails with reason Unallocatable.")]
-    [Minimum(1)]
-    [Maximum(3600)]
+    [Minimum(ApiBounds.AllocationTimeoutSecondsMin)]
+    [Maximum(ApiBounds.AllocationTimeoutSecondsMax)]
     [Default(GameSessionDefaults.AllocationTimeoutSeconds)]
     public int? AllocationTimeoutSeconds { get; set; }
 
@@ -101,26 +101,26 @@ public sealed class GameOverrides
 {
     [JsonPropertyName("boardSize")]
     [Description("At most the fleet's boardSize.")]
-    [Minimum(3)]
-    [Maximum(64)]
+    [Minimum(ApiBounds.BoardSizeMin)]
+    [Maximum(ApiBounds.BoardSizeMax)]
     public int? BoardSize { get; set; }
 
     [JsonPropertyName("maxPlayers")]
     [Description("At most the fleet's maxPlayers.")]
-    [Minimum(1)]
-    [Maximum(100)]
+    [Minimum(ApiBounds.PlayersMin)]
+    [Maximum(ApiBounds.PlayersMax)]
     public int? MaxPlayers { get; set; }
 
     [JsonPropertyName("minPlayers")]
     [Description("At least 1 and at most maxPlayers.")]
-    [Minimum(1)]
-    [Maximum(100)]
+    [Minimum(ApiBounds.PlayersMin)]
+    [Maximum(ApiBounds.PlayersMax)]
     public int? MinPlayers { get; set; }
 
     [JsonPropertyName("durationSeconds")]
     [Description("At most the fleet's durationSeconds.")]
-    [Minimum(10)]
-    [Maximum(86400)]
+    [Minimum(ApiBounds.DurationSecondsMin)]
+    [Maximum(ApiBounds.DurationSecondsMax)]
     public int? DurationSeconds { get; set; }
 }
 

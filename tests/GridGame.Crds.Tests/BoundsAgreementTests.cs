@@ -6,8 +6,9 @@ using k8s;
 namespace GridGame.Crds.Tests;
 
 /// <summary>
-/// The semantic validators repeat the schema's numeric bounds (the operator must report them even where no API server
-/// checked). For every bounded spec field, one past each bound must be refused by both, on the same field.
+/// The semantic validators check the schema's numeric bounds too (the operator must report them even where no API server
+/// checked); both read <see cref="ApiBounds"/>. For every bounded spec field, one past each bound must be refused by
+/// both, on the same field, so a bound added to the schema alone fails here.
 /// </summary>
 public sealed class BoundsAgreementTests
 {

@@ -57,11 +57,11 @@ public static class GameFleetValidator
             return;
         }
 
-        errors.Range("spec.game.boardSize", game.BoardSize, 3, 64);
-        errors.Range("spec.game.maxPlayers", game.MaxPlayers, 1, 100);
-        errors.Range("spec.game.minPlayers", game.MinPlayers, 1, 100);
-        errors.Range("spec.game.durationSeconds", game.DurationSeconds, 10, 86400);
-        errors.Range("spec.game.claimCooldownMs", game.ClaimCooldownMs, 0, 60000);
+        errors.Range("spec.game.boardSize", game.BoardSize, ApiBounds.BoardSizeMin, ApiBounds.BoardSizeMax);
+        errors.Range("spec.game.maxPlayers", game.MaxPlayers, ApiBounds.PlayersMin, ApiBounds.PlayersMax);
+        errors.Range("spec.game.minPlayers", game.MinPlayers, ApiBounds.PlayersMin, ApiBounds.PlayersMax);
+        errors.Range("spec.game.durationSeconds", game.DurationSeconds, ApiBounds.DurationSecondsMin, ApiBounds.DurationSecondsMax);
+        errors.Range("spec.game.claimCooldownMs", game.ClaimCooldownMs, ApiBounds.ClaimCooldownMsMin, ApiBounds.ClaimCooldownMsMax);
         var min = game.MinPlayers ?? GameFleetDefaults.MinPlayers;
         var max = game.MaxPlayers ?? GameFleetDefaults.MaxPlayers;
         if (min > max)
@@ -83,9 +83,9 @@ public static class GameFleetValidator
             return;
         }
 
-        if (ports.Count > 8)
+        if (ports.Count > ApiBounds.PortsMax)
         {
-            errors.Add("spec.ports", string.Create(CultureInfo.InvariantCulture, $"must list at most 8 ports (got {ports.Count})"));
+            errors.Add("spec.ports", string.Create(CultureInfo.InvariantCulture, $"must list at most {ApiBounds.PortsMax} ports (got {ports.Count})"));
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -107,9 +107,9 @@ public static class GameFleetValidator
             }
             else
             {
-                if (port.Name.Length > 15)
+                if (port.Name.Length > ApiBounds.PortNameMaxLength)
                 {
-                    errors.Add(path + ".name", string.Create(CultureInfo.InvariantCulture, $"must be at most 15 characters (got \"{port.Name}\")"));
+                    errors.Add(path + ".name", string.Create(CultureInfo.InvariantCulture, $"must be at most {ApiBounds.PortNameMaxLength} characters (got \"{port.Name}\")"));
                 }
 
                 errors.Pattern(path + ".name", port.Name, "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "lower-case letters, digits and '-', starting and ending with a letter or digit");
@@ -125,14 +125,14 @@ public static class GameFleetValidator
             }
             else
             {
-                errors.Range(path + ".containerPort", port.ContainerPort, 1, 65535);
+                errors.Range(path + ".containerPort", port.ContainerPort, ApiBounds.PortMin, ApiBounds.PortMax);
                 if (!containerPorts.Add(port.ContainerPort.Value))
                 {
                     errors.Add(path + ".containerPort", string.Create(CultureInfo.InvariantCulture, $"must be unique: {port.ContainerPort} is used by an earlier port"));
                 }
             }
 
-            errors.Range(path + ".hostPort", port.HostPort, 1, 65535);
+            errors.Range(path + ".hostPort", port.HostPort, ApiBounds.PortMin, ApiBounds.PortMax);
             var policy = port.Policy ?? GameFleetDefaults.Policy;
             if (policy == PortPolicy.Static && port.HostPort is null)
             {
@@ -179,8 +179,8 @@ public static class GameFleetValidator
 
         if (autoscaling.ScaleDown is { } scaleDown)
         {
-            errors.Range("spec.autoscaling.scaleDown.stabilizationWindowSeconds", scaleDown.StabilizationWindowSeconds, 0, 3600);
-            errors.Range("spec.autoscaling.scaleDown.maxPercentPerMinute", scaleDown.MaxPercentPerMinute, 1, 100);
+            errors.Range("spec.autoscaling.scaleDown.stabilizationWindowSeconds", scaleDown.StabilizationWindowSeconds, 0, ApiBounds.StabilizationWindowSecondsMax);
+            errors.Range("spec.autoscaling.scaleDown.maxPercentPerMinute", scaleDown.MaxPercentPerMinute, ApiBounds.PercentMin, ApiBounds.PercentMax);
         }
     }
 
@@ -188,7 +188,7 @@ public static class GameFleetValidator
     {
         if (strategy?.BlueGreen is { } blueGreen)
         {
-            errors.Range("spec.strategy.blueGreen.readyPercent", blueGreen.ReadyPercent, 1, 100);
+            errors.Range("spec.strategy.blueGreen.readyPercent", blueGreen.ReadyPercent, ApiBounds.PercentMin, ApiBounds.PercentMax);
             errors.AtLeast("spec.strategy.blueGreen.progressDeadlineSeconds", blueGreen.ProgressDeadlineSeconds, 1);
         }
     }

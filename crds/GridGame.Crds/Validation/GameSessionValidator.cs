@@ -32,12 +32,12 @@ public static class GameSessionValidator
             errors.Pattern("spec.fleetName", spec.FleetName, SessionLimits.DnsSubdomainPattern, "a fleet name (lower-case letters, digits, '-' and '.')");
         }
 
-        errors.Range("spec.allocationTimeoutSeconds", spec.AllocationTimeoutSeconds, 1, 3600);
+        errors.Range("spec.allocationTimeoutSeconds", spec.AllocationTimeoutSeconds, ApiBounds.AllocationTimeoutSecondsMin, ApiBounds.AllocationTimeoutSecondsMax);
         errors.AtLeast("spec.ttlSecondsAfterFinished", spec.TtlSecondsAfterFinished, 0);
         ValidateSelector(errors, spec.Selector);
 
         var effective = fleet is null ? null : GameSessionDefaults.EffectiveGame(session, fleet);
-        ValidatePlayers(errors, spec.Players, effective?.MaxPlayers ?? 100);
+        ValidatePlayers(errors, spec.Players, effective?.MaxPlayers ?? ApiBounds.PlayersMax);
         ValidateGame(errors, spec.Game, fleet?.Spec?.Game, effective);
         return errors.Errors;
     }
@@ -85,10 +85,10 @@ public static class GameSessionValidator
             return;
         }
 
-        errors.Range("spec.game.boardSize", game.BoardSize, 3, 64);
-        errors.Range("spec.game.maxPlayers", game.MaxPlayers, 1, 100);
-        errors.Range("spec.game.minPlayers", game.MinPlayers, 1, 100);
-        errors.Range("spec.game.durationSeconds", game.DurationSeconds, 10, 86400);
+        errors.Range("spec.game.boardSize", game.BoardSize, ApiBounds.BoardSizeMin, ApiBounds.BoardSizeMax);
+        errors.Range("spec.game.maxPlayers", game.MaxPlayers, ApiBounds.PlayersMin, ApiBounds.PlayersMax);
+        errors.Range("spec.game.minPlayers", game.MinPlayers, ApiBounds.PlayersMin, ApiBounds.PlayersMax);
+        errors.Range("spec.game.durationSeconds", game.DurationSeconds, ApiBounds.DurationSecondsMin, ApiBounds.DurationSecondsMax);
         if (game.MinPlayers is { } min && game.MaxPlayers is { } max && min > max)
         {
             errors.Add("spec.game.minPlayers", string.Create(CultureInfo.InvariantCulture, $"must be <= maxPlayers ({min} > {max})"));
