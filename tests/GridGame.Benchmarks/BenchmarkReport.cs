@@ -9,7 +9,7 @@ namespace GridGame.Benchmarks;
 /// </summary>
 internal static class BenchmarkReport
 {
-    public static void WriteSection(IBenchmarkSuite suite, string figures)
+    public static void WriteSection(IBenchmarkSuite suite, IReadOnlyList<string> arguments, string figures)
     {
         var path = Path.Combine(FindRepoRoot(), "docs", "benchmarks.md");
         var text = File.Exists(path) ? File.ReadAllText(path) : "# Benchmarks\n";
@@ -18,7 +18,7 @@ internal static class BenchmarkReport
         var section = new StringBuilder()
             .Append(begin).Append('\n')
             .Append("### ").Append(suite.Name).Append('\n').Append('\n')
-            .Append(Header(suite.Command, DateTime.UtcNow, Machine(), LoadAverage())).Append('\n').Append('\n')
+            .Append(Header(suite.Command, arguments, DateTime.UtcNow, Machine(), LoadAverage())).Append('\n').Append('\n')
             .Append(figures.Trim()).Append('\n')
             .Append(end).ToString();
         var start = text.IndexOf(begin, StringComparison.Ordinal);
@@ -30,8 +30,9 @@ internal static class BenchmarkReport
     }
 
     /// <summary>The line above a suite's figures: what ran, when, and on what, since figures mean little without them.</summary>
-    public static string Header(string command, DateTime utc, string machine, string loadAverage) =>
-        string.Create(CultureInfo.InvariantCulture, $"`{command}` · {utc:yyyy-MM-dd HH:mm} UTC · {machine}, load average {loadAverage} at the end");
+    public static string Header(string command, IReadOnlyList<string> arguments, DateTime utc, string machine, string loadAverage) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"`{command}`{(arguments.Count > 0 ? $" (run with `{string.Join(' ', arguments)}`)" : "")} · {utc:yyyy-MM-dd HH:mm} UTC · {machine}, load average {loadAverage} at the end");
 
     /// <summary>Cores and CPU model, e.g. "2 cores, Intel(R) Xeon(R) Processor @ 2.80GHz".</summary>
     public static string Machine()

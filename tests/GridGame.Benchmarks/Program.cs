@@ -38,7 +38,7 @@ foreach (var suite in chosen)
     Console.WriteLine(report);
     if (suite.Records)
     {
-        BenchmarkReport.WriteSection(suite, report);
+        BenchmarkReport.WriteSection(suite, args[1..], report);
     }
 }
 return 0;
