@@ -20,7 +20,7 @@ public static class GridGameApi
     };
 }
 
-/// <summary>Labels, annotations, finalizers, condition types and reasons shared by the operator and the game server (DESIGN §3).</summary>
+/// <summary>Labels, annotations, finalizers, condition types and reasons shared by the operator and the game server (docs/reference/api.md).</summary>
 public static class WellKnown
 {
     /// <summary>Pod label: the owning fleet's name.</summary>

@@ -14,7 +14,7 @@ namespace GridGame.LocalCluster;
 
 /// <summary>
 /// An in-process Kubernetes API server on 127.0.0.1 over a <see cref="ClusterStore"/>: what the operator's tests,
-/// <c>gridgame-operator local</c> and the real kubectl talk to (DESIGN §6).
+/// <c>gridgame-operator local</c> and the real kubectl talk to (docs/design.md, "Why a LocalCluster").
 /// </summary>
 public sealed class LocalApiServer : IAsyncDisposable
 {

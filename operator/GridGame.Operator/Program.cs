@@ -1,6 +1,6 @@
 using GridGame.Operator.Cli;
 
-// gridgame-operator [run] | crds [--out DIR] | local [...]  (DESIGN §7). Each command lives in its own file under Cli/.
+// gridgame-operator [run] | crds [--out DIR] | local [...]  (docs/reference/configuration.md). Each command lives in its own file under Cli/.
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 // Not disposed: ProcessExit may still fire after Main returns.

@@ -19,33 +19,20 @@ internal sealed class ApiServerBenchmark : IBenchmarkSuite
 
     public string Description => "LocalCluster API server: creates and patches per second over HTTP, events delivered to 10 watchers and their latency";
 
+    public string Command => "dotnet run -c Release --project tests/GridGame.Benchmarks -- apiserver [count]";
+
     public async Task<string> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
         var md = new StringBuilder();
-        md.AppendLine("### Raw HTTP clients (the server's own cost)");
+        md.AppendLine("Raw HTTP clients (the server's own cost):");
         md.AppendLine();
         md.AppendLine(await MeasureAsync(count, raw: true, cancellationToken));
-        md.AppendLine("### KubernetesClient writers and watchers (what the operator sees)");
+        md.AppendLine("KubernetesClient writers and watchers (what the operator sees):");
         md.AppendLine();
         md.AppendLine(await MeasureAsync(count, raw: false, cancellationToken));
-        md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Load average at the end: {LoadAverage()} (the 2 cores are shared with other work). Writers, watchers and server run in one process, over HTTP on loopback."));
-        md.AppendLine("Raw clients send prepared JSON with HttpClient and find the timestamp in each watch line without decoding the object; KubernetesClient ones use the typed CoreV1 API and its watch enumerator.");
-        md.AppendLine("Write latency is the client-observed round trip; delivery latency is from the moment a writer sent the request to the moment a watcher read the event (the send time travels in an annotation).");
-        md.AppendLine("Measured by `dotnet run -c Release --project tests/GridGame.Benchmarks -- apiserver [count]`.");
+        md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{Writers} writers and {Watchers} watchers (label-selected ConfigMap watches) in the server's process, over HTTP on loopback; delivery latency is from a write's send to a watcher reading its event."));
         return md.ToString();
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
     }
 
     private static async Task<string> MeasureAsync(int count, bool raw, CancellationToken cancellationToken)
@@ -128,8 +115,6 @@ internal sealed class ApiServerBenchmark : IBenchmarkSuite
             md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {Watchers} watchers × {expected} writes | {deliveredAll} of {Watchers * expected} | {deliveredAll / deliverySpan:F0} | {P(latencies, 0.50):F1} | {P(latencies, 0.95):F1} | {P(latencies, 0.99):F1} | {(latencies.Count > 0 ? latencies[^1] : 0):F1} | {within50:F1}% |"));
-            md.AppendLine();
-            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{Writers} concurrent writers, {Watchers} watchers (label-selected ConfigMap watches from the resourceVersion before the run)."));
             return md.ToString();
         }
         finally

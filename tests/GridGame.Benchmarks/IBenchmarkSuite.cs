@@ -8,9 +8,15 @@ internal interface IBenchmarkSuite
 
     string Description { get; }
 
+    /// <summary>The command that runs this suite, with its optional arguments, as docs/benchmarks.md shows it.</summary>
+    string Command { get; }
+
     /// <summary>Whether this run's figures replace the suite's section of docs/benchmarks.md (a diagnostic run's do not).</summary>
     bool Records => true;
 
-    /// <summary>Runs the suite and returns its figures as Markdown (a table, and the command that measured them).</summary>
+    /// <summary>
+    /// Runs the suite and returns its figures as Markdown: tables, and at most a line or two on what a figure means.
+    /// How a suite measures belongs in docs/contributing/testing.md, not in the figures.
+    /// </summary>
     Task<string> RunAsync(string[] args, CancellationToken cancellationToken);
 }

@@ -16,6 +16,8 @@ internal sealed class KubeletBenchmark : IBenchmarkSuite
 
     public string Description => "N pods created → scheduled → Ready (simulated kubelet, 20 nodes), and process-kubelet pod start latency";
 
+    public string Command => "dotnet run -c Release --project tests/GridGame.Benchmarks -- kubelet [pod counts...]";
+
     public async Task<string> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var counts = args.Length > 0 ? args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [500, 2000];
@@ -28,9 +30,7 @@ internal sealed class KubeletBenchmark : IBenchmarkSuite
         }
         md.AppendLine(await MeasureAsync(KubeletKind.Process, 1, 20, cancellationToken));
         md.AppendLine();
-        md.AppendLine("Pods are created by 8 concurrent clients through KubernetesClient over HTTP; the times are wall-clock from the first create.");
-        md.AppendLine("Latency is per pod, from its create call returning to a watch seeing it Ready. Process pods run `sleep 600` (no probes).");
-        md.AppendLine("Measured by `dotnet run -c Release --project tests/GridGame.Benchmarks -- kubelet [counts...]`.");
+        md.AppendLine("Times are wall-clock from the first of 8 concurrent creators' creates; latency is per pod, create → Ready seen by a watch. Process pods run `sleep 600`.");
         return md.ToString();
     }
 

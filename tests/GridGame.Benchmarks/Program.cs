@@ -1,7 +1,7 @@
 using GridGame.Benchmarks;
 
 // The benchmark harness: `dotnet run -c Release --project tests/GridGame.Benchmarks -- <suite|all>`.
-// Each suite prints its figures and rewrites its own section of docs/benchmarks.md.
+// Each suite prints its figures and rewrites its own section of docs/benchmarks.md (with the command, date and machine).
 var suites = typeof(IBenchmarkSuite).Assembly.GetTypes()
     .Where(t => typeof(IBenchmarkSuite).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
     .Select(t => (IBenchmarkSuite)Activator.CreateInstance(t)!)
@@ -38,7 +38,7 @@ foreach (var suite in chosen)
     Console.WriteLine(report);
     if (suite.Records)
     {
-        BenchmarkReport.WriteSection(suite.Name, report);
+        BenchmarkReport.WriteSection(suite, args[1..], report);
     }
 }
 return 0;

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace GridGame.EndToEnd.Tests;
 
 /// <summary>
-/// The blue-green rollout as ops meet it (DESIGN §4): `kubectl patch` of the sample fleet in `gridgame-operator local`,
+/// The blue-green rollout as ops meet it (docs/guides/fleets.md, "Rollouts"): `kubectl patch` of the sample fleet in `gridgame-operator local`,
 /// with real game-server processes and real SignalR players. Each test has its own local mode, because it changes
 /// the fleet that the tests of <see cref="LocalModeCollection"/> play on, and so runs alone (<see cref="OwnLocalModeCollection"/>).
 /// </summary>

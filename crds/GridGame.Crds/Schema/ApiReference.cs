@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace GridGame.Crds.Schema;
 
 /// <summary>
-/// Renders the field reference of docs/api.md from the generated schemas, so the documented fields, defaults and
+/// Renders the field reference of docs/reference/api.md from the generated schemas, so the documented fields, defaults and
 /// bounds are the ones the API server enforces. It replaces the text between <see cref="Begin"/> and <see cref="End"/>.
 /// </summary>
 public static class ApiReference

@@ -10,7 +10,7 @@ using Settings = GridGame.GameServer.Game.GameSettings;
 namespace GridGame.GameServer.Agent;
 
 /// <summary>
-/// The game server's link to Kubernetes (DESIGN §5): watches the GameSessions bound to this pod
+/// The game server's link to Kubernetes (docs/design.md, "The game server and the API server"): watches the GameSessions bound to this pod
 /// (label <c>gridgame.io/server=POD_NAME</c>), opens a game for each with its players and settings, and reports
 /// the game back into the session's status. It needs only get/list/watch on gamesessions and patch on their status.
 /// </summary>

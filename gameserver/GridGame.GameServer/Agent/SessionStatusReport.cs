@@ -5,7 +5,7 @@ using GridGame.GameServer.Game;
 namespace GridGame.GameServer.Agent;
 
 /// <summary>
-/// What a game looks like in its GameSession's status (DESIGN §2): a pure mapping from the game to the
+/// What a game looks like in its GameSession's status (docs/guides/sessions.md): a pure mapping from the game to the
 /// merge patch the agent sends to <c>/status</c>. The operator owns the allocation fields; the server owns these.
 /// </summary>
 internal static class SessionStatusReport

@@ -19,7 +19,7 @@ public sealed record SchemaError(string Field, string Reason, string Message)
 /// (on create, update and patch) and by the CRD tests. The API server's order is
 /// <see cref="Prune"/>, then <see cref="ApplyDefaults"/>, then <see cref="Validate"/>.
 /// CEL rules (<c>x-kubernetes-validations</c>) come last, through <see cref="ValidateRules"/>, unless <see cref="BlocksRules"/>;
-/// they are evaluated by a CEL subset (Schema/Cel, listed in docs/localcluster.md).
+/// they are evaluated by a CEL subset (Schema/Cel, listed in docs/contributing/localcluster.md).
 /// </summary>
 public static partial class StructuralSchema
 {

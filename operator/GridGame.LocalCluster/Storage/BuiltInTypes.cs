@@ -1,6 +1,6 @@
 namespace GridGame.LocalCluster.Storage;
 
-/// <summary>The built-in resources LocalCluster serves (DESIGN §6).</summary>
+/// <summary>The built-in resources LocalCluster serves (docs/contributing/localcluster.md, "What it serves").</summary>
 internal static class BuiltInTypes
 {
     public static IReadOnlyList<ResourceType> All { get; } =

@@ -14,7 +14,7 @@ internal readonly record struct AllocatableServer(
     IReadOnlyDictionary<string, string> Labels);
 
 /// <summary>
-/// Orders the servers a session may be given (DESIGN §4): Ready pods of the active revision that match the
+/// Orders the servers a session may be given (docs/design.md, "Allocation"): Ready pods of the active revision that match the
 /// session's selector; Packed puts the node with the most Allocated servers first (fills nodes up so empty ones
 /// can go), Distributed the node with the fewest. Pure: the specification of this order, which
 /// <see cref="ServerIndex"/> keeps up to date as pods change so that the controller need not sort the fleet per session.

@@ -5,7 +5,7 @@ namespace GridGame.Operator.Allocation;
 
 /// <summary>
 /// Every fleet's servers, kept in allocation order as pods change, so that picking a server costs the few nodes
-/// and candidates it looks at rather than a pass over the whole fleet (issue 7's throughput). Per fleet it holds the
+/// and candidates it looks at rather than a pass over the whole fleet (allocation throughput). Per fleet it holds the
 /// Allocated (and Draining) count of each node and the allocatable servers by revision, node and name; <see cref="Best"/>
 /// returns exactly what <see cref="AllocationPicker.Candidates"/> would put first. Pure: the session controller feeds it
 /// from the pod cache.

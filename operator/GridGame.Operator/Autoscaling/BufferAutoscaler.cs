@@ -40,7 +40,7 @@ internal sealed record AutoscalerDecision(int Replicas, string Reason, string Me
 }
 
 /// <summary>
-/// The Buffer autoscaler (DESIGN §4), pure. The raw figure is
+/// The Buffer autoscaler (docs/guides/fleets.md, "Autoscaling"), pure. The raw figure is
 /// <c>need = allocated + pending</c>, then with a count buffer <c>raw = need + size</c>; with a percent buffer p the
 /// free servers must be p of the total, so <c>raw = ceil(need / (1 - p))</c> (20 % and 8 in use → 10);
 /// <c>desired = clamp(raw, min, max)</c>. Scale-up is immediate. Scale-down takes the highest recommendation of the

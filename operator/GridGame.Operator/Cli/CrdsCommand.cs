@@ -5,7 +5,7 @@ namespace GridGame.Operator.Cli;
 /// <summary>
 /// The `crds` command: renders the CRD manifests from the C# types into DIR, or to stdout with `--out -`.
 /// Without --out it regenerates everything derived from the types in the repository: crds/*.yaml, the Kustomize
-/// copy in config/crd/ and the field reference in docs/api.md.
+/// copy in config/crd/ and the field reference in docs/reference/api.md.
 /// </summary>
 internal static class CrdsCommand
 {
@@ -23,7 +23,7 @@ internal static class CrdsCommand
                     output = arg["--out=".Length..];
                     break;
                 case "-h" or "--help":
-                    Console.Out.WriteLine("usage: gridgame-operator crds [--out DIR|-]   (no --out: regenerate crds/, config/crd/ and docs/api.md of the repository)");
+                    Console.Out.WriteLine("usage: gridgame-operator crds [--out DIR|-]   (no --out: regenerate crds/, config/crd/ and docs/reference/api.md of the repository)");
                     return Task.FromResult(0);
                 default:
                     Console.Error.WriteLine($"gridgame-operator crds: unknown argument '{args[i]}' (usage: crds [--out DIR|-])");
@@ -53,7 +53,7 @@ internal static class CrdsCommand
 
         Report(CrdGenerator.WriteAll(Path.Combine(root, "crds")));
         Report(CrdGenerator.WriteAll(Path.Combine(root, "config", "crd")));
-        var api = Path.Combine(root, "docs", "api.md");
+        var api = Path.Combine(root, "docs", "reference", "api.md");
         if (File.Exists(api))
         {
             File.WriteAllText(api, ApiReference.Update(File.ReadAllText(api)));

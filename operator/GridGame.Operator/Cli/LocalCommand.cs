@@ -3,7 +3,7 @@ using GridGame.Operator.Local;
 
 namespace GridGame.Operator.Cli;
 
-/// <summary>The `local` command: the whole system on this machine (DESIGN §6, §7); see <see cref="LocalMode"/>.</summary>
+/// <summary>The `local` command: the whole system on this machine (docs/install.md, "Quick start on one machine"); see <see cref="LocalMode"/>.</summary>
 internal static class LocalCommand
 {
     public static async Task<int> ExecuteAsync(string[] args, CancellationToken cancellationToken)

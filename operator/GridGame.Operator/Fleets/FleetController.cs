@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace GridGame.Operator.Fleets;
 
 /// <summary>
-/// Reconciles a GameFleet into game-server pods (DESIGN §4, issue 6): observe (caches) → decide
+/// Reconciles a GameFleet into game-server pods (docs/design.md, "A server"): observe (caches) → decide
 /// (<see cref="BufferAutoscaler"/>, <see cref="FleetPlanner"/>) → act (patches with preconditions, creates, deletes,
 /// status). Every write's response goes into the cache at once, so the next reconcile sees it without the watch.
 /// </summary>

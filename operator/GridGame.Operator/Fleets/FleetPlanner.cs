@@ -60,7 +60,7 @@ internal sealed record FleetPlan(
 }
 
 /// <summary>
-/// The pure reconcile decision of the fleet controller (DESIGN §4) for the revisions <see cref="RolloutPlanner"/>
+/// The pure reconcile decision of the fleet controller (docs/design.md, "A server") for the revisions <see cref="RolloutPlanner"/>
 /// keeps: the active one and, during a rollout, green, each kept at `replicas` (surplus in the <see cref="SurplusPicker"/>
 /// order). Free pods of any other revision go at once; their Allocated pods are marked Draining.
 /// An Allocated pod is never deleted here unless it is Unhealthy.

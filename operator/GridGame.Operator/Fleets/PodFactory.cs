@@ -6,7 +6,7 @@ using k8s.Models;
 namespace GridGame.Operator.Fleets;
 
 /// <summary>
-/// Builds a game-server pod from a fleet's `spec.template` plus what the operator owns (DESIGN §3–§4): labels
+/// Builds a game-server pod from a fleet's `spec.template` plus what the operator owns (docs/guides/fleets.md, "A fleet"): labels
 /// fleet and revision (the state label is added only once the pod is Ready, so `gridgame.io/state=Ready` always
 /// means allocatable), a controller ownerReference, ports per policy, env (`POD_NAME`, `POD_NAMESPACE` by the
 /// downward API, the game settings as `GridGame__Game__*`), a readiness probe on `/ready` unless the template has

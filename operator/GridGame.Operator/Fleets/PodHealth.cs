@@ -13,7 +13,7 @@ internal readonly record struct HealthVerdict(bool Unhealthy, string Reason, Dat
 }
 
 /// <summary>
-/// DESIGN §4 "Health": a pod that failed, restarted more than `maxRestarts`, or was Ready and has not been
+/// docs/guides/fleets.md "Health": a pod that failed, restarted more than `maxRestarts`, or was Ready and has not been
 /// Ready for `unhealthyAfterSeconds` is Unhealthy. Pure: the caller passes the time.
 /// </summary>
 internal static class PodHealth

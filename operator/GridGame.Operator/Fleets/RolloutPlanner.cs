@@ -72,7 +72,7 @@ internal static class RolloutReasons
 }
 
 /// <summary>
-/// The blue-green rollout of a fleet (DESIGN §4) as a pure state machine. The spec's revision is the target
+/// The blue-green rollout of a fleet (docs/design.md, "A fleet's rollout") as a pure state machine. The spec's revision is the target
 /// (green); the active revision (blue) keeps serving until green has `readyPercent` of the desired count Ready and
 /// is promoted (at once with `autoPromote`, else by the annotation `gridgame.io/promote=&lt;green&gt;`). Promotion makes
 /// green active: blue's free servers go, its Allocated ones drain (phase Draining, then Complete). Green not Ready

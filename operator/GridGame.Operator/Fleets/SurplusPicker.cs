@@ -3,7 +3,7 @@ using GridGame.Crds;
 namespace GridGame.Operator.Fleets;
 
 /// <summary>
-/// Orders pods for deletion as DESIGN §4 says: not-yet-Ready first (unscheduled before scheduled), then Ready pods
+/// Orders pods for deletion as docs/guides/fleets.md ("Scaling") says: not-yet-Ready first (unscheduled before scheduled), then Ready pods
 /// of old revisions, then Ready pods of the active revision; within a group Packed takes the least-used node first
 /// (to empty nodes) and Distributed the most-used (to even them out); newest first on ties.
 /// Allocated and Draining pods are never returned. Unhealthy pods are not surplus: the planner deletes them anyway.

@@ -3,7 +3,7 @@ using GridGame.LocalCluster.Nodes;
 
 namespace GridGame.Operator.Local;
 
-/// <summary>The flags of <c>gridgame-operator local</c> (DESIGN §7).</summary>
+/// <summary>The flags of <c>gridgame-operator local</c> (docs/reference/configuration.md).</summary>
 internal sealed record LocalModeOptions
 {
     public const string Usage = """

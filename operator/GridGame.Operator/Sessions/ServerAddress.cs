@@ -12,7 +12,7 @@ internal sealed record Endpoint(string Address, int Port)
 }
 
 /// <summary>
-/// DESIGN §4 "Addresses", for the fleet's first (game) port: Dynamic and Static → the node's ExternalIP, else its
+/// The address of docs/design.md ("Allocation"), for the fleet's first (game) port: Dynamic and Static → the node's ExternalIP, else its
 /// InternalIP, and the pod's hostPort; None → the pod IP and the containerPort. Null when not known yet.
 /// </summary>
 internal static class ServerAddress

@@ -15,7 +15,7 @@ using Prometheus;
 namespace GridGame.Operator.Sessions;
 
 /// <summary>
-/// Binds GameSessions to Ready servers (DESIGN §4 "Session controller", issue 7): observe (caches) → decide
+/// Binds GameSessions to Ready servers (docs/design.md, "Allocation"): observe (caches) → decide
 /// (<see cref="SessionPlanner"/>, <see cref="AllocationPicker"/>) → act. The pod is reserved first with a JSON Patch
 /// whose `test` ops pin its resourceVersion and state label, so no pod is ever given twice; then the session gets
 /// its status and the `gridgame.io/server` label. Responses go straight into the cache, so a burst of sessions is

@@ -2,7 +2,7 @@ using Prometheus;
 
 namespace GridGame.Operator.Sessions;
 
-/// <summary>The session controller's Prometheus metrics (issue 7): allocations by result, latency, pending sessions.</summary>
+/// <summary>The session controller's Prometheus metrics: allocations by result, latency, pending sessions.</summary>
 internal sealed class SessionMetrics
 {
     private readonly Counter _allocations;

@@ -55,7 +55,7 @@ internal enum SessionStep
 internal sealed record SessionDecision(SessionStep Step, string? Reason = null, string? Message = null, string? Server = null, DateTimeOffset? RecheckAt = null);
 
 /// <summary>
-/// The pure reconcile decision of the session controller (DESIGN §4 "Session controller"). The binding has two
+/// The pure reconcile decision of the session controller (docs/design.md, "Allocation"). The binding has two
 /// halves written in order — the pod (state Allocated + session annotation, with a precondition) then the session
 /// (label, status) — so a half-done binding is always recognisable from the pod annotation and completed.
 /// </summary>

@@ -4,7 +4,7 @@ using GridGame.LocalCluster.Patching;
 
 namespace GridGame.LocalCluster.Tests.Units;
 
-/// <summary>The shortcuts that keep a write from copying whole objects (issue 7) answer as the copying versions did.</summary>
+/// <summary>The shortcuts that keep a write from copying whole objects answer as the copying versions did.</summary>
 public sealed class WriteCostTests
 {
     private static JsonObject O(string json) => JsonNode.Parse(json)!.AsObject();
