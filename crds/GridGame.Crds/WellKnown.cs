@@ -88,6 +88,9 @@ public static class WellKnown
     {
         public const string Allocated = "Allocated";
         public const string Invalid = "Invalid";
+
+        /// <summary>Whether the fleet named in spec.fleetName exists; False (reason FleetNotFound) while a Pending session waits for it.</summary>
+        public const string FleetFound = "FleetFound";
     }
 
     /// <summary>Reasons a GameSession fails (<c>status.reason</c>).</summary>

@@ -551,6 +551,10 @@ internal sealed partial class ResourceOperations(ClusterStore store, TimeProvide
         }
         StructuralSchema.ApplyDefaults(schema, body);
         var errors = StructuralSchema.Validate(schema, body);
+        if (type.Scale is { } scale)
+        {
+            errors = [.. errors, .. ScaleValidation.Validate(body, scale.SpecReplicasPath, scale.StatusReplicasPath, scale.LabelSelectorPath)];
+        }
         if (StructuralSchema.HasRules(schema))
         {
             // As the API server's strategy: the rules run only on an object of the right shape, and see the stored

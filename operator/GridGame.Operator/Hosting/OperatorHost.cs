@@ -28,6 +28,7 @@ internal sealed class OperatorHost : IAsyncDisposable
     private readonly CancellationTokenSource _leading = new();
     private readonly CancellationTokenSource _watching = new();
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private Task _informerTask = Task.CompletedTask;
     private Task _electionTask = Task.CompletedTask;
     private Task? _stopTask;
@@ -42,7 +43,8 @@ internal sealed class OperatorHost : IAsyncDisposable
         Events = events;
         var loggerFactory = web.Services.GetRequiredService<ILoggerFactory>();
         _logger = loggerFactory.CreateLogger("GridGame.Operator.Host");
-        _informers = new InformerFactory(new ResourceApi(client), options.Namespaces, options.Informers, time, loggerFactory, metrics);
+        _time = time;
+        _informers = new InformerFactory(new ResourceApi(client), options.Namespaces, options.Informers, time, loggerFactory, new InformerReports(metrics, events));
         var services = new ControllerServices(client, options, time, events, _informers, loggerFactory) { MetricsRegistry = metrics.Registry };
         var runners = new List<ControllerRunner>();
         foreach (var controller in controllers)
@@ -74,6 +76,19 @@ internal sealed class OperatorHost : IAsyncDisposable
 
     /// <summary>True once every informer has listed (what /readyz answers).</summary>
     public bool Ready => _informers.All.All(i => i.HasSynced);
+
+    /// <summary>
+    /// The informers whose lists and watches have all failed for longer than <see cref="InformerOptions.UnhealthyAfter"/>
+    /// (what /healthz reports): a cache that can no longer follow the cluster makes the operator act on a stale
+    /// world, so it asks to be restarted rather than carry on quietly.
+    /// </summary>
+    public IReadOnlyList<string> FailingInformers()
+    {
+        var now = _time.GetUtcNow();
+        return [.. _informers.All
+            .Where(i => i.FailingSince is { } since && now - since > _options.Informers.UnhealthyAfter)
+            .Select(i => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"informer {i.Type} failing for {(now - i.FailingSince!.Value).TotalSeconds:0}s"))];
+    }
 
     /// <summary>The port /healthz /readyz /metrics listen on (the chosen one when started with port 0).</summary>
     public int HttpPort { get; private set; }
@@ -127,7 +142,9 @@ internal sealed class OperatorHost : IAsyncDisposable
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {
-        _web.MapGet("/healthz", () => Results.Text("ok"));
+        _web.MapGet("/healthz", () => FailingInformers() is { Count: > 0 } failing
+            ? Results.Text(string.Join('\n', failing), statusCode: StatusCodes.Status500InternalServerError)
+            : Results.Text("ok"));
         _web.MapGet("/readyz", () => Ready ? Results.Text("ok") : Results.Text("caches not synced", statusCode: StatusCodes.Status503ServiceUnavailable));
         _web.MapMetrics("/metrics", Metrics.Registry);
         await _web.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -71,6 +71,8 @@ internal static class OperatorOptionsParser
           --http-port N             /healthz /readyz /metrics (GRIDGAME_HTTP_PORT, default 8080)
           --http-address A          bind address (GRIDGAME_HTTP_ADDRESS, default 0.0.0.0)
           --shutdown-timeout D      (GRIDGAME_SHUTDOWN_TIMEOUT, default 20s)
+          --informer-unhealthy-after D  /healthz fails once an informer's lists and watches have failed this long
+                                    (GRIDGAME_INFORMER_UNHEALTHY_AFTER, default 2m)
           --kubeconfig FILE         (KUBECONFIG; default in-cluster, else ~/.kube/config)
         """;
 
@@ -88,6 +90,7 @@ internal static class OperatorOptionsParser
         ["--http-port"] = "GRIDGAME_HTTP_PORT",
         ["--http-address"] = "GRIDGAME_HTTP_ADDRESS",
         ["--shutdown-timeout"] = "GRIDGAME_SHUTDOWN_TIMEOUT",
+        ["--informer-unhealthy-after"] = "GRIDGAME_INFORMER_UNHEALTHY_AFTER",
         ["--kubeconfig"] = "KUBECONFIG",
     };
 
@@ -158,6 +161,9 @@ internal static class OperatorOptionsParser
                 HttpPort = Get("--http-port") is { } hp ? Port("--http-port", hp) : defaults.HttpPort,
                 HttpAddress = Get("--http-address") ?? defaults.HttpAddress,
                 ShutdownTimeout = Get("--shutdown-timeout") is { } st ? Duration("--shutdown-timeout", st) : defaults.ShutdownTimeout,
+                Informers = Get("--informer-unhealthy-after") is { } iu
+                    ? defaults.Informers with { UnhealthyAfter = Duration("--informer-unhealthy-after", iu) }
+                    : defaults.Informers,
                 Kubeconfig = Get("--kubeconfig"),
             };
             if (options.LeaderElection.RenewDeadline >= options.LeaderElection.LeaseDuration)

@@ -18,6 +18,12 @@ internal sealed record InformerOptions
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Watch errors in a row after which the informer lists again instead of resuming from its version.</summary>
+    public int RelistAfterFailures { get; init; } = 3;
+
+    /// <summary>How long lists and watches may fail without a success in between before <c>/healthz</c> reports the informer.</summary>
+    public TimeSpan UnhealthyAfter { get; init; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>Observes informers (metrics).</summary>
@@ -25,6 +31,9 @@ internal interface IInformerObserver
 {
     /// <summary>A watch ended and is being restarted: <c>timeout</c>, <c>expired</c> (410, relist), <c>idle</c> or <c>error</c>.</summary>
     void WatchRestarted(ResourceType type, string reason);
+
+    /// <summary>An object of a list or watch did not fit the model type and was skipped.</summary>
+    void Undecodable(ResourceType type, UndecodableObject obj);
 }
 
 /// <summary>The non-generic face of an informer, for the host.</summary>
@@ -37,14 +46,19 @@ internal interface IInformer
     Task RunAsync(CancellationToken cancellationToken);
 
     Task WaitForSyncAsync(CancellationToken cancellationToken);
+
+    /// <summary>Since when every list and watch has failed (null while the informer works): what <c>/healthz</c> reads.</summary>
+    DateTimeOffset? FailingSince { get; }
 }
 
 /// <summary>
 /// Keeps a <see cref="ResourceCache{T}"/> equal to the server's view of one resource type (YARP's ResourceInformer,
 /// client-go's reflector): a paged list, then a watch from the list's resourceVersion with bookmarks and a
 /// <c>timeoutSeconds</c>; the remembered version follows every event, bookmarks included. A 410 (as an ERROR event
-/// or as the HTTP status) relists and deletes what vanished; errors reconnect with jittered exponential back-off;
-/// a watchdog restarts a watch that has gone silent. One list/watch loop runs per namespace (or one for all).
+/// or as the HTTP status) relists and deletes what vanished; errors reconnect with jittered exponential back-off,
+/// and relist after a few in a row; a watchdog restarts a watch that has gone silent. An object that does not fit
+/// the type is reported and skipped (the cache keeps the last version it could read), never retried forever.
+/// One list/watch loop runs per namespace (or one for all).
 /// </summary>
 internal sealed class Informer<T> : IInformer
     where T : class, IKubernetesObject<V1ObjectMeta>
@@ -56,6 +70,9 @@ internal sealed class Informer<T> : IInformer
     private readonly ILogger _logger;
     private readonly IInformerObserver? _observer;
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Per namespace loop, when its current run of failures began.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _failing = new(StringComparer.Ordinal);
     private int _unsynced;
     private int _listCount;
     private int _watchCount;
@@ -92,6 +109,12 @@ internal sealed class Informer<T> : IInformer
     public string? LastResourceVersion => Volatile.Read(ref _lastResourceVersion);
 
     public Task WaitForSyncAsync(CancellationToken cancellationToken) => _synced.Task.WaitAsync(cancellationToken);
+
+    public DateTimeOffset? FailingSince => _failing.IsEmpty ? null : _failing.Values.Min();
+
+    private void Succeeded(string? @namespace) => _failing.TryRemove(@namespace ?? "*", out _);
+
+    private void Failed(string? @namespace) => _failing.TryAdd(@namespace ?? "*", _time.GetUtcNow());
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -131,6 +154,7 @@ internal sealed class Informer<T> : IInformer
                 var outcome = await WatchAsync(@namespace, resourceVersion, cancellationToken).ConfigureAwait(false);
                 resourceVersion = outcome.ResourceVersion;
                 reason = outcome.Reason;
+                Succeeded(@namespace);
 
                 // A server that ends every watch at once would otherwise be hammered: back off as for an error.
                 failures = reason == "timeout" && outcome.Events == 0 && _time.GetElapsedTime(started) < TimeSpan.FromSeconds(1) ? failures + 1 : 0;
@@ -152,9 +176,16 @@ internal sealed class Informer<T> : IInformer
             catch (Exception ex)
             {
                 failures++;
+                Failed(@namespace);
                 var delay = Backoff(failures);
                 InformerLog.WatchFailed(_logger, ex, Type.ToString(), @namespace ?? "*", delay.TotalMilliseconds);
                 _observer?.WatchRestarted(Type, "error");
+                if (failures >= _options.RelistAfterFailures && resourceVersion is not null)
+                {
+                    // Resuming from the same version may meet the same trouble every time: start over from a list.
+                    InformerLog.Relisting(_logger, Type.ToString(), @namespace ?? "*", failures);
+                    resourceVersion = null;
+                }
                 try
                 {
                     await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
@@ -175,6 +206,7 @@ internal sealed class Informer<T> : IInformer
     private async Task<string> ListAsync(string? @namespace, CancellationToken cancellationToken)
     {
         var items = new List<T>();
+        var unreadable = new HashSet<string>(StringComparer.Ordinal);
         string? continueToken = null;
         string? resourceVersion;
         do
@@ -185,12 +217,19 @@ internal sealed class Informer<T> : IInformer
                 items.Add(WithTypeMeta(item));
             }
 
+            foreach (var bad in page.Undecodable ?? [])
+            {
+                Skip(bad);
+                unreadable.Add(bad.Key);
+            }
+
             resourceVersion = page.ResourceVersion;
             continueToken = page.Continue;
         }
         while (!string.IsNullOrEmpty(continueToken));
 
-        var deleted = Cache.Replace(@namespace, items, resourceVersion);
+        var deleted = Cache.Replace(@namespace, items, resourceVersion, unreadable);
+        Succeeded(@namespace);
         Interlocked.Increment(ref _listCount);
         Volatile.Write(ref _lastResourceVersion, resourceVersion);
         InformerLog.Listed(_logger, Type.ToString(), @namespace ?? "*", items.Count, deleted, resourceVersion ?? string.Empty);
@@ -210,6 +249,27 @@ internal sealed class Informer<T> : IInformer
             {
                 idle.CancelAfter(_options.IdleTimeout);
                 events++;
+                Succeeded(@namespace);
+                if (e.Undecodable is { } bad)
+                {
+                    if (e.Type == WatchEventType.Deleted)
+                    {
+                        Cache.Remove(bad.Key, bad.ResourceVersion);
+                    }
+                    else
+                    {
+                        Skip(bad);
+                    }
+
+                    if (bad.ResourceVersion is { Length: > 0 } badVersion)
+                    {
+                        resourceVersion = badVersion;
+                        Volatile.Write(ref _lastResourceVersion, badVersion);
+                    }
+
+                    continue;
+                }
+
                 switch (e.Type)
                 {
                     case WatchEventType.Error:
@@ -244,6 +304,13 @@ internal sealed class Informer<T> : IInformer
         }
 
         return (resourceVersion, "timeout", events);
+    }
+
+    /// <summary>An object that does not fit the type: said in the log and to the observer (metric, Event), then left out.</summary>
+    private void Skip(UndecodableObject bad)
+    {
+        InformerLog.Undecodable(_logger, Type.ToString(), bad.Namespace ?? "", bad.Name ?? "?", bad.ResourceVersion ?? "", bad.Error);
+        _observer?.Undecodable(Type, bad);
     }
 
     /// <summary>List items come without apiVersion and kind (as from a real API server); Events and owner references need them.</summary>
@@ -282,4 +349,10 @@ internal static partial class InformerLog
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Watch of {Resource} in {Namespace} was silent for {Seconds} s; restarting")]
     public static partial void Idle(ILogger logger, string resource, string @namespace, double seconds);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Cannot read {Resource} {Namespace}/{Name} (resourceVersion {ResourceVersion}); skipped until it changes: {Error}")]
+    public static partial void Undecodable(ILogger logger, string resource, string @namespace, string name, string resourceVersion, string error);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Watch of {Resource} in {Namespace} failed {Failures} times in a row; relisting")]
+    public static partial void Relisting(ILogger logger, string resource, string @namespace, int failures);
 }

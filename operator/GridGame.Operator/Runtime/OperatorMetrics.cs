@@ -15,6 +15,7 @@ internal sealed class OperatorMetrics : IInformerObserver
     private readonly Histogram _queueLatency;
     private readonly Counter _queueRetries;
     private readonly Counter _watchRestarts;
+    private readonly Counter _decodeErrors;
     private readonly Histogram _apiLatency;
     private readonly Gauge _leader;
 
@@ -39,6 +40,9 @@ internal sealed class OperatorMetrics : IInformerObserver
         _watchRestarts = factory.CreateCounter(
             "gridgame_operator_watch_restarts_total", "Watches restarted, by resource and reason (timeout, expired, idle, error).",
             new CounterConfiguration { LabelNames = ["resource", "reason"] });
+        _decodeErrors = factory.CreateCounter(
+            "gridgame_operator_informer_decode_errors_total", "Objects a list or watch delivered that the operator could not read (skipped), by resource.",
+            new CounterConfiguration { LabelNames = ["resource"] });
         _apiLatency = factory.CreateHistogram(
             "gridgame_operator_api_request_duration_seconds", "Kubernetes API request latency (to response headers), by verb and status code.",
             new HistogramConfiguration { LabelNames = ["verb", "code"], Buckets = seconds });
@@ -48,6 +52,8 @@ internal sealed class OperatorMetrics : IInformerObserver
     public CollectorRegistry Registry { get; }
 
     public void WatchRestarted(ResourceType type, string reason) => _watchRestarts.WithLabels(type.ToString(), reason).Inc();
+
+    public void Undecodable(ResourceType type, UndecodableObject obj) => _decodeErrors.WithLabels(type.ToString()).Inc();
 
     public void Reconciled(string controller, string result, TimeSpan duration) =>
         _reconcileDuration.WithLabels(controller, result).Observe(duration.TotalSeconds);

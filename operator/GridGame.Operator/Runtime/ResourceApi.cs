@@ -9,11 +9,30 @@ using k8s.Models;
 
 namespace GridGame.Operator.Runtime;
 
-/// <summary>One page of a list: the items, the list's resourceVersion and the continue token.</summary>
-internal sealed record ResourcePage<T>(IReadOnlyList<T> Items, string? ResourceVersion, string? Continue);
+/// <summary>One page of a list: the items, the list's resourceVersion and the continue token; items that did not fit the type apart.</summary>
+internal sealed record ResourcePage<T>(IReadOnlyList<T> Items, string? ResourceVersion, string? Continue, IReadOnlyList<UndecodableObject>? Undecodable = null);
 
-/// <summary>One line of a watch stream. <see cref="Status"/> is set for ERROR events, <see cref="Object"/> otherwise.</summary>
-internal sealed record RawWatchEvent<T>(WatchEventType Type, T? Object, V1Status? Status);
+/// <summary>
+/// One line of a watch stream. <see cref="Status"/> is set for ERROR events, <see cref="Object"/> otherwise — or
+/// <see cref="Undecodable"/> when the object does not fit the type.
+/// </summary>
+internal sealed record RawWatchEvent<T>(WatchEventType Type, T? Object, V1Status? Status, UndecodableObject? Undecodable = null);
+
+/// <summary>An object the API server sent that does not fit the model type: what could be read of its metadata, and why.</summary>
+internal sealed record UndecodableObject(string? Namespace, string? Name, string? Uid, string? ResourceVersion, string Error)
+{
+    public string Key => ObjectKey.Of(Namespace, Name ?? string.Empty);
+
+    /// <summary>Reads what it can from the raw object: any field may be missing or of the wrong type.</summary>
+    public static UndecodableObject Of(JsonElement raw, Exception error)
+    {
+        var metadata = raw.ValueKind == JsonValueKind.Object && raw.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
+        return new UndecodableObject(Text(metadata, "namespace"), Text(metadata, "name"), Text(metadata, "uid"), Text(metadata, "resourceVersion"), error.Message);
+    }
+
+    private static string? Text(JsonElement metadata, string name) =>
+        metadata.ValueKind == JsonValueKind.Object && metadata.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}
 
 /// <summary>
 /// Generic list and watch over the client's own HTTP pipeline (credentials, handlers, base URI), for any
@@ -37,8 +56,39 @@ internal sealed class ResourceApi(Kubernetes client)
         using var timeout = RequestTimeout(cancellationToken);
         using var response = await SendAsync(HttpMethod.Get, type.CollectionPath(@namespace) + query, timeout.Token).ConfigureAwait(false);
         var json = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-        var list = KubernetesJson.Deserialize<ListEnvelope<T>>(json);
-        return new ResourcePage<T>(list.Items ?? [], list.Metadata?.ResourceVersion, list.Metadata?.ContinueProperty);
+        return ParseListPage<T>(json);
+    }
+
+    /// <summary>
+    /// One pass straight into T; only a list holding an item that does not fit T is read again, item by item from
+    /// the raw JSON, so one bad object is set aside instead of failing the list (and the informer) for good.
+    /// </summary>
+    internal static ResourcePage<T> ParseListPage<T>(string json)
+    {
+        try
+        {
+            var list = KubernetesJson.Deserialize<ListEnvelope<T>>(json);
+            return new ResourcePage<T>(list.Items ?? [], list.Metadata?.ResourceVersion, list.Metadata?.ContinueProperty);
+        }
+        catch (JsonException)
+        {
+            // Read below, item by item.
+        }
+        var raw = KubernetesJson.Deserialize<ListEnvelope<JsonElement>>(json);
+        var items = new List<T>();
+        var undecodable = new List<UndecodableObject>();
+        foreach (var item in raw.Items ?? [])
+        {
+            try
+            {
+                items.Add(KubernetesJson.Deserialize<T>(item));
+            }
+            catch (JsonException ex)
+            {
+                undecodable.Add(UndecodableObject.Of(item, ex));
+            }
+        }
+        return new ResourcePage<T>(items, raw.Metadata?.ResourceVersion, raw.Metadata?.ContinueProperty, undecodable);
     }
 
     /// <summary>Watches from <paramref name="resourceVersion"/> with bookmarks; the stream ends at <paramref name="timeoutSeconds"/>.</summary>
@@ -79,7 +129,7 @@ internal sealed class ResourceApi(Kubernetes client)
         }
         catch (JsonException)
         {
-            // A Status that does not fit T: read below as the error it should be.
+            // A Status that does not fit T (read below as the error it should be), or an object that does not.
         }
         var envelope = typed is null or { Type: "ERROR" } ? KubernetesJson.Deserialize<WatchEnvelope>(line) : null;
         var type = (typed?.Type ?? envelope!.Type) switch
@@ -91,11 +141,23 @@ internal sealed class ResourceApi(Kubernetes client)
             "ERROR" => WatchEventType.Error,
             var other => throw new InvalidDataException($"unknown watch event type '{other}'"),
         };
-        return type == WatchEventType.Error
-            ? new RawWatchEvent<T>(type, default, KubernetesJson.Deserialize<V1Status>(envelope!.Object))
-            : typed is null
-                ? throw new InvalidDataException("a watch event whose object could not be read")
-                : new RawWatchEvent<T>(type, typed.Object, null);
+        if (type == WatchEventType.Error)
+        {
+            return new RawWatchEvent<T>(type, default, KubernetesJson.Deserialize<V1Status>(envelope!.Object));
+        }
+        if (typed is not null)
+        {
+            return new RawWatchEvent<T>(type, typed.Object, null);
+        }
+        try
+        {
+            // Read alone, so that the decoder's error names the field by its path in the object.
+            return new RawWatchEvent<T>(type, KubernetesJson.Deserialize<T>(envelope!.Object), null);
+        }
+        catch (JsonException ex)
+        {
+            return new RawWatchEvent<T>(type, default, null, UndecodableObject.Of(envelope!.Object, ex));
+        }
     }
 
     /// <summary>Reads one object; null when it does not exist.</summary>

@@ -198,14 +198,15 @@ internal sealed class ResourceCache<T>
     /// <summary>
     /// Replaces the contents of one namespace (or of all, when null) with a fresh list taken at <paramref name="listResourceVersion"/>:
     /// newer items are upserted and objects missing from the list are deleted (with a delete event), unless they
-    /// are newer than the list (an own write that the list did not see yet).
+    /// are newer than the list (an own write that the list did not see yet). Keys in <paramref name="unreadable"/> were
+    /// listed but could not be read: they are not gone, so the cache keeps the last version it could read.
     /// </summary>
-    public int Replace(string? @namespace, IReadOnlyCollection<T> items, string? listResourceVersion)
+    public int Replace(string? @namespace, IReadOnlyCollection<T> items, string? listResourceVersion, IReadOnlySet<string>? unreadable = null)
     {
         var changes = new List<CacheEvent<T>>();
         lock (_gate)
         {
-            var listed = new HashSet<string>(StringComparer.Ordinal);
+            var listed = new HashSet<string>(unreadable ?? new HashSet<string>(), StringComparer.Ordinal);
             foreach (var item in items)
             {
                 listed.Add(ObjectKey.Of(item));

@@ -27,6 +27,7 @@ internal sealed partial class SessionController : IController
     public const string PodsBySession = "pod-session";
 
     private const int MaxAttempts = 16;
+    private const string FleetFoundReason = "FleetFound";
 
     /// <summary>Candidates picked per allocation: the attempts plus room for pods other workers take meanwhile.</summary>
     private const int CandidateCount = 2 * MaxAttempts;
@@ -74,6 +75,7 @@ internal sealed partial class SessionController : IController
         _pods.Cache.AddHandler(OnPodChanged);
         _pods.Cache.AddIndex(PodsBySession, p => PodObservation.Session(p) is { } s ? [ObjectKey.Of(p.Metadata.NamespaceProperty, s)] : []);
         _fleets = setup.Informer<GameFleet>();
+        _fleets.Cache.AddHandler(OnFleetChanged);
         _nodes = setup.Informer<V1Node>(ResourceType.For<V1Node>(namespaced: false));
     }
 
@@ -101,6 +103,19 @@ internal sealed partial class SessionController : IController
         }
     }
 
+    /// <summary>A fleet that arrives wakes the sessions that were waiting for it (applied together, the session may come first).</summary>
+    private void OnFleetChanged(CacheEvent<GameFleet> change)
+    {
+        if (change is not { Old: null, New: { } fleet })
+        {
+            return;
+        }
+        foreach (var waiting in _sessions.Cache.ByIndex(FleetController.SessionsByFleet, ObjectKey.Of(fleet)).Where(IsPending))
+        {
+            _setup.Queue.Add(ObjectKey.Of(waiting));
+        }
+    }
+
     private static bool IsServer(V1Pod pod) => PodObservation.State(pod) == ServerState.Ready && PodObservation.IsReady(pod) && !PodObservation.IsTerminating(pod);
 
     private static bool IsPending(GameSession s) =>
@@ -123,6 +138,13 @@ internal sealed partial class SessionController : IController
         fleet = fleet is null ? null : Defaulted(fleet);
         var observation = Observe(session, fleet, now);
         var decision = SessionPlanner.Decide(observation);
+        if (decision is { Step: SessionStep.Fail, Reason: WellKnown.SessionReasons.FleetNotFound } && await ReadFleetAsync(session, cancellationToken).ConfigureAwait(false) is { } arrived)
+        {
+            // The cache had not seen the fleet yet: failing is final, so the API server has the last word.
+            fleet = Defaulted(arrived);
+            observation = Observe(session, fleet, now);
+            decision = SessionPlanner.Decide(observation);
+        }
         Log.Decided(_logger, ns, session.Metadata.Name, decision.Step.ToString(), decision.Reason ?? "", decision.Server ?? "");
         if (now - _pendingCountedAt > TimeSpan.FromSeconds(1))
         {
@@ -143,10 +165,19 @@ internal sealed partial class SessionController : IController
                     await FailAsync(session, noCapacity, now, cancellationToken).ConfigureAwait(false);
                     return ReconcileResult.Done;
                 }
+                await MarkPendingAsync(session, fleetFound: true, "waiting for a Ready server", now, cancellationToken).ConfigureAwait(false);
                 return Until(noCapacity.RecheckAt, now, cap: PendingRetry);
+
+            case SessionStep.AwaitFleet:
+                await MarkPendingAsync(session, fleetFound: false, decision.Message ?? "", now, cancellationToken).ConfigureAwait(false);
+                return Until(decision.RecheckAt, now, cap: null);
 
             case SessionStep.CompleteBinding:
                 var pod = _pods.Cache.Get(ns, decision.Server!);
+                if (pod is not null && fleet is null && await ReadFleetAsync(session, cancellationToken).ConfigureAwait(false) is { } current)
+                {
+                    fleet = Defaulted(current);
+                }
                 if (pod is not null && fleet is not null)
                 {
                     await BindAsync(session, pod, fleet, now, cancellationToken).ConfigureAwait(false);
@@ -313,6 +344,10 @@ internal sealed partial class SessionController : IController
             var node = pod.Spec?.NodeName is { } nodeName ? _nodes.Cache.Get(null, nodeName) : null;
             var endpoint = ServerAddress.For(pod, node, PodFactory.Ports(fleet.Spec)[0]);
             var conditions = Conditions.Set(session.Status?.Conditions, WellKnown.SessionConditions.Allocated, true, "Allocated", $"server {pod.Metadata.Name}", now, session.Metadata.Generation);
+            if (conditions.Any(c => c.Type == WellKnown.SessionConditions.FleetFound))
+            {
+                conditions = Conditions.Set(conditions, WellKnown.SessionConditions.FleetFound, true, FleetFoundReason, $"fleet {fleet.Metadata.Name}", now, session.Metadata.Generation);
+            }
             var status = new
             {
                 phase = SessionPhase.Allocated.ToString(),
@@ -359,6 +394,57 @@ internal sealed partial class SessionController : IController
             _sessions.Cache.Upsert(response);
         }
         Log.Allocated(_logger, ns, session.Metadata.Name, pod.Metadata.Name);
+    }
+
+    /// <summary>
+    /// Shows a waiting session as waiting: phase Pending, why in <c>message</c>, and condition FleetFound. Written
+    /// only when something changed, so a session polled for capacity costs no write per poll; a session allocated on
+    /// its first reconcile goes straight to Allocated without it.
+    /// </summary>
+    private async Task MarkPendingAsync(GameSession session, bool fleetFound, string message, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var current = session.Status;
+        var fleetMessage = fleetFound ? $"fleet {session.Spec?.FleetName}" : $"fleet {session.Spec?.FleetName} does not exist";
+        var conditions = Conditions.Set(current?.Conditions, WellKnown.SessionConditions.FleetFound, fleetFound,
+            fleetFound ? FleetFoundReason : WellKnown.SessionReasons.FleetNotFound, fleetMessage, now, session.Metadata.Generation);
+        if (current?.Phase == SessionPhase.Pending && current.Message == message && Conditions.SameAs(current.Conditions, conditions))
+        {
+            return;
+        }
+        // Pinned to the version read: a status written meanwhile (an allocation) is never turned back into Pending.
+        var patch = new { metadata = new { resourceVersion = session.Metadata.ResourceVersion }, status = new { phase = SessionPhase.Pending.ToString(), message, conditions } };
+        try
+        {
+            var response = await _setup.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<GameSession>(
+                new V1Patch(patch, V1Patch.PatchType.MergePatch), GridGameApi.Group, GridGameApi.Version, session.Metadata.NamespaceProperty,
+                GameSession.KubePluralName, session.Metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _sessions.Cache.Upsert(response);
+        }
+        catch (Exception e) when (ApiErrors.IsLostRace(e))
+        {
+            // Changed or deleted meanwhile: its watch event brings the session back to the queue.
+        }
+    }
+
+    /// <summary>The fleet as the API server has it now (null when it does not exist), put in the cache when found.</summary>
+    private async Task<GameFleet?> ReadFleetAsync(GameSession session, CancellationToken cancellationToken)
+    {
+        if (session.Spec?.FleetName is not { Length: > 0 } name)
+        {
+            return null;
+        }
+        try
+        {
+            var fleet = await _setup.Client.CustomObjects.GetNamespacedCustomObjectAsync<GameFleet>(
+                GridGameApi.Group, GridGameApi.Version, session.Metadata.NamespaceProperty, GameFleet.KubePluralName, name,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            _fleets.Cache.Upsert(fleet);
+            return fleet;
+        }
+        catch (Exception e) when (ApiErrors.IsNotFound(e))
+        {
+            return null;
+        }
     }
 
     private async Task FailAsync(GameSession session, SessionDecision decision, DateTimeOffset now, CancellationToken cancellationToken)

@@ -35,6 +35,12 @@ internal enum SessionStep
     /// <summary>Pick a Ready server and reserve it; on no capacity call <see cref="SessionPlanner.NoCapacity"/>.</summary>
     Allocate,
 
+    /// <summary>
+    /// The fleet is not (yet) in the cache: stay Pending with condition FleetFound=False until RecheckAt. A session
+    /// applied with its fleet may be seen first; the fleet's arrival wakes it.
+    /// </summary>
+    AwaitFleet,
+
     /// <summary>The pod is reserved for this session; write the session's half (label, finalizer, status).</summary>
     CompleteBinding,
 
@@ -102,11 +108,15 @@ internal static class SessionPlanner
         {
             return new(SessionStep.Fail, WellKnown.SessionReasons.Invalid, s.InvalidReason);
         }
+        var deadline = s.CreatedAt + s.AllocationTimeout;
         if (!s.FleetExists)
         {
-            return new(SessionStep.Fail, WellKnown.SessionReasons.FleetNotFound, "the fleet named in spec.fleetName does not exist");
+            // Failing is final, so the controller asks the API server (not only its cache) before it acts on this.
+            return s.Now >= deadline
+                ? new(SessionStep.Fail, WellKnown.SessionReasons.FleetNotFound, $"the fleet named in spec.fleetName did not exist within {s.AllocationTimeout.TotalSeconds:0}s")
+                : new(SessionStep.AwaitFleet, WellKnown.SessionReasons.FleetNotFound, "waiting for the fleet named in spec.fleetName, which does not exist yet", RecheckAt: deadline);
         }
-        return new(SessionStep.Allocate, RecheckAt: s.CreatedAt + s.AllocationTimeout);
+        return new(SessionStep.Allocate, RecheckAt: deadline);
     }
 
     /// <summary>No server could be reserved: wait for capacity (the autoscaler counts the session) or give up.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using k8s.Autorest;
 
 namespace GridGame.LocalCluster.Tests.Conformance;
@@ -43,5 +44,21 @@ public sealed class ScaleTests
         await widgets.CreateAsync("w");
         var act = () => widgets.PatchScaleAsync("w", """{"spec":{"replicas":-1}}""");
         (await act.Should().ThrowAsync<HttpOperationException>()).Which.Response.StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity);
+    }
+
+    [Theory]
+    [InlineData("2147483648", ".status.replicas: Invalid value: 2147483648: should be less than or equal to 2147483647")]
+    [InlineData("-1", ".status.replicas: Invalid value: -1: should be a non-negative integer")]
+    public async Task A_write_whose_scale_replicas_do_not_fit_an_int32_is_422_in_upstreams_words(string replicas, string message)
+    {
+        // The schema says only `type: integer`; apiextensions checks the scale paths itself on every write.
+        await using var api = await ApiServer.StartAsync();
+        await api.InstallWidgetCrdAsync();
+        var widgets = new Widgets(api.Client);
+        await widgets.CreateAsync("w");
+        var act = () => widgets.PatchStatusAsync("w", """{"status":{"replicas":""" + replicas + "}}");
+        var refused = (await act.Should().ThrowAsync<HttpOperationException>()).Which.Response;
+        refused.StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity);
+        JsonNode.Parse(refused.Content)!.AsObject().Str("message").Should().Be($"Widget.test.gridgame.io \"w\" is invalid: {message}");
     }
 }

@@ -84,6 +84,27 @@ public sealed class KubectlTests
     }
 
     [Fact]
+    public async Task A_GameFleet_with_more_replicas_than_an_int32_holds_is_refused_as_kube_apiserver_refuses_it()
+    {
+        await using var kubectl = await WithFleetAsync();
+        var big = kubectl.WriteFile("big.yaml", File.ReadAllText(SampleFleet).Replace("name: arena", "name: big", StringComparison.Ordinal).Replace("replicas: 2", "replicas: 2147483648", StringComparison.Ordinal));
+        var (code, _, err) = await kubectl.RunAsync($"apply -f {big}");
+        code.Should().NotBe(0);
+        err.Should().Contain("The GameFleet \"big\" is invalid: .spec.replicas: Invalid value: 2147483648: should be less than or equal to 2147483647");
+    }
+
+    [Fact]
+    public async Task A_GameFleet_with_a_number_among_its_pod_template_labels_is_stored_as_kube_apiserver_stores_it()
+    {
+        // The CRD leaves template.metadata free-form (x-kubernetes-preserve-unknown-fields, not an embedded
+        // resource), so upstream neither types nor validates these labels: the operator must cope with it.
+        await using var kubectl = await WithFleetAsync();
+        var odd = kubectl.WriteFile("odd.yaml", File.ReadAllText(SampleFleet).Replace("name: arena", "name: odd", StringComparison.Ordinal).Replace("app: gridgame", "app: 1", StringComparison.Ordinal));
+        await kubectl.OkAsync($"apply -f {odd}");
+        (await kubectl.OkAsync("get gf odd -o jsonpath={.spec.template.metadata.labels.app}")).Should().Be("1");
+    }
+
+    [Fact]
     public async Task Delete_waits_for_finalizers_to_be_removed()
     {
         await using var kubectl = await WithFleetAsync();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GridGame.Crds;
 using GridGame.LocalCluster.Nodes;
 using GridGame.Operator.Tests.Sessions;
@@ -298,41 +297,5 @@ public sealed class RolloutTests
         await Eventually.ValueAsync(() => cluster.EventsAsync("duel", "AwaitingPromotion"), e => e.Count > 0, Within, "event AwaitingPromotion");
     }
 
-    /// <summary>Runs the real /usr/bin/kubectl against the cluster (bounded).</summary>
-    private static async Task<string> Kubectl(OperatorCluster cluster, string args)
-    {
-        var dir = Directory.CreateTempSubdirectory("rollout-kubectl-");
-        try
-        {
-            var kubeconfig = cluster.Api.WriteKubeconfig(Path.Combine(dir.FullName, "kubeconfig"));
-            var info = new ProcessStartInfo("/usr/bin/kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { "--kubeconfig", kubeconfig, "--cache-dir", Path.Combine(dir.FullName, "cache"), "--namespace", OperatorCluster.Namespace })
-            {
-                info.ArgumentList.Add(a);
-            }
-            foreach (var a in args.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                info.ArgumentList.Add(a);
-            }
-            using var process = Process.Start(info)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"kubectl {args} did not finish in 30s");
-            }
-            process.ExitCode.Should().Be(0, $"kubectl {args} failed: {await stderr}");
-            return await stdout;
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
-    }
+    private static Task<string> Kubectl(OperatorCluster cluster, string args) => Tests.Kubectl.RunAsync(cluster, args);
 }

@@ -124,12 +124,13 @@ public sealed class InformerTests : IAsyncLifetime
         await _api.CreatePodAsync("a");
         var informer = await StartAsync();
 
-        await _api.RestartAsync(whileDown: () => Poll.UntilAsync(() => _observer.Reasons.Contains("error"), "the informer notices the server is gone"));
+        await _api.RestartAsync(whileDown: () => Poll.UntilAsync(() => _observer.Reasons.Contains("error") && informer.FailingSince is not null, "the informer notices the server is gone"));
         await _api.CreatePodAsync("b");
         await _api.Client.CoreV1.DeleteNamespacedPodAsync("a", "default");
 
         await Poll.UntilAsync(() => informer.Cache.Get("default/b") is not null && informer.Cache.Get("default/a") is null);
         informer.Cache.Keys().Should().Equal("default/b");
+        informer.FailingSince.Should().BeNull("the informer works again");
     }
 
     [Fact]
@@ -165,5 +166,7 @@ public sealed class InformerTests : IAsyncLifetime
         public ConcurrentQueue<string> Reasons { get; } = new();
 
         public void WatchRestarted(ResourceType type, string reason) => Reasons.Enqueue(reason);
+
+        public void Undecodable(ResourceType type, UndecodableObject obj) => Reasons.Enqueue("undecodable " + obj.Key);
     }
 }

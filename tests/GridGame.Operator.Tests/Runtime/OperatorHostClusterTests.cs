@@ -29,6 +29,22 @@ public sealed class OperatorHostClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Healthz_fails_naming_the_informer_once_its_lists_and_watches_have_failed_past_the_bound()
+    {
+        var missing = new WatchingController(new ResourceType("example.com", "v1", "nothings", "Nothing"));
+        var options = OperatorHostTests.TestOptions() with
+        {
+            Informers = new InformerOptions { UnhealthyAfter = TimeSpan.FromSeconds(1), InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(200) },
+        };
+        await using var host = await OperatorHost.StartAsync(options, _api.Server.ClientConfiguration(), CancellationToken.None, [missing]);
+        using var http = new HttpClient { BaseAddress = host.HttpUri, Timeout = TimeSpan.FromSeconds(5) };
+
+        HttpResponseMessage health = null!;
+        await Poll.UntilAsync(async () => (health = await http.GetAsync("healthz")).StatusCode == HttpStatusCode.InternalServerError, "the informer keeps failing");
+        (await health.Content.ReadAsStringAsync()).Should().Contain("informer nothings.example.com failing for");
+    }
+
+    [Fact]
     public async Task Readyz_turns_true_once_the_caches_have_synced()
     {
         await using var host = await OperatorHost.StartAsync(OperatorHostTests.TestOptions(), _api.Server.ClientConfiguration(), CancellationToken.None, [new CountingController()]);

@@ -20,6 +20,7 @@ public sealed class OperatorOptionsTests
         options.LeaderElectionEnabled.Should().BeTrue();
         options.LeaderElection.LeaseName.Should().Be("gridgame-operator");
         options.LeaderElection.LeaseDuration.Should().Be(TimeSpan.FromSeconds(15));
+        options.Informers.UnhealthyAfter.Should().Be(TimeSpan.FromMinutes(2));
     }
 
     [Fact]
@@ -27,7 +28,7 @@ public sealed class OperatorOptionsTests
     {
         var (options, _) = Parse(["--namespace", "a", "--namespace=b", "--workers", "8", "--port-range", "7100-7200", "--http-port", "0",
             "--leader-election-name", "lock", "--leader-election-namespace", "ops", "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period", "500ms",
-            "--kubeconfig", "/tmp/kc", "--shutdown-timeout", "1m"]);
+            "--kubeconfig", "/tmp/kc", "--shutdown-timeout", "1m", "--informer-unhealthy-after", "30s"]);
 
         options!.Namespaces.Should().Equal("a", "b");
         options.Workers.Should().Be(8);
@@ -40,6 +41,7 @@ public sealed class OperatorOptionsTests
         options.LeaderElection.RetryPeriod.Should().Be(TimeSpan.FromMilliseconds(500));
         options.Kubeconfig.Should().Be("/tmp/kc");
         options.ShutdownTimeout.Should().Be(TimeSpan.FromMinutes(1));
+        options.Informers.UnhealthyAfter.Should().Be(TimeSpan.FromSeconds(30));
     }
 
     [Fact]

@@ -53,6 +53,32 @@ public sealed class ResourceApiTests
     }
 
     [Fact]
+    public void A_watch_line_whose_object_does_not_fit_the_type_is_set_aside_with_what_names_it()
+    {
+        var e = ResourceApi.ParseWatchLine<V1Pod>("""{"type":"MODIFIED","object":{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","namespace":"ns","uid":"u1","resourceVersion":"7","labels":{"app":1}}}}""");
+
+        e.Type.Should().Be(WatchEventType.Modified);
+        e.Object.Should().BeNull();
+        e.Undecodable.Should().BeEquivalentTo(new { Namespace = "ns", Name = "a", Uid = "u1", ResourceVersion = "7", Key = "ns/a" });
+        e.Undecodable!.Error.Should().Contain("$.metadata.labels.app");
+    }
+
+    [Fact]
+    public void A_list_page_with_one_unreadable_item_keeps_the_others()
+    {
+        var page = ResourceApi.ParseListPage<V1Pod>("""
+            {"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"9","continue":"next"},"items":[
+              {"metadata":{"name":"good","namespace":"ns","resourceVersion":"5"}},
+              {"metadata":{"name":"bad","namespace":"ns","resourceVersion":"6"},"spec":{"containers":"not a list"}},
+              {"metadata":{"name":"also-good","namespace":"ns","resourceVersion":"7"}}]}
+            """);
+
+        page.Items.Select(p => p.Metadata.Name).Should().Equal("good", "also-good");
+        page.Undecodable.Should().ContainSingle().Which.Key.Should().Be("ns/bad");
+        (page.ResourceVersion, page.Continue).Should().Be(("9", "next"));
+    }
+
+    [Fact]
     public void A_watch_BOOKMARK_line_carries_the_resource_version()
     {
         var e = ResourceApi.ParseWatchLine<V1Pod>("""{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"42"}}}""");

@@ -82,6 +82,18 @@ public sealed class ResourceCacheTests
     }
 
     [Fact]
+    public void Replace_keeps_the_last_readable_version_of_an_object_listed_but_unreadable()
+    {
+        _cache.Upsert(PodBuilder.Pod("unreadable-now", rv: "3"));
+        _cache.Upsert(PodBuilder.Pod("gone", rv: "4"));
+
+        var deleted = _cache.Replace("default", [], listResourceVersion: "10", unreadable: new HashSet<string> { "default/unreadable-now" });
+
+        deleted.Should().Be(1);
+        _cache.Get("default/unreadable-now")!.Metadata.ResourceVersion.Should().Be("3", "it is still there; only this version of it cannot be read");
+    }
+
+    [Fact]
     public void Replace_deletes_what_vanished_in_its_namespace_only_and_keeps_newer_own_writes()
     {
         _cache.Upsert(PodBuilder.Pod("gone", rv: "3"));

@@ -49,7 +49,7 @@ public sealed class SessionControllerTests
         await using var cluster = await ClusterWithFleet(1);
         await cluster.CreateSessionAsync(SessionClient.Session("counted"));
         await cluster.WaitForPhaseAsync("counted", SessionPhase.Allocated);
-        await cluster.CreateSessionAsync(SessionClient.Session("orphan", fleet: "nowhere"));
+        await cluster.CreateSessionAsync(SessionClient.Session("orphan", fleet: "nowhere", timeoutSeconds: 1));
         await cluster.WaitForPhaseAsync("orphan", SessionPhase.Failed);
 
         using var http = new HttpClient();
@@ -98,11 +98,72 @@ public sealed class SessionControllerTests
     }
 
     [Fact]
-    public async Task A_session_of_an_unknown_fleet_fails_with_FleetNotFound()
+    public async Task A_session_of_an_unknown_fleet_waits_Pending_then_fails_with_FleetNotFound_at_its_timeout()
     {
         await using var cluster = await OperatorCluster.StartAsync();
-        await cluster.CreateSessionAsync(SessionClient.Session("lost", fleet: "nowhere"));
-        (await cluster.WaitForPhaseAsync("lost", SessionPhase.Failed))!.Status!.Reason.Should().Be("FleetNotFound");
+        await cluster.CreateSessionAsync(SessionClient.Session("lost", fleet: "nowhere", timeoutSeconds: 2));
+
+        var pending = (await cluster.WaitForPhaseAsync("lost", SessionPhase.Pending))!;
+        pending.Status!.Message.Should().Contain("spec.fleetName");
+        pending.Status.Conditions.Should().ContainSingle(c => c.Type == WellKnown.SessionConditions.FleetFound)
+            .Which.Should().Match<V1Condition>(c => c.Status == "False" && c.Reason == "FleetNotFound");
+        var failed = (await cluster.WaitForPhaseAsync("lost", SessionPhase.Failed))!;
+        failed.Status!.Reason.Should().Be("FleetNotFound");
+        (failed.Status.FinishedAt!.Value - failed.Metadata.CreationTimestamp!.Value).Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1.9), "a missing fleet is a reason to wait, up to the allocation timeout");
+    }
+
+    [Fact]
+    public async Task A_session_created_before_its_fleet_waits_for_it_and_is_allocated_when_it_arrives()
+    {
+        await using var cluster = await OperatorCluster.StartAsync();
+        await cluster.CreateSessionAsync(SessionClient.Session("early"));
+        (await cluster.WaitForPhaseAsync("early", SessionPhase.Pending))!.Status!.Conditions
+            .Should().Contain(c => c.Type == WellKnown.SessionConditions.FleetFound && c.Status == "False");
+
+        await cluster.CreateFleetAsync(FleetBuilder.Fleet("arena", replicas: 1));
+        var allocated = (await cluster.WaitForPhaseAsync("early", SessionPhase.Allocated))!;
+        allocated.Status!.ServerName.Should().NotBeNull();
+        allocated.Status.Conditions.Should().Contain(c => c.Type == WellKnown.SessionConditions.FleetFound && c.Status == "True");
+    }
+
+    [Fact]
+    public async Task A_session_applied_with_its_fleet_by_kubectl_is_allocated_even_when_its_file_sorts_first()
+    {
+        await using var cluster = await OperatorCluster.StartAsync();
+        var dir = Directory.CreateTempSubdirectory("sessions-apply-");
+        try
+        {
+            // kubectl applies a directory's files in name order: the sessions go in before the fleet they name.
+            for (var i = 1; i <= 3; i++)
+            {
+                await File.WriteAllTextAsync(Path.Combine(dir.FullName, $"a-session-{i}.json"), KubernetesJson.Serialize(SessionClient.Session($"applied-{i}")));
+            }
+            var fleet = FleetBuilder.Fleet("arena", replicas: 3);
+            fleet.Metadata.Uid = null;
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "b-fleet.json"), KubernetesJson.Serialize(fleet));
+
+            await Kubectl.RunAsync(cluster, $"apply -f {dir.FullName}");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+
+        for (var i = 1; i <= 3; i++)
+        {
+            (await cluster.WaitForPhaseAsync($"applied-{i}", SessionPhase.Allocated))!.Status!.ServerName.Should().NotBeNull();
+        }
+    }
+
+    [Fact]
+    public async Task A_session_waiting_for_capacity_shows_phase_Pending_and_why()
+    {
+        await using var cluster = await ClusterWithFleet(0);
+        await cluster.CreateSessionAsync(SessionClient.Session("queued"));
+
+        var pending = (await cluster.WaitForPhaseAsync("queued", SessionPhase.Pending))!;
+        pending.Status!.Message.Should().Be("waiting for a Ready server");
+        pending.Status.Conditions.Should().Contain(c => c.Type == WellKnown.SessionConditions.FleetFound && c.Status == "True");
     }
 
     [Fact]

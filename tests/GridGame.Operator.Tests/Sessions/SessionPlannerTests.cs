@@ -24,8 +24,14 @@ public sealed class SessionPlannerTests
     }
 
     [Fact]
-    public void An_unknown_fleet_fails_the_session_with_FleetNotFound() =>
-        SessionPlanner.Decide(Pending() with { FleetExists = false }).Reason.Should().Be("FleetNotFound");
+    public void An_unknown_fleet_keeps_the_session_waiting_until_the_timeout()
+    {
+        SessionPlanner.Decide(Pending(ageSeconds: 29) with { FleetExists = false })
+            .Should().Be(new SessionDecision(SessionStep.AwaitFleet, "FleetNotFound", "waiting for the fleet named in spec.fleetName, which does not exist yet", RecheckAt: T0.AddSeconds(30)));
+        var late = SessionPlanner.Decide(Pending(ageSeconds: 30) with { FleetExists = false });
+        late.Step.Should().Be(SessionStep.Fail);
+        late.Reason.Should().Be("FleetNotFound");
+    }
 
     [Fact]
     public void An_invalid_spec_fails_the_session_naming_the_field()
