@@ -1,4 +1,4 @@
-namespace GridGame.Kubernetes;
+namespace GridGame.Kube;
 
 /// <summary>
 /// Jittered exponential back-off for one retry loop: the n-th failure in a row waits

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace GridGame.Kubernetes;
+namespace GridGame.Kube;
 
 /// <summary>
 /// A label selector as Kubernetes defines it, from its string form (<c>labelSelector=</c>: <c>a=b</c>, <c>a==b</c>,

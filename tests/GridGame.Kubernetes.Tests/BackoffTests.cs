@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 
-namespace GridGame.Kubernetes.Tests;
+namespace GridGame.Kube.Tests;
 
 public sealed class BackoffTests
 {

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace GridGame.Kubernetes.Tests;
+namespace GridGame.Kube.Tests;
 
 public sealed class LabelSelectorTests
 {
