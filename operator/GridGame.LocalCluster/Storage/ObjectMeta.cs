@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace GridGame.LocalCluster.Api;
+namespace GridGame.LocalCluster.Storage;
 
 /// <summary>Small accessors over an object's JSON metadata.</summary>
 internal static class ObjectMeta
