@@ -17,6 +17,19 @@ internal static class ObjectMeta
         return fresh;
     }
 
+    /// <summary>Sets <paramref name="field"/> of <paramref name="to"/> to a copy of the one in <paramref name="from"/>, or removes it.</summary>
+    public static void CopyOrRemove(JsonObject from, JsonObject to, string field)
+    {
+        if (from[field] is { } v)
+        {
+            to[field] = v.DeepClone();
+        }
+        else
+        {
+            to.Remove(field);
+        }
+    }
+
     public static string Str(JsonObject obj, string field) => (string?)(obj["metadata"] as JsonObject)?[field] ?? "";
 
     public static List<string> Finalizers(JsonObject obj) =>
