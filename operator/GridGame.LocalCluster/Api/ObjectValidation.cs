@@ -13,6 +13,7 @@ internal static partial class ObjectValidation
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex Label();
 
+    /// <summary><c>metadata.name</c>: an RFC 1123 label for a namespace, anything for an event, an RFC 1123 subdomain otherwise.</summary>
     public static void ValidateName(ResourceType type, string name)
     {
         if (type.IsCore("namespaces"))
@@ -39,6 +40,7 @@ internal static partial class ObjectValidation
         }
     }
 
+    /// <summary>What an update may not change: a pod's immutable spec fields, a CRD's scope.</summary>
     public static void ValidateUpdate(ResourceType type, JsonObject obj, JsonObject old)
     {
         if (type.IsCore("pods"))
