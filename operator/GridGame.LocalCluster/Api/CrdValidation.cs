@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GridGame.LocalCluster.Schema;
+using GridGame.LocalCluster.Storage;
 
 namespace GridGame.LocalCluster.Api;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GridGame.LocalCluster.Presentation;
+using GridGame.LocalCluster.Patching;
 using GridGame.LocalCluster.Storage;
 
 namespace GridGame.LocalCluster.Api;
@@ -71,7 +72,7 @@ internal static class ScaleSubresource
             var scale = ToScale(type, current.Object);
             var scaleObject = new StoredObject(scale, current.ResourceVersion);
             var scaleType = new ResourceType { Group = "autoscaling", Version = "v1", Kind = "Scale", Plural = "scale", Namespaced = type.Namespaced };
-            var patched = ApiHandler.ApplyPatchDocument(scaleType, scaleObject, contentType, patch, "scale");
+            var patched = PatchDocument.Apply(scaleType, scaleObject, contentType, patch, "scale");
             return Write(operations, type, ns, name, patched);
         }
     }

@@ -24,8 +24,7 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
             throw ApiException.Invalid("ListOptions", "meta.k8s.io", "",
                 [FieldError.Forbidden("sendInitialEvents", "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled")]);
         }
-        var labels = LabelSelector.Parse(query["labelSelector"]);
-        var fields = FieldSelector.Parse(query["fieldSelector"], type.SelectableFields, type.Kind);
+        var selector = ObjectSelector.Parse(query["labelSelector"], query["fieldSelector"], type);
         var bookmarks = query["allowWatchBookmarks"] is { Count: > 0 } b && b[0] == "true";
         var rvText = query["resourceVersion"].ToString();
         var timeout = long.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var t) && t > 0
@@ -75,7 +74,7 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
             using var batch = new MemoryStream();
             foreach (var o in initial)
             {
-                if (Matches(type, o, labels, fields))
+                if (selector.Matches(o, type))
                 {
                     Append(batch, "ADDED", Render(type, o, asTable, includeObject, headersSent));
                     if (batch.Length > 64 * 1024)
@@ -121,7 +120,7 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
                 {
                     while (batch.Length < 256 * 1024 && watcher.Reader.TryRead(out var e))
                     {
-                        var (kind, obj) = Translate(e, labels, fields, type);
+                        var (kind, obj) = Translate(e, selector, type);
                         if (kind is not null)
                         {
                             Append(batch, kind, Render(type, obj!, asTable, includeObject, headersSent));
@@ -157,14 +156,11 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
         }
     }
 
-    private static bool Matches(ResourceType? type, StoredObject o, LabelSelector labels, FieldSelector fields) =>
-        (labels.IsEmpty || labels.Matches(o.Object["metadata"]?["labels"] as JsonObject)) && (fields.IsEmpty || fields.Matches(type?.View(o) ?? o.Object));
-
     /// <summary>The event a selector watch sees: MODIFIED can become ADDED (starts matching) or DELETED (stops matching).</summary>
-    internal static (string? Type, StoredObject? Object) Translate(WatchEvent e, LabelSelector labels, FieldSelector fields, ResourceType? type = null)
+    internal static (string? Type, StoredObject? Object) Translate(WatchEvent e, ObjectSelector selector, ResourceType? type = null)
     {
-        var now = Matches(type, e.Object, labels, fields);
-        var before = e.Previous is not null && Matches(type, e.Previous, labels, fields);
+        var now = selector.Matches(e.Object, type);
+        var before = e.Previous is not null && selector.Matches(e.Previous, type);
         return e.Type switch
         {
             "ADDED" => now ? ("ADDED", e.Object) : (null, null),
@@ -185,17 +181,7 @@ internal sealed class WatchStreamer(ClusterStore store, TimeProvider time, Func<
             headersSent.Value = true;
             return JsonSerializer.SerializeToUtf8Bytes(table, JsonDefaults.Options);
         }
-        if (type.Conversion is not null)
-        {
-            return JsonSerializer.SerializeToUtf8Bytes(type.View(o), JsonDefaults.Options);
-        }
-        if ((string?)o.Object["apiVersion"] == type.ApiVersion)
-        {
-            return o.Json;
-        }
-        var copy = o.Clone();
-        copy["apiVersion"] = type.ApiVersion;
-        return JsonSerializer.SerializeToUtf8Bytes(copy, JsonDefaults.Options);
+        return VersionedJson.Serialize(type, o);
     }
 
     private static byte[] Bookmark(ResourceType type, long rv) => JsonSerializer.SerializeToUtf8Bytes(new JsonObject

@@ -67,6 +67,7 @@ public sealed class LocalNodes : IAsyncDisposable
                 _simulated?.OnPod(old, pod);
                 _process?.OnPod(old, pod);
             },
+            options.TimeProvider,
             podLogger);
         Nodes = new ResourceFeed<V1Node, V1NodeList>(
             "nodes",
@@ -74,6 +75,7 @@ public sealed class LocalNodes : IAsyncDisposable
             (rv, onError, ct) => _client.CoreV1.WatchListNodeAsync(
                 allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: 240, onError: onError, cancellationToken: ct),
             (old, node) => _scheduler?.OnNode(old, node),
+            options.TimeProvider,
             podLogger);
         HeartbeatInterval = options.HeartbeatInterval;
         NodeStatusInterval = options.NodeStatusInterval;

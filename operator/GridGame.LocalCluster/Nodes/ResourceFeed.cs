@@ -1,4 +1,5 @@
 using System.Net;
+using GridGame.Kube;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -9,19 +10,22 @@ namespace GridGame.LocalCluster.Nodes;
 /// <summary>
 /// A minimal informer: lists, then watches from the list's resourceVersion, and on a dropped watch resumes from the
 /// last version seen (relisting on 410 Gone). Each change is handed to the handler as (old, new) — old null for an
-/// add, new null for a delete — on the feed's own loop, so handlers must be quick (enqueue, don't block).
+/// add, new null for a delete — on the feed's own loop, so handlers must be quick (enqueue, don't block). A failed
+/// list or watch is retried with jittered exponential back-off on <paramref name="time"/>.
 /// </summary>
 internal sealed class ResourceFeed<T, TList>(
     string name,
     Func<CancellationToken, Task<TList>> list,
     Func<string, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch,
     Action<T?, T?> handler,
+    TimeProvider time,
     ILogger logger)
     where T : class, IKubernetesObject<V1ObjectMeta>
     where TList : class, IItems<T>, IMetadata<V1ListMeta>
 {
     private readonly Dictionary<string, T> _cache = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Backoff _backoff = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2), time);
 
     private int _lists;
     private int _count;
@@ -38,7 +42,6 @@ internal sealed class ResourceFeed<T, TList>(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         string? version = null;
-        var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -52,7 +55,7 @@ internal sealed class ResourceFeed<T, TList>(
                 await foreach (var (type, item) in watch(
                     version!, e => gone |= e is KubernetesException { Status.Code: (int)HttpStatusCode.Gone }, cancellationToken).ConfigureAwait(false))
                 {
-                    failures = 0;
+                    _backoff.Reset();
                     version = item.Metadata?.ResourceVersion ?? version;
                     Apply(type, item);
                 }
@@ -72,11 +75,11 @@ internal sealed class ResourceFeed<T, TList>(
             catch (Exception e) when (!cancellationToken.IsCancellationRequested
                 && e is HttpOperationException or HttpRequestException or IOException or KubernetesException or OperationCanceledException or System.Text.Json.JsonException)
             {
-                failures++;
-                logger.LogDebug(e, "{Feed} watch failed ({Failures} in a row); retrying", name, failures);
+                var delay = _backoff.Next();
+                logger.LogDebug(e, "{Feed} watch failed ({Failures} in a row); retrying", name, _backoff.Failures);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 50 * (1 << Math.Min(failures, 6)))), cancellationToken).ConfigureAwait(false);
+                    await _backoff.WaitAsync(delay, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

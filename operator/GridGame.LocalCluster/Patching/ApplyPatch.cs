@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GridGame.LocalCluster.Api;
 using YamlDotNet.RepresentationModel;
 
 namespace GridGame.LocalCluster.Patching;

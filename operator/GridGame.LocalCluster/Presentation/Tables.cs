@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using GridGame.LocalCluster.Api;
 using GridGame.LocalCluster.Storage;
 
 namespace GridGame.LocalCluster.Presentation;

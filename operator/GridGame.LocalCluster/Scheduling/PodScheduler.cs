@@ -163,16 +163,13 @@ internal static class PodScheduler
 
     private static bool MatchesNodeSelector(V1Pod pod, V1Node node)
     {
-        var labels = node.Metadata.Labels ?? new Dictionary<string, string>();
-        foreach (var (key, value) in pod.Spec?.NodeSelector ?? new Dictionary<string, string>())
+        var labels = node.Metadata.Labels;
+        if (!SelectorTerms.MatchesNodeSelector(pod.Spec?.NodeSelector, labels))
         {
-            if (!labels.TryGetValue(key, out var actual) || actual != value)
-            {
-                return false;
-            }
+            return false;
         }
         var required = pod.Spec?.Affinity?.NodeAffinity?.RequiredDuringSchedulingIgnoredDuringExecution;
-        return required?.NodeSelectorTerms is not { Count: > 0 } terms || terms.Any(t => LabelSelectors.Matches(t, labels));
+        return required?.NodeSelectorTerms is not { Count: > 0 } terms || terms.Any(t => SelectorTerms.Matches(t, labels));
     }
 
     private static bool HostPortsConflict(V1Pod pod, NodeState node)
@@ -342,7 +339,7 @@ internal static class PodScheduler
             ? names.Contains(ns)
             : term.NamespaceSelector is { } sel && (sel.MatchLabels?.Count ?? 0) == 0 && (sel.MatchExpressions?.Count ?? 0) == 0
                 || ns == (owner.Metadata.NamespaceProperty ?? "default");
-        return allowed && LabelSelectors.Matches(term.LabelSelector, candidate.Metadata.Labels);
+        return allowed && SelectorTerms.Matches(term.LabelSelector, candidate.Metadata.Labels);
     }
 
     private static string? Label(V1Node node, string key) =>

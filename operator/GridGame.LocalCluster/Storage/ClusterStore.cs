@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using GridGame.LocalCluster.Api;
 using GridGame.LocalCluster.Storage;
 
 namespace GridGame.LocalCluster;

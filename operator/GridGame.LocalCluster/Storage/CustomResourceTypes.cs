@@ -66,5 +66,5 @@ internal static class CustomResourceTypes
             (string?)c["jsonPath"] ?? "",
             (string?)c["format"] ?? "",
             (string?)c["description"] ?? "",
-            (int)(GridGame.LocalCluster.Api.JsonNumber.Long(c["priority"]) ?? 0))).ToList() ?? [];
+            (int)(JsonNumber.Long(c["priority"]) ?? 0))).ToList() ?? [];
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GridGame.LocalCluster.Api;
 using GridGame.LocalCluster.Patching;
+using GridGame.LocalCluster.Storage;
 
 namespace GridGame.LocalCluster.Tests.Units;
 

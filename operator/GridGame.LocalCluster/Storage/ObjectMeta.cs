@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace GridGame.LocalCluster.Api;
+namespace GridGame.LocalCluster.Storage;
 
 /// <summary>Small accessors over an object's JSON metadata.</summary>
 internal static class ObjectMeta
@@ -15,6 +15,19 @@ internal static class ObjectMeta
         var fresh = new JsonObject();
         obj["metadata"] = fresh;
         return fresh;
+    }
+
+    /// <summary>Sets <paramref name="field"/> of <paramref name="to"/> to a copy of the one in <paramref name="from"/>, or removes it.</summary>
+    public static void CopyOrRemove(JsonObject from, JsonObject to, string field)
+    {
+        if (from[field] is { } v)
+        {
+            to[field] = v.DeepClone();
+        }
+        else
+        {
+            to.Remove(field);
+        }
     }
 
     public static string Str(JsonObject obj, string field) => (string?)(obj["metadata"] as JsonObject)?[field] ?? "";

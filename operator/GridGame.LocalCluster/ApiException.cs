@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace GridGame.LocalCluster.Api;
+namespace GridGame.LocalCluster;
 
 /// <summary>A refusal the API server answers with a <c>Status</c> object, exactly as kube-apiserver words it.</summary>
 internal sealed class ApiException(int code, string reason, string message, JsonObject? details = null) : Exception(message)
