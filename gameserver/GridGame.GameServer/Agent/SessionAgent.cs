@@ -115,9 +115,21 @@ internal sealed partial class SessionAgent(
     private async Task OpenAsync(GameSession session, CancellationToken cancellationToken)
     {
         var name = session.Metadata.Name;
-        if (session.Status?.Phase is SessionPhase.Failed || session.Metadata.DeletionTimestamp is not null)
+        if (session.Metadata.DeletionTimestamp is not null)
         {
             Close(name);
+            return;
+        }
+
+        if (session.Status?.Phase is SessionPhase.Failed)
+        {
+            // A game that ended because its state was lost fails its session, and stays for its players to see, as
+            // finished games do, until the clock forgets it; an unfinished one goes with its session.
+            reporter.Untrack(name);
+            if (games.Find(name) is not { Phase: GamePhase.Finished })
+            {
+                games.Close(name);
+            }
             return;
         }
 

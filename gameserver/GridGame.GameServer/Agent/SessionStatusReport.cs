@@ -78,12 +78,9 @@ internal static class SessionStatusReport
         FinishReason.BoardFull => "every cell was claimed",
         FinishReason.TimeUp => "the time ran out",
         FinishReason.AllLeft => "every player left",
-        FinishReason.StateLost => StateLostMessage,
+        FinishReason.StateLost => "the game's state vanished from the store (a Redis that restarted without persistence): the game could not go on; what was acknowledged is in the history",
         _ => "the game ended",
     };
-
-    /// <summary>Why a game whose state vanished from the store ended.</summary>
-    public const string StateLostMessage = "the game's state vanished from the store (a Redis that restarted empty): the game could not go on; what was acknowledged is in the history";
 
     // RFC 3339 in UTC with whole seconds, as Kubernetes writes metav1.Time.
     private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);

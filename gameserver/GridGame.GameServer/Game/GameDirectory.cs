@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using GridGame.GameServer.History;
 using GridGame.GameServer.Hubs;
 using GridGame.GameServer.Operations;
 using GridGame.GameServer.Stores;
@@ -20,6 +21,7 @@ internal sealed class GameDirectory(
     GameMetrics metrics,
     IEnumerable<IGameObserver> observers,
     IOptions<GameServerOptions> options,
+    UnwrittenEvents unwritten,
     ILogger<GameDirectory> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<string, LiveGame> _games = new(StringComparer.Ordinal);
@@ -182,6 +184,7 @@ internal sealed class GameDirectory(
                 metrics.GamesActive.Dec();
             }
             game.Dispose();
+            unwritten.Forget(session);
             return true;
         }
         return false;
@@ -198,7 +201,7 @@ internal sealed class GameDirectory(
 
     private LiveGame Add(GameRules rules)
     {
-        var game = new LiveGame(rules, store, hub, time, metrics, _observers, logger, TimeSpan.FromMilliseconds(options.Value.ClaimAnnounceIntervalMs));
+        var game = new LiveGame(rules, store, hub, time, metrics, _observers, logger, TimeSpan.FromMilliseconds(options.Value.ClaimAnnounceIntervalMs), unwritten);
         _games[rules.Id] = game;
         if (_waiting.TryRemove(rules.Id, out var waiting))
         {

@@ -238,6 +238,21 @@ internal sealed class GameRules
         Seq++;
     }
 
+    /// <summary>
+    /// The store lost the game's state: the game ends now, as <see cref="FinishReason.StateLost"/>, whatever phase it
+    /// reached (a finish the store could not take included: that finish never happened as far as anyone can tell).
+    /// </summary>
+    public void Lose(DateTimeOffset now)
+    {
+        if (Phase != GamePhase.Finished)
+        {
+            Seq++;
+        }
+        Phase = GamePhase.Finished;
+        FinishReason = FinishReason.StateLost;
+        FinishedAt = now;
+    }
+
     public GameState ToState() => new(
         Id, Settings, [.. _allowed], Phase, FinishReason, CreatedAt, StartedAt, FinishedAt, [.. _cells], [.. Players], Seq);
 
