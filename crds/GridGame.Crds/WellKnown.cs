@@ -63,6 +63,9 @@ public static class WellKnown
         public const string ScalingLimited = "ScalingLimited";
         public const string RolloutFailed = "RolloutFailed";
         public const string Invalid = "Invalid";
+
+        /// <summary>The game server's store lost the game's state (written by the game server, not the operator).</summary>
+        public const string StateLost = "StateLost";
     }
 
     /// <summary>Condition reasons of a GameFleet.</summary>
@@ -91,6 +94,9 @@ public static class WellKnown
 
         /// <summary>Whether the fleet named in spec.fleetName exists; False (reason FleetNotFound) while a Pending session waits for it.</summary>
         public const string FleetFound = "FleetFound";
+
+        /// <summary>The game server's store lost the game's state (written by the game server, not the operator).</summary>
+        public const string StateLost = "StateLost";
     }
 
     /// <summary>Reasons a GameSession fails (<c>status.reason</c>).</summary>
@@ -101,5 +107,8 @@ public static class WellKnown
         public const string Timeout = "Timeout";
         public const string FleetNotFound = "FleetNotFound";
         public const string Invalid = "Invalid";
+
+        /// <summary>The game server's store lost the game's state (written by the game server, not the operator).</summary>
+        public const string StateLost = "StateLost";
     }
 }

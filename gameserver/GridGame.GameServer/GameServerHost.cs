@@ -110,6 +110,7 @@ internal static class GameServerHost
         });
         builder.Services.AddSingleton<IGameStore>(sp => new RedisGameStore(
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<GameServerOptions>>().Value.RedisPrefix));
+        builder.Services.AddHostedService<RedisPersistenceCheck>();
     }
 
     private static async Task<IResult> ReadyAsync(DrainState drain, IGameStore store, HistoryWriter history, AgentState agent, CancellationToken cancellationToken)

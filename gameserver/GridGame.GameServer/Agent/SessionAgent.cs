@@ -1,6 +1,7 @@
 using System.Net;
 using GridGame.Crds;
 using GridGame.GameServer.Game;
+using GridGame.GameServer.Stores;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -16,7 +17,9 @@ namespace GridGame.GameServer.Agent;
 /// </summary>
 internal sealed partial class SessionAgent(
     GameDirectory games,
+    IGameStore store,
     SessionReporter reporter,
+    TimeProvider time,
     AgentState state,
     IOptions<GameServerOptions> options,
     IConfiguration configuration,
@@ -36,12 +39,13 @@ internal sealed partial class SessionAgent(
 
         state.Live = false;
         state.Problem = "the session watch has not started";
-        using var client = new Kubernetes(Configuration());
+        using var client = new Kubernetes(Configuration(configuration["KUBECONFIG"]));
         await Task.WhenAll(WatchAsync(client, ns, pod, stoppingToken), ReportAsync(client, ns, stoppingToken)).ConfigureAwait(false);
     }
 
-    private static KubernetesClientConfiguration Configuration() =>
-        Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } path
+    // From the configuration, which holds the environment, so a test can point a server at its own API server.
+    private static KubernetesClientConfiguration Configuration(string? kubeconfig) =>
+        kubeconfig is { Length: > 0 } path
             ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
             : KubernetesClientConfiguration.InClusterConfig();
 
@@ -111,14 +115,56 @@ internal sealed partial class SessionAgent(
     private async Task OpenAsync(GameSession session, CancellationToken cancellationToken)
     {
         var name = session.Metadata.Name;
-        if (session.Status?.Phase is SessionPhase.Failed || session.Metadata.DeletionTimestamp is not null)
+        if (session.Metadata.DeletionTimestamp is not null)
         {
             Close(name);
             return;
         }
 
-        if (games.Find(name) is not null || session.Status?.Phase is SessionPhase.Finished)
+        if (session.Status?.Phase is SessionPhase.Failed)
         {
+            // A game that ended because its state was lost fails its session, and stays for its players to see, as
+            // finished games do, until the clock forgets it; an unfinished one goes with its session.
+            reporter.Untrack(name);
+            if (games.Find(name) is not { Phase: GamePhase.Finished })
+            {
+                games.Close(name);
+            }
+            return;
+        }
+
+        if (session.Status?.Phase is SessionPhase.Finished || games.IsLost(name))
+        {
+            return;
+        }
+
+        // A game open here, or one the store kept through a restart of this server, is reported from its state now
+        // on: a recovered game changed unseen (claims acknowledged before the restart, a finish on the clock).
+        LiveGame? game;
+        try
+        {
+            game = games.Find(name) ?? await games.RecoverAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // Relisting (with back-off) tries again: the session must not be opened afresh while its state is unknown.
+            throw new IOException($"could not read game {name} from the {store.Name} store: {ex.Message}", ex);
+        }
+        if (game is not null)
+        {
+            if (reporter.Track(name))
+            {
+                reporter.Report(game.View());
+            }
+            return;
+        }
+
+        if (SessionRecovery.WasServed(session.Status))
+        {
+            var message = SessionRecovery.LostMessage(store.Name);
+            games.MarkLost(name, message);
+            reporter.Fail(name, WellKnown.SessionReasons.ServerLost, message, time.GetUtcNow());
+            Log.Lost(logger, name, message, null);
             return;
         }
 
@@ -139,7 +185,7 @@ internal sealed partial class SessionAgent(
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            IReadOnlyList<GameView> changed;
+            IReadOnlyList<SessionReport> changed;
             try
             {
                 changed = await reporter.TakeAsync(cancellationToken).ConfigureAwait(false);
@@ -149,21 +195,21 @@ internal sealed partial class SessionAgent(
                 return;
             }
 
-            foreach (var game in changed)
+            foreach (var report in changed)
             {
                 try
                 {
-                    var patch = new V1Patch(SessionStatusReport.MergePatch(game).ToJsonString(), V1Patch.PatchType.MergePatch);
-                    await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, GridGameApi.Group, GridGameApi.Version, ns, GameSession.KubePluralName, game.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    var patch = new V1Patch(SessionStatusReport.MergePatch(report).ToJsonString(), V1Patch.PatchType.MergePatch);
+                    await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, GridGameApi.Group, GridGameApi.Version, ns, GameSession.KubePluralName, report.Session, cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
                 catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
                 {
-                    Close(game.Id);
+                    Close(report.Session);
                 }
                 catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
                 {
-                    Log.ReportFailed(logger, game.Id, Describe(ex), ex);
-                    reporter.Retry(game);
+                    Log.ReportFailed(logger, report.Session, Describe(ex), ex);
+                    reporter.Retry(report);
                 }
             }
 
@@ -193,6 +239,9 @@ internal sealed partial class SessionAgent(
 
         [LoggerMessage(EventId = 42, Level = LogLevel.Information, Message = "The GameSession watch ended: {Problem}; relisting")]
         public static partial void WatchEnded(ILogger logger, string problem, Exception? ex);
+
+        [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "GameSession {Session} failed: {Problem}")]
+        public static partial void Lost(ILogger logger, string session, string problem, Exception? ex);
 
         [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "Could not report game {Session} to its GameSession: {Problem}; will retry")]
         public static partial void ReportFailed(ILogger logger, string session, string problem, Exception ex);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using GridGame.Crds;
 using GridGame.GameServer.Game;
 
 namespace GridGame.GameServer.Agent;
@@ -10,6 +11,25 @@ namespace GridGame.GameServer.Agent;
 /// </summary>
 internal static class SessionStatusReport
 {
+    public static JsonObject MergePatch(SessionReport report) => report switch
+    {
+        GameReport game => MergePatch(game.Game),
+        FailureReport failure => MergePatch(failure),
+        _ => throw new ArgumentOutOfRangeException(nameof(report), report, "an unknown kind of session report"),
+    };
+
+    /// <summary>A session that failed with no game here: the players recorded so far stay as they are.</summary>
+    public static JsonObject MergePatch(FailureReport failure) => new()
+    {
+        ["status"] = new JsonObject
+        {
+            ["phase"] = "Failed",
+            ["reason"] = failure.Reason,
+            ["message"] = failure.Message,
+            ["finishedAt"] = Timestamp(failure.At),
+        },
+    };
+
     public static JsonObject MergePatch(GameView game)
     {
         var status = new JsonObject
@@ -19,11 +39,18 @@ internal static class SessionStatusReport
                 .Select(p => (JsonNode)new JsonObject { ["id"] = p.Id, ["connected"] = p.Connected, ["score"] = p.Score })]),
         };
 
-        // A game waiting for players leaves the session Allocated; play makes it Running; the end makes it Finished.
+        // A game waiting for players leaves the session Allocated; play makes it Running; the end makes it Finished,
+        // unless the game could not be played out (its state was lost): then the session Failed.
         switch (game.Phase)
         {
             case GamePhase.Playing:
                 status["phase"] = "Running";
+                break;
+            case GamePhase.Finished when game.FinishReason == FinishReason.StateLost:
+                status["phase"] = "Failed";
+                status["reason"] = WellKnown.SessionReasons.StateLost;
+                status["message"] = Message(game);
+                status["winner"] = null;
                 break;
             case GamePhase.Finished:
                 status["phase"] = "Finished";
@@ -51,6 +78,7 @@ internal static class SessionStatusReport
         FinishReason.BoardFull => "every cell was claimed",
         FinishReason.TimeUp => "the time ran out",
         FinishReason.AllLeft => "every player left",
+        FinishReason.StateLost => "the game's state vanished from the store (a Redis that restarted without persistence): the game could not go on; what was acknowledged is in the history",
         _ => "the game ended",
     };
 

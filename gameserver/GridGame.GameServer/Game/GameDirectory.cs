@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using GridGame.GameServer.History;
 using GridGame.GameServer.Hubs;
 using GridGame.GameServer.Operations;
 using GridGame.GameServer.Stores;
@@ -20,12 +21,14 @@ internal sealed class GameDirectory(
     GameMetrics metrics,
     IEnumerable<IGameObserver> observers,
     IOptions<GameServerOptions> options,
+    UnwrittenEvents unwritten,
     ILogger<GameDirectory> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<string, LiveGame> _games = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _opening = new(1, 1);
     private readonly IReadOnlyList<IGameObserver> _observers = [.. observers];
     private readonly ConcurrentDictionary<string, TaskCompletionSource<LiveGame>> _waiting = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _lost = new(StringComparer.Ordinal);
     private static readonly TimeSpan JoinWaitForAgent = TimeSpan.FromSeconds(5);
 
     public bool Standalone => options.Value.Standalone ?? true;
@@ -33,6 +36,25 @@ internal sealed class GameDirectory(
     public IEnumerable<LiveGame> Games => _games.Values;
 
     public LiveGame? Find(string session) => _games.GetValueOrDefault(session);
+
+    /// <summary>The refusal a player reads when joining a session whose game this server lost.</summary>
+    public static string LostRefusal(string why) => "game lost: " + why;
+
+    /// <summary>Whether this server lost the session's game (<see cref="MarkLost"/>).</summary>
+    public bool IsLost(string session) => _lost.ContainsKey(session);
+
+    /// <summary>
+    /// Marks a session whose game this server cannot recover: no game is ever opened here under its name again, and a
+    /// join (one waiting for the agent included) is refused saying why.
+    /// </summary>
+    public void MarkLost(string session, string why)
+    {
+        _lost[session] = why;
+        if (_waiting.TryRemove(session, out var waiting))
+        {
+            waiting.TrySetException(new HubException(LostRefusal(why)));
+        }
+    }
 
     /// <summary>Opens a game (or returns the one open, or recovers the stored one) with these settings and allowed players (empty = anyone up to maxPlayers).</summary>
     public async Task<LiveGame> OpenAsync(string session, GameSettings settings, IReadOnlyCollection<string> allowedPlayers, CancellationToken cancellationToken)
@@ -47,6 +69,10 @@ internal sealed class GameDirectory(
             if (_games.TryGetValue(session, out open))
             {
                 return open;
+            }
+            if (_lost.TryGetValue(session, out var why))
+            {
+                throw new InvalidOperationException($"game {session} was lost on this server and is not opened again: {why}");
             }
             var now = time.GetUtcNow();
             var fresh = new GameRules(session, settings, allowedPlayers, now).ToState();
@@ -69,6 +95,10 @@ internal sealed class GameDirectory(
         {
             return open;
         }
+        if (_lost.TryGetValue(session, out var why))
+        {
+            throw new HubException(LostRefusal(why));
+        }
         if (await RecoverAsync(session, cancellationToken).ConfigureAwait(false) is { } recovered)
         {
             return recovered;
@@ -88,6 +118,10 @@ internal sealed class GameDirectory(
         if (_games.TryGetValue(session, out var open))
         {
             return open;
+        }
+        if (_lost.TryGetValue(session, out var why))
+        {
+            throw new HubException(LostRefusal(why));
         }
         try
         {
@@ -150,6 +184,7 @@ internal sealed class GameDirectory(
                 metrics.GamesActive.Dec();
             }
             game.Dispose();
+            unwritten.Forget(session);
             return true;
         }
         return false;
@@ -166,7 +201,7 @@ internal sealed class GameDirectory(
 
     private LiveGame Add(GameRules rules)
     {
-        var game = new LiveGame(rules, store, hub, time, metrics, _observers, logger, TimeSpan.FromMilliseconds(options.Value.ClaimAnnounceIntervalMs));
+        var game = new LiveGame(rules, store, hub, time, metrics, _observers, logger, TimeSpan.FromMilliseconds(options.Value.ClaimAnnounceIntervalMs), unwritten);
         _games[rules.Id] = game;
         if (_waiting.TryRemove(rules.Id, out var waiting))
         {

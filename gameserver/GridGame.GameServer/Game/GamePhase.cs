@@ -15,4 +15,7 @@ public enum FinishReason
     BoardFull,
     TimeUp,
     AllLeft,
+
+    /// <summary>The store lost the game's state (a Redis that came back empty): the game could not go on, and nobody won.</summary>
+    StateLost,
 }

@@ -66,9 +66,16 @@ internal sealed class GameRules
 
     public string? Owner(int row, int col) => _cells[(row * Settings.BoardSize) + col];
 
-    /// <summary>The players with the highest score, once that score is above zero; ties share the win.</summary>
+    /// <summary>
+    /// The players with the highest score, once that score is above zero; ties share the win. A game whose state was
+    /// lost has no winner: it was not played out.
+    /// </summary>
     public IReadOnlyList<string> Winners()
     {
+        if (FinishReason == FinishReason.StateLost)
+        {
+            return [];
+        }
         var best = _players.Count == 0 ? 0 : _players.Values.Max(p => p.Score);
         return best == 0 ? [] : Players.Where(p => p.Score == best).Select(p => p.Id).ToList();
     }
@@ -229,6 +236,21 @@ internal sealed class GameRules
         FinishReason = reason;
         FinishedAt = now;
         Seq++;
+    }
+
+    /// <summary>
+    /// The store lost the game's state: the game ends now, as <see cref="FinishReason.StateLost"/>, whatever phase it
+    /// reached (a finish the store could not take included: that finish never happened as far as anyone can tell).
+    /// </summary>
+    public void Lose(DateTimeOffset now)
+    {
+        if (Phase != GamePhase.Finished)
+        {
+            Seq++;
+        }
+        Phase = GamePhase.Finished;
+        FinishReason = FinishReason.StateLost;
+        FinishedAt = now;
     }
 
     public GameState ToState() => new(

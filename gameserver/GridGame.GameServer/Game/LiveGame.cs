@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GridGame.GameServer.History;
 using GridGame.GameServer.Hubs;
 using GridGame.GameServer.Operations;
 using GridGame.GameServer.Stores;
@@ -22,6 +23,10 @@ internal sealed class LiveGame : IDisposable
     private readonly IReadOnlyList<IGameObserver> _observers;
     private readonly ILogger _logger;
     private readonly ClaimAnnouncer _announcer;
+    private readonly UnwrittenEvents _unwritten;
+
+    /// <summary>This game's events the store took and the history has not been seen to write: its copy, should the store lose them.</summary>
+    private readonly UnwrittenEvents.GameLog _log;
     private readonly Lock _queueLock = new();
     private List<PendingClaim> _queued = [];
 
@@ -35,9 +40,14 @@ internal sealed class LiveGame : IDisposable
     /// <summary>The refusal a player reads when the store cannot be reached: nothing was claimed.</summary>
     public const string StoreUnavailable = "store unavailable: the claim was not made, try again";
 
+    /// <summary>The refusal a player reads when the store answers but lost the game: nothing was made, and the game is over.</summary>
+    public const string StateLostRefusal = "game lost: its state vanished from the store; the game has ended";
+
     public LiveGame(GameRules rules, IGameStore store, IHubContext<GameHub, IGameClient> hub, TimeProvider time, GameMetrics metrics,
-        IReadOnlyList<IGameObserver> observers, ILogger logger, TimeSpan announceInterval)
+        IReadOnlyList<IGameObserver> observers, ILogger logger, TimeSpan announceInterval, UnwrittenEvents unwritten)
     {
+        _unwritten = unwritten;
+        _log = unwritten.For(rules.Id);
         _rules = rules;
         _store = store;
         _hub = hub;
@@ -93,9 +103,14 @@ internal sealed class LiveGame : IDisposable
                 {
                     await RecordOrRollBackAsync(events, before, cancellationToken);
                 }
-                catch
+                catch (Exception ex)
                 {
                     await _hub.Groups.RemoveFromGroupAsync(connection.ConnectionId, Group, CancellationToken.None);
+                    if (ex is GameStateLostException)
+                    {
+                        await EndBecauseStateLostAsync(changes);
+                        throw new HubException(StateLostRefusal, ex);
+                    }
                     throw;
                 }
                 await Players(except: connection.ConnectionId).PlayerJoined(new PlayerChange(player, events[0].Seq));
@@ -210,9 +225,9 @@ internal sealed class LiveGame : IDisposable
         {
             if (_reloadBeforeClaims)
             {
-                // A claim call failed without an answer: Redis may or may not have run it. Start again from what it has.
-                _rules.RestoreFrom(await _store.LoadAsync(Id, CancellationToken.None)
-                    ?? throw new InvalidOperationException($"game {Id} is no longer in the store"));
+                // A claim call failed without an answer: Redis may or may not have run it. Start again from what it has;
+                // a store that answers with nothing lost the game (a Redis that restarted empty).
+                _rules.RestoreFrom(await _store.LoadAsync(Id, CancellationToken.None) ?? throw new GameStateLostException(Id));
                 _reloadBeforeClaims = false;
             }
             var now = _time.GetUtcNow();
@@ -242,6 +257,8 @@ internal sealed class LiveGame : IDisposable
                 return;
             }
             IReadOnlyList<StoreClaim> stored;
+            // Copied before the store has them, so the history pump cannot confirm one before the copy holds it.
+            _log.Add(events);
             try
             {
                 // Not cancellable once sent: a claim applied in the store but abandoned here would leave the two apart.
@@ -249,8 +266,19 @@ internal sealed class LiveGame : IDisposable
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
+                _log.Remove(events);
+                if (ex is GameStateLostException)
+                {
+                    throw;
+                }
                 _reloadBeforeClaims = true;
                 throw new HubException(StoreUnavailable, ex);
+            }
+            var storedAsPlanned = AllClaimed(stored);
+            if (!storedAsPlanned)
+            {
+                // The store numbered the claims it took without the refused ones: copy those, by their stored seqs.
+                _log.Remove(events);
             }
             var finished = false;
             var observed = ClaimsObserved();
@@ -265,6 +293,10 @@ internal sealed class LiveGame : IDisposable
                     continue;
                 }
                 var seq = _rules.Seq + 1;
+                if (!storedAsPlanned)
+                {
+                    _log.Add(new GameEvent(Id, seq, GameEventType.Claimed, request.Player, request.Row, request.Col, now));
+                }
                 var outcome = _rules.ApplyClaim(request.Player, request.Row, request.Col, now);
                 answered.Add(allowed[i]);
                 claims.Add(new CellClaimed(request.Row, request.Col, request.Player, outcome.Score, seq));
@@ -282,6 +314,11 @@ internal sealed class LiveGame : IDisposable
                 {
                     await AnnounceFinishAsync(changes, CancellationToken.None);
                 }
+                catch (GameStateLostException)
+                {
+                    // The claims are stored (and copied for the history), and still answered below; the game cannot go on.
+                    await EndBecauseStateLostAsync(changes);
+                }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
                     // The claims are stored and still answered below; the store missed the finish, so the rules catch
@@ -290,6 +327,11 @@ internal sealed class LiveGame : IDisposable
                     Log.FinishFailed(_logger, Id, ex);
                 }
             }
+        }
+        catch (GameStateLostException ex)
+        {
+            await EndBecauseStateLostAsync(changes);
+            throw new HubException(StateLostRefusal, ex);
         }
         finally
         {
@@ -342,6 +384,11 @@ internal sealed class LiveGame : IDisposable
                 await AnnounceFinishAsync(changes, cancellationToken);
             }
         }
+        catch (GameStateLostException)
+        {
+            // The player is gone either way; the game cannot go on.
+            await EndBecauseStateLostAsync(changes);
+        }
         finally
         {
             _gate.Release();
@@ -361,6 +408,10 @@ internal sealed class LiveGame : IDisposable
         try
         {
             await FinishIfDueAsync(_time.GetUtcNow(), changes, cancellationToken);
+        }
+        catch (GameStateLostException)
+        {
+            await EndBecauseStateLostAsync(changes);
         }
         finally
         {
@@ -414,7 +465,16 @@ internal sealed class LiveGame : IDisposable
         var finished = new GameEvent(Id, _rules.Seq, GameEventType.Finished, null, 0, 0, _rules.FinishedAt!.Value, JsonSerializer.Serialize(result));
         if (before is null)
         {
-            await _store.RecordAsync(finished, _rules.ToState(), CancellationToken.None);
+            _log.Add(finished);
+            try
+            {
+                await _store.RecordAsync(finished, _rules.ToState(), CancellationToken.None);
+            }
+            catch
+            {
+                _log.Remove([finished]);
+                throw;
+            }
         }
         else
         {
@@ -426,12 +486,36 @@ internal sealed class LiveGame : IDisposable
 
     private async Task AnnounceAsync(List<GameChange> changes)
     {
-        await Players().GameOver(new GameOver(_rules.FinishReason.ToString(), _rules.Winners(), Scores()));
+        var message = _rules.FinishReason == FinishReason.StateLost ? StateLostRefusal : null;
+        await Players().GameOver(new GameOver(_rules.FinishReason.ToString(), _rules.Winners(), Scores(), message));
         changes.Add(Change(GameChangeKind.Finished, null));
+    }
+
+    /// <summary>
+    /// The store answered but lost the game (a Redis that restarted empty): the game ends here, as StateLost. Its
+    /// acknowledged events the history lacks, and its finish, go straight to the history from this server's copy;
+    /// nothing is written to the store, which would bring back a game without its board. Players get the GameOver,
+    /// and observers the finish (the agent fails the session).
+    /// </summary>
+    private async Task EndBecauseStateLostAsync(List<GameChange> changes)
+    {
+        if (_rules.FinishReason == FinishReason.StateLost)
+        {
+            return;
+        }
+        _rules.Lose(_time.GetUtcNow());
+        // Nothing to reload: the store has nothing, and the rules now refuse every claim as game over.
+        _reloadBeforeClaims = false;
+        var result = new FinishedData(_rules.FinishReason.ToString(), _rules.Winners(), Scores());
+        _unwritten.Orphan(Id, new GameEvent(Id, _rules.Seq, GameEventType.Finished, null, 0, 0, _rules.FinishedAt!.Value, JsonSerializer.Serialize(result)));
+        _metrics.GamesActive.Dec();
+        Log.StateLost(_logger, Id);
+        await AnnounceAsync(changes);
     }
 
     private async Task RecordOrRollBackAsync(IReadOnlyList<GameEvent> events, GameState before, CancellationToken cancellationToken)
     {
+        _log.Add(events);
         try
         {
             var after = _rules.ToState();
@@ -442,9 +526,22 @@ internal sealed class LiveGame : IDisposable
         }
         catch
         {
+            _log.Remove(events);
             _rules.RestoreFrom(before);
             throw;
         }
+    }
+
+    private static bool AllClaimed(IReadOnlyList<StoreClaim> stored)
+    {
+        for (var i = 0; i < stored.Count; i++)
+        {
+            if (stored[i].Status != StoreClaimStatus.Claimed)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public void Dispose()
@@ -533,5 +630,10 @@ internal sealed class LiveGame : IDisposable
         public static void FinishFailed(ILogger logger, string session, Exception ex) => FinishFailedMessage(logger, session, ex);
 
         public static void AnnounceFailed(ILogger logger, string session, Exception ex) => AnnounceFailedMessage(logger, session, ex);
+
+        private static readonly Action<ILogger, string, Exception?> StateLostMessage =
+            LoggerMessage.Define<string>(LogLevel.Error, new EventId(25, "GameStateLost"), "Game {Session}: the store is reachable but lost the game's state (a Redis without persistence that restarted?); the game ends, and its acknowledged events go to the history from this server's copy");
+
+        public static void StateLost(ILogger logger, string session) => StateLostMessage(logger, session, null);
     }
 }

@@ -11,6 +11,7 @@ namespace GridGame.GameServer.History;
 /// </summary>
 internal sealed class HistoryPump(
     IGameStore store,
+    UnwrittenEvents unwritten,
     HistoryWriter writer,
     GameMetrics metrics,
     IOptions<GameServerOptions> options,
@@ -44,7 +45,7 @@ internal sealed class HistoryPump(
                 // handful: under moderate load that cost more CPU than the claims themselves.
                 if (written < options.Value.HistoryBatchSize)
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(options.Value.HistoryPollMs), time, stoppingToken);
+                    await PollDelayAsync(stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -58,6 +59,16 @@ internal sealed class HistoryPump(
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }
         }
+    }
+
+    /// <summary>Waits for the poll interval, or less when a lost game's events are waiting to be written.</summary>
+    private async Task PollDelayAsync(CancellationToken stoppingToken)
+    {
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var delay = Task.Delay(TimeSpan.FromMilliseconds(options.Value.HistoryPollMs), time, wake.Token);
+        await Task.WhenAny(delay, unwritten.WaitForOrphansAsync(wake.Token));
+        await wake.CancelAsync();
+        stoppingToken.ThrowIfCancellationRequested();
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -88,27 +99,52 @@ internal sealed class HistoryPump(
         return total;
     }
 
-    /// <summary>Moves one batch from the store to the history; returns its size.</summary>
+    /// <summary>
+    /// Moves one batch from the store to the history, after the events of games the store lost (which only this
+    /// server's memory still has); returns how many events were written.
+    /// </summary>
     public async Task<int> PumpOnceAsync(CancellationToken cancellationToken)
     {
         await _pumping.WaitAsync(cancellationToken);
         try
         {
+            var orphans = await WriteOrphansAsync(cancellationToken);
             var consumer = options.Value.ServerName ?? Environment.MachineName;
             var batch = await store.ReadForHistoryAsync(consumer, options.Value.HistoryBatchSize, cancellationToken);
             if (batch.Count > 0)
             {
                 await writer.WriteAsync(batch, cancellationToken);
+                unwritten.Written(batch);
                 await store.AcknowledgeAsync(batch, cancellationToken);
                 metrics.HistoryWritten.Inc(batch.Count);
             }
-            return batch.Count;
+            return orphans + batch.Count;
         }
         finally
         {
             await UpdateLagAsync(cancellationToken);
             _pumping.Release();
         }
+    }
+
+    private async Task<int> WriteOrphansAsync(CancellationToken cancellationToken)
+    {
+        var orphans = unwritten.TakeOrphans(options.Value.HistoryBatchSize);
+        if (orphans.Count == 0)
+        {
+            return 0;
+        }
+        try
+        {
+            await writer.WriteAsync(orphans, cancellationToken);
+        }
+        catch
+        {
+            unwritten.Requeue(orphans);
+            throw;
+        }
+        metrics.HistoryWritten.Inc(orphans.Count);
+        return orphans.Count;
     }
 
     private async Task UpdateLagAsync(CancellationToken cancellationToken)

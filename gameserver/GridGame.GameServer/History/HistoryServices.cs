@@ -24,6 +24,7 @@ internal static class HistoryServices
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });
         services.AddSingleton<HistoryWriter>();
+        services.AddSingleton<UnwrittenEvents>();
         services.AddSingleton<HistoryPump>();
         services.AddHostedService(sp => sp.GetRequiredService<HistoryPump>());
         return services;

@@ -160,8 +160,9 @@ internal sealed class HistoryWriter(IDbContextFactory<HistoryDbContext> factory,
                     ct).ConfigureAwait(false);
                 break;
             case GameEventType.Joined:
+                // A rejoin clears the leave before it; a join written again (a lost game's copy) leaves a later leave alone.
                 await db.ExecuteSqlAsync(
-                    $"""INSERT INTO players (game_id, player_id, joined_at) VALUES ({e.GameId}, {e.Player}, {at}) ON CONFLICT (game_id, player_id) DO UPDATE SET left_at = NULL""",
+                    $"""INSERT INTO players (game_id, player_id, joined_at) VALUES ({e.GameId}, {e.Player}, {at}) ON CONFLICT (game_id, player_id) DO UPDATE SET left_at = NULL WHERE players.left_at <= excluded.joined_at""",
                     ct).ConfigureAwait(false);
                 break;
             case GameEventType.Left:

@@ -41,6 +41,7 @@ public sealed record PlayerChange(string Player, long Seq);
 
 public sealed record GameStarted(long StartedAt, long EndsAt);
 
-public sealed record GameOver(string Reason, IReadOnlyList<string> Winners, IReadOnlyList<PlayerScore> Players);
+/// <summary>The game ended. <see cref="Message"/> (added later, so older clients ignore it) says why in words when the game could not be played out.</summary>
+public sealed record GameOver(string Reason, IReadOnlyList<string> Winners, IReadOnlyList<PlayerScore> Players, string? Message = null);
 
 public sealed record ServerDraining(string Message);

@@ -10,7 +10,8 @@ internal static class ClaimScript
     /// <summary>
     /// Claims of one game, in order, in one call (a group commit). KEYS: meta, board, scores, last, events. ARGV: the
     /// first claim's seq, then five per claim: cell, player, atMs, row, col. Returns one number per claim: the new
-    /// score, -1 when the cell is taken, -2 when the game is not in play. Each claim's checks run before its first
+    /// score, -1 when the cell is taken, -2 when the game is not in play, -3 when the game is not there at all (its
+    /// state was lost: nothing is written, so a claim never brings back part of a game). Each claim's checks run before its first
     /// write, so each is all or nothing; a refused claim takes no seq, so the stored ones are numbered without gaps.
     /// Called by its hash (<see cref="ClaimAllHash"/>); after a NOSCRIPT (a restarted Redis) the script itself is sent,
     /// which loads it again.
@@ -18,8 +19,9 @@ internal static class ClaimScript
     public const string ClaimAll = """
         local n = (#ARGV - 1) / 5
         local results = {}
-        if redis.call('HGET', KEYS[1], 'phase') ~= 'Playing' then
-          for i = 1, n do results[i] = -2 end
+        local phase = redis.call('HGET', KEYS[1], 'phase')
+        if phase ~= 'Playing' then
+          for i = 1, n do results[i] = phase and -2 or -3 end
           return results
         end
         local seq = tonumber(ARGV[1])
@@ -46,8 +48,13 @@ internal static class ClaimScript
     public static readonly byte[] ClaimAllHash = SHA1.HashData(Encoding.UTF8.GetBytes(ClaimAll));
 #pragma warning restore CA5350
 
-    /// <summary>Replaces the game's state and logs one event. KEYS: meta, events, games. ARGV: phase, state, seq, type, player, atMs, data, id.</summary>
+    /// <summary>
+    /// Replaces the game's state and logs one event. KEYS: meta, events, games. ARGV: phase, state, seq, type, player,
+    /// atMs, data, id. Returns 1, or 0 (writing nothing) when the game is not there: its state was lost, and writing
+    /// this would bring back a game without its board, scores or history group.
+    /// </summary>
     public static readonly LuaScript Record = LuaScript.Prepare("""
+        if redis.call('EXISTS', @meta) == 0 then return 0 end
         redis.call('HSET', @meta, 'phase', @phase, 'state', @state)
         redis.call('XADD', @events, '*', 'seq', @seq, 'type', @type, 'player', @player, 'row', 0, 'col', 0, 'at', @at, 'data', @data)
         if @phase == 'Finished' then redis.call('SREM', @games, @id) else redis.call('SADD', @games, @id) end

@@ -24,11 +24,15 @@ internal interface IGameStore
     /// <summary>
     /// Claims of one game in one step (a group commit), in order. Each claim on its own is all or nothing: it takes
     /// its cell if free and the game in play, bumps the score and logs the event. A refused claim takes no sequence
-    /// number: the k-th stored claim is logged with <c>claims[0].Seq + k</c>. Returns one answer per claim.
+    /// number: the k-th stored claim is logged with <c>claims[0].Seq + k</c>. Returns one answer per claim. Throws
+    /// <see cref="GameStateLostException"/> when the store answers but has no state for the game.
     /// </summary>
     Task<IReadOnlyList<StoreClaim>> ClaimAllAsync(IReadOnlyList<GameEvent> claims, int boardSize, CancellationToken cancellationToken);
 
-    /// <summary>Atomically: logs a membership or phase event and replaces the game's state with <paramref name="after"/>.</summary>
+    /// <summary>
+    /// Atomically: logs a membership or phase event and replaces the game's state with <paramref name="after"/>. A store
+    /// that can lose state (Redis) throws <see cref="GameStateLostException"/> when it has none for the game.
+    /// </summary>
     Task RecordAsync(GameEvent gameEvent, GameState after, CancellationToken cancellationToken);
 
     /// <summary>Events not yet acknowledged by the history, oldest first: first those handed out before and never acknowledged, then new ones.</summary>

@@ -128,6 +128,10 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
             result = await Db.ScriptEvaluateAsync(ClaimScript.ClaimAll, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         var scores = (long[])result!;
+        if (scores.Length > 0 && scores[0] == -3)
+        {
+            throw new GameStateLostException(gameId);
+        }
         var answers = new StoreClaim[claims.Count];
         for (var i = 0; i < answers.Length; i++)
         {
@@ -144,7 +148,7 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
     public async Task RecordAsync(GameEvent gameEvent, GameState after, CancellationToken cancellationToken)
     {
         var keys = Key(gameEvent.GameId);
-        await ClaimScript.Record.EvaluateAsync(Db, new
+        var recorded = await ClaimScript.Record.EvaluateAsync(Db, new
         {
             meta = keys.Meta,
             events = keys.Events,
@@ -158,6 +162,10 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
             data = gameEvent.Data ?? "",
             id = gameEvent.GameId,
         }).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if ((int)recorded == 0)
+        {
+            throw new GameStateLostException(gameEvent.GameId);
+        }
     }
 
     public async Task<IReadOnlyList<GameEvent>> ReadForHistoryAsync(string consumer, int max, CancellationToken cancellationToken)

@@ -46,6 +46,27 @@ public sealed class SessionStatusReportTests
     }
 
     [Fact]
+    public void A_game_whose_state_was_lost_fails_its_session_with_no_winner()
+    {
+        var patch = SessionStatusReport.MergePatch(View(GamePhase.Finished, players: [new("alice", 3, true, null)], startedAt: Start, finishedAt: Start.AddMinutes(1), reason: FinishReason.StateLost));
+
+        var status = patch["status"]!;
+        ((string?)status["phase"]).Should().Be("Failed");
+        ((string?)status["reason"]).Should().Be("StateLost");
+        ((string?)status["message"]).Should().Contain("vanished from the store");
+        ((string?)status["winner"]).Should().BeNull();
+        status["players"]!.AsArray().Should().ContainSingle();
+    }
+
+    [Fact]
+    public void A_session_that_failed_without_a_game_keeps_the_players_it_recorded()
+    {
+        var patch = SessionStatusReport.MergePatch(new FailureReport("match-1", "ServerLost", "the server restarted", Start));
+
+        patch.ToJsonString().Should().Be("""{"status":{"phase":"Failed","reason":"ServerLost","message":"the server restarted","finishedAt":"2026-11-29T12:00:00Z"}}""");
+    }
+
+    [Fact]
     public void Session_overrides_replace_only_the_settings_they_name()
     {
         var fleet = new GameSettings { BoardSize = 8, MinPlayers = 2, MaxPlayers = 10, DurationSeconds = 300, ClaimCooldownMs = 100 };

@@ -2,21 +2,30 @@ using StackExchange.Redis;
 
 namespace GridGame.GameServer.Tests.Infrastructure;
 
-/// <summary>A redis-server of this test's own (append-only file on), on a free port, that the test may stop and start.</summary>
+/// <summary>
+/// A redis-server of this test's own, on a free port, that the test may stop and start: with the append-only file on
+/// (fsync always) it comes back with every write; without it (and no snapshots) it comes back empty.
+/// </summary>
 internal sealed class PrivateRedis : IAsyncDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("gg-redis-").FullName;
 
-    private PrivateRedis(int port) => Port = port;
+    private readonly bool _appendOnly;
+
+    private PrivateRedis(int port, bool appendOnly)
+    {
+        Port = port;
+        _appendOnly = appendOnly;
+    }
 
     public int Port { get; }
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
-    public static async Task<PrivateRedis> StartAsync()
+    public static async Task<PrivateRedis> StartAsync(bool appendOnly = true)
     {
         _ = TestServices.RedisServer; // fails with how to start the services before anything is made
-        var redis = new PrivateRedis(TestServices.FreePort());
+        var redis = new PrivateRedis(TestServices.FreePort(), appendOnly);
         try
         {
             await redis.StartAgainAsync();
@@ -33,7 +42,7 @@ internal sealed class PrivateRedis : IAsyncDisposable
     {
         await TestServices.RunAsync(TestServices.RedisServer, "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--daemonize", "yes", "--dir", _dir, "--pidfile", Path.Combine(_dir, "redis.pid"), "--logfile", Path.Combine(_dir, "redis.log"),
-            "--save", "", "--appendonly", "yes", "--appendfsync", "always");
+            "--save", "", "--appendonly", _appendOnly ? "yes" : "no", "--appendfsync", "always");
         await TestServices.EventuallyAsync(async () =>
         {
             try
@@ -49,7 +58,7 @@ internal sealed class PrivateRedis : IAsyncDisposable
         }, "private redis-server answers");
     }
 
-    /// <summary>Stops the server the way SHUTDOWN does (the append-only file keeps every write).</summary>
+    /// <summary>Kills the server (SIGKILL): with the append-only file every write is kept, without it everything goes.</summary>
     public async Task StopAsync()
     {
         var pidFile = Path.Combine(_dir, "redis.pid");

@@ -107,6 +107,22 @@ public sealed class GameRulesTests
     }
 
     [Fact]
+    public void A_game_whose_state_was_lost_ends_at_once_with_no_winner_and_refuses_claims()
+    {
+        var game = Playing("alice");
+        game.ApplyClaim("alice", 0, 0, T0);
+        var seq = game.Seq;
+
+        game.Lose(T0.AddSeconds(1));
+
+        game.Phase.Should().Be(GamePhase.Finished);
+        game.FinishReason.Should().Be(FinishReason.StateLost);
+        game.Winners().Should().BeEmpty("a game that was not played out has no winner");
+        game.Seq.Should().Be(seq + 1, "the end is an event of its own");
+        game.CheckClaim("alice", 1, 1, T0.AddSeconds(2)).Should().Be(Refusal.GameOver);
+    }
+
+    [Fact]
     public void Equal_top_scores_share_the_win()
     {
         var game = Game(size: 2, min: 3, cooldownMs: 0);
