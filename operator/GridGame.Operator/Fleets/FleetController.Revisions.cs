@@ -1,6 +1,5 @@
 using System.Globalization;
 using GridGame.Crds;
-using GridGame.Operator.Controllers;
 using GridGame.Operator.Runtime;
 using k8s;
 using k8s.Models;

@@ -2,7 +2,7 @@ using System.Globalization;
 using GridGame.Crds;
 using GridGame.Crds.Validation;
 using GridGame.Operator.Autoscaling;
-using GridGame.Operator.Controllers;
+using GridGame.Operator.Rollout;
 using GridGame.Operator.Runtime;
 using k8s;
 using k8s.Models;
