@@ -14,7 +14,7 @@ internal readonly record struct AllocatableServer(
     IReadOnlyDictionary<string, string> Labels);
 
 /// <summary>
-/// The rules of the order in which servers are given to sessions (DESIGN §4): which servers may be given, which
+/// The rules of the order in which servers are given to sessions (docs/design.md, "Allocation"): which servers may be given, which
 /// count towards their node's load, and which node comes first — Packed the node with the most Allocated servers
 /// (fills nodes up so empty ones can go), Distributed the node with the fewest. <see cref="ServerIndex"/> keeps the
 /// servers in this order as pods change, so that the controller need not sort the fleet per session.

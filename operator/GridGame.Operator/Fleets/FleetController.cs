@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 namespace GridGame.Operator.Fleets;
 
 /// <summary>
-/// Reconciles a GameFleet into game-server pods (DESIGN §4): observe (the caches, into a <see cref="FleetSnapshot"/>)
+/// Reconciles a GameFleet into game-server pods (docs/design.md, "A server"): observe (the caches, into a <see cref="FleetSnapshot"/>)
 /// → decide (<see cref="FleetReconciler.Plan"/>, pure) → act (its actions in order: patches with preconditions,
 /// creates, deletes, status). Every write's response goes into the cache at once, so the next reconcile sees it
 /// without the watch.
