@@ -7,8 +7,8 @@ namespace GridGame.Operator.Allocation;
 /// Every fleet's servers, kept in allocation order as pods change, so that picking a server costs the few nodes
 /// and candidates it looks at rather than a pass over the whole fleet (allocation throughput). Per fleet it holds the
 /// Allocated (and Draining) count of each node and the allocatable servers by revision, node and name; <see cref="Best"/>
-/// returns exactly what <see cref="AllocationPicker.Candidates"/> would put first. Pure: the session controller feeds it
-/// from the pod cache.
+/// returns the head of the full allocation order (<see cref="AllocationPicker"/>'s rules applied to the whole fleet).
+/// Pure: the session controller feeds it from the pod cache.
 /// </summary>
 internal sealed class ServerIndex
 {
@@ -71,7 +71,7 @@ internal sealed class ServerIndex
     }
 
     /// <summary>
-    /// The first <paramref name="count"/> servers of <see cref="AllocationPicker.Candidates"/> for one fleet: Ready servers of
+    /// The first <paramref name="count"/> servers of the allocation order for one fleet: Ready servers of
     /// <paramref name="revision"/> matching <paramref name="selector"/>, nodes ordered by their Allocated count (most
     /// first when Packed, fewest when Distributed) then by name, servers by name. <paramref name="skip"/> leaves out
     /// pods (by key) that are being reserved by someone else.

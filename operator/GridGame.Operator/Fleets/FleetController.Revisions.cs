@@ -1,6 +1,5 @@
 using System.Globalization;
 using GridGame.Crds;
-using GridGame.Operator.Controllers;
 using GridGame.Operator.Runtime;
 using k8s;
 using k8s.Models;
@@ -18,15 +17,33 @@ internal sealed partial class FleetController
 
     internal static string RevisionObjectName(string fleet, string revision) => $"{fleet}-{revision}";
 
+    private bool IsRecorded(GameFleet fleet, string revision) =>
+        _revisions.Cache.Get(ObjectKey.Of(fleet.Metadata.NamespaceProperty, RevisionObjectName(fleet.Metadata.Name, revision))) is not null;
+
+    /// <summary>The revisions other than the spec's whose pods can still be made (<see cref="FleetAt"/> finds them).</summary>
+    private HashSet<string> RecordedRevisions(GameFleet fleet, string specRevision)
+    {
+        var recorded = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in _revisions.Cache.ByIndex(CacheIndexes.Owner, fleet.Metadata.Uid))
+        {
+            if (PodObservation.Get(record.Metadata.Labels, WellKnown.RevisionLabel) is { } revision && revision != specRevision
+                && FleetAt(fleet, specRevision, revision) is not null)
+            {
+                recorded.Add(revision);
+            }
+        }
+        return recorded;
+    }
+
     /// <summary>Records the spec's revision if it is not recorded yet.</summary>
     private async Task EnsureRevisionAsync(GameFleet fleet, string revision, CancellationToken cancellationToken)
     {
-        var ns = fleet.Metadata.NamespaceProperty;
-        var name = RevisionObjectName(fleet.Metadata.Name, revision);
-        if (_revisions.Cache.Get(ObjectKey.Of(ns, name)) is not null)
+        if (IsRecorded(fleet, revision))
         {
             return;
         }
+        var ns = fleet.Metadata.NamespaceProperty;
+        var name = RevisionObjectName(fleet.Metadata.Name, revision);
         var number = _revisions.Cache.ByIndex(CacheIndexes.Owner, fleet.Metadata.Uid).Select(r => r.Revision).DefaultIfEmpty(0).Max() + 1;
         var record = new V1ControllerRevision
         {

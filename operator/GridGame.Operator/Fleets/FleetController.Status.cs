@@ -1,8 +1,6 @@
 using System.Globalization;
 using GridGame.Crds;
-using GridGame.Crds.Validation;
-using GridGame.Operator.Autoscaling;
-using GridGame.Operator.Controllers;
+using GridGame.Operator.Rollout;
 using GridGame.Operator.Runtime;
 using k8s;
 using k8s.Models;
@@ -11,9 +9,8 @@ namespace GridGame.Operator.Fleets;
 
 internal sealed partial class FleetController
 {
-    private async Task<ReconcileResult> ReportInvalidAsync(GameFleet fleet, IReadOnlyList<FieldError> errors, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task ReportInvalidAsync(GameFleet fleet, string message, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var message = FieldError.Summarize(errors);
         var status = CopyStatus(fleet.Status);
         status.ObservedGeneration = fleet.Metadata.Generation;
         status.Conditions = Conditions.Set(status.Conditions, WellKnown.FleetConditions.Invalid, true, WellKnown.FleetReasons.Invalid, message, now, fleet.Metadata.Generation);
@@ -24,7 +21,6 @@ internal sealed partial class FleetController
             _setup.Events.RecordWarning(fleet, WellKnown.FleetReasons.Invalid, message);
             Log.Invalid(_logger, fleet.Metadata.NamespaceProperty, fleet.Metadata.Name, message);
         }
-        return ReconcileResult.Done;
     }
 
     /// <summary>The shortest time between two status writes that change only counts.</summary>
@@ -33,12 +29,10 @@ internal sealed partial class FleetController
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _lastStatusWrite = new(StringComparer.Ordinal);
 
     /// <summary>Writes the status if it changed; returns when to write deferred counts, if it deferred them.</summary>
-    private async Task<DateTimeOffset?> WriteStatusAsync(
-        GameFleet fleet, string revision, RolloutDecision? rollout, int replicas, FleetPlan plan, AutoscalerDecision? scaling, bool crashLooping, bool portsExhausted,
-        DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<DateTimeOffset?> WriteStatusAsync(GameFleet fleet, WriteStatus figures, bool portsExhausted, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var (revision, rollout, replicas, counts, scaling, crashLooping) = figures;
         var generation = fleet.Metadata.Generation;
-        var counts = plan.Counts;
         var status = CopyStatus(fleet.Status);
         status.ObservedGeneration = generation;
         status.Replicas = counts.Replicas;

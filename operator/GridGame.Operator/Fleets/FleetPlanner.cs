@@ -9,7 +9,7 @@ internal sealed record FleetDeletionState(bool Drain, DateTimeOffset RequestedAt
 /// <param name="Replicas">`spec.replicas`: servers (Ready + Allocated) wanted of the active revision (and of green).</param>
 /// <param name="Revision">The active revision: allocations go to it.</param>
 /// <param name="CreatesAllowed">False while the active revision is in crash-loop back-off.</param>
-/// <param name="Green">The revision being rolled out next to the active one (<see cref="RolloutDecision.Green"/>), kept at `replicas` too.</param>
+/// <param name="Green">The revision being rolled out next to the active one (<see cref="Rollout.RolloutDecision.Green"/>), kept at `replicas` too.</param>
 /// <param name="GreenCreatesAllowed">False while green is in crash-loop back-off.</param>
 internal sealed record FleetObservation(
     int Replicas,

@@ -7,44 +7,68 @@ namespace GridGame.Operator.Tests.Allocation;
 
 public sealed class AllocationPickerTests
 {
-    private static AllocatableServer Server(string name, string node, ServerState state = ServerState.Ready, string revision = "r1", string region = "eu") =>
-        new(name, revision, state, IsReady: true, Terminating: false, node, new Dictionary<string, string> { ["region"] = region });
+    private static AllocatableServer Server(string name, string? node, ServerState state = ServerState.Ready) =>
+        new(name, "r1", state, IsReady: true, Terminating: false, node, new Dictionary<string, string>());
 
-    // Node a: 2 Allocated + 1 Ready; node b: 1 Allocated + 1 Ready; node c: 1 Ready.
-    private static readonly AllocatableServer[] Servers =
-    [
-        Server("a1", "a", ServerState.Allocated), Server("a2", "a", ServerState.Allocated), Server("a3", "a"),
-        Server("b1", "b", ServerState.Allocated), Server("b2", "b"),
-        Server("c1", "c"),
-    ];
+    // Node a: 2 Allocated servers; node b: 1; node c: none.
+    private static readonly Dictionary<string, int> AllocatedPerNode = new(StringComparer.Ordinal) { ["a"] = 2, ["b"] = 1 };
 
-    private static IEnumerable<string> Names(IEnumerable<AllocatableServer> servers) => servers.Select(s => s.Name);
-
-    [Fact]
-    public void Packed_prefers_the_node_with_the_most_allocated_servers() =>
-        Names(AllocationPicker.Candidates(Servers, "r1", LabelSelectorMatcher.Everything, SchedulingStrategy.Packed)).Should().Equal("a3", "b2", "c1");
-
-    [Fact]
-    public void Distributed_prefers_the_node_with_the_fewest_allocated_servers() =>
-        Names(AllocationPicker.Candidates(Servers, "r1", LabelSelectorMatcher.Everything, SchedulingStrategy.Distributed)).Should().Equal("c1", "b2", "a3");
-
-    [Fact]
-    public void Only_Ready_servers_of_the_active_revision_are_candidates()
+    private static List<string> Nodes(SchedulingStrategy scheduling)
     {
-        AllocatableServer[] servers =
-        [
-            Server("old", "a", revision: "r0"), Server("starting", "a", ServerState.Starting), Server("draining", "a", ServerState.Draining),
-            Server("notready", "a") with { IsReady = false }, Server("terminating", "a") with { Terminating = true }, Server("ok", "a"),
-        ];
-        Names(AllocationPicker.Candidates(servers, "r1", LabelSelectorMatcher.Everything, SchedulingStrategy.Packed)).Should().Equal("ok");
+        var nodes = new List<string> { "c", "a", "b" };
+        nodes.Sort((x, y) => AllocationPicker.CompareNodes(x, y, AllocatedPerNode, scheduling));
+        return nodes;
     }
 
     [Fact]
-    public void The_session_selector_filters_servers()
+    public void Packed_prefers_the_node_with_the_most_allocated_servers() =>
+        Nodes(SchedulingStrategy.Packed).Should().Equal("a", "b", "c");
+
+    [Fact]
+    public void Distributed_prefers_the_node_with_the_fewest_allocated_servers() =>
+        Nodes(SchedulingStrategy.Distributed).Should().Equal("c", "b", "a");
+
+    [Fact]
+    public void Nodes_with_the_same_load_go_by_name() =>
+        AllocationPicker.CompareNodes("n2", "n1", AllocatedPerNode, SchedulingStrategy.Packed).Should().BePositive();
+
+    private static readonly Dictionary<string, AllocatableServer> Servers = new()
     {
-        AllocatableServer[] servers = [Server("eu1", "a"), Server("us1", "a", region: "us")];
+        ["Ready on a node"] = Server("ok", "a"),
+        ["Starting"] = Server("starting", "a", ServerState.Starting),
+        ["Allocated"] = Server("allocated", "a", ServerState.Allocated),
+        ["Draining"] = Server("draining", "a", ServerState.Draining),
+        ["labelled Ready but not Ready"] = Server("notready", "a") with { IsReady = false },
+        ["terminating"] = Server("terminating", "a") with { Terminating = true },
+        ["not scheduled"] = Server("unscheduled", null),
+        ["Allocated but not scheduled"] = Server("nowhere", null, ServerState.Allocated),
+    };
+
+    [Theory]
+    [InlineData("Ready on a node", true)]
+    [InlineData("Starting", false)]
+    [InlineData("Allocated", false)]
+    [InlineData("Draining", false)]
+    [InlineData("labelled Ready but not Ready", false)]
+    [InlineData("terminating", false)]
+    [InlineData("not scheduled", false)]
+    public void Only_Ready_scheduled_live_servers_may_be_given_to_a_session(string server, bool allocatable) =>
+        AllocationPicker.Allocatable(Servers[server]).Should().Be(allocatable);
+
+    [Theory]
+    [InlineData("Ready on a node", false)]
+    [InlineData("Allocated", true)]
+    [InlineData("Draining", true)]
+    [InlineData("Allocated but not scheduled", false)]
+    public void Only_servers_in_use_on_a_node_count_towards_its_load(string server, bool holding) =>
+        AllocationPicker.Holding(Servers[server]).Should().Be(holding);
+
+    [Fact]
+    public void The_session_selector_matches_labels()
+    {
         var selector = new LabelSelectorMatcher(new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["region"] = "us" } });
-        Names(AllocationPicker.Candidates(servers, "r1", selector, SchedulingStrategy.Packed)).Should().Equal("us1");
+        selector.Matches(new Dictionary<string, string> { ["region"] = "us" }).Should().BeTrue();
+        selector.Matches(new Dictionary<string, string> { ["region"] = "eu" }).Should().BeFalse();
     }
 
     [Theory]

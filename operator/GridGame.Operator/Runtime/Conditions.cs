@@ -1,6 +1,6 @@
 using k8s.Models;
 
-namespace GridGame.Operator.Controllers;
+namespace GridGame.Operator.Runtime;
 
 /// <summary>Sets a status condition the Kubernetes way: lastTransitionTime moves only when the status changes.</summary>
 internal static class Conditions

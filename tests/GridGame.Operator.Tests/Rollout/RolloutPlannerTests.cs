@@ -1,8 +1,10 @@
 using GridGame.Crds;
 using GridGame.Operator.Fleets;
+using GridGame.Operator.Rollout;
+using GridGame.Operator.Tests.Fleets;
 using Microsoft.Extensions.Time.Testing;
 
-namespace GridGame.Operator.Tests.Fleets;
+namespace GridGame.Operator.Tests.Rollout;
 
 /// <summary>The blue-green state machine, step by step on a fake clock: each step feeds the last decision back as the status.</summary>
 public sealed class RolloutPlannerTests

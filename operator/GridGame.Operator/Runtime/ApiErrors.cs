@@ -1,7 +1,7 @@
 using System.Net;
 using k8s.Autorest;
 
-namespace GridGame.Operator.Controllers;
+namespace GridGame.Operator.Runtime;
 
 /// <summary>The API answers a controller treats as outcomes rather than failures.</summary>
 internal static class ApiErrors

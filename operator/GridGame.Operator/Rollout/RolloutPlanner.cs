@@ -1,75 +1,8 @@
 using System.Globalization;
 using GridGame.Crds;
+using GridGame.Operator.Fleets;
 
-namespace GridGame.Operator.Fleets;
-
-/// <summary>The fleet's `spec.strategy.blueGreen` settings.</summary>
-internal sealed record BlueGreenSettings(bool AutoPromote, int ReadyPercent, TimeSpan ProgressDeadline);
-
-/// <summary>The rollout as the fleet's status last recorded it (the controller keeps no rollout state in memory).</summary>
-/// <param name="ActiveRevision">`status.activeRevision`; null for a fleet never reconciled.</param>
-/// <param name="TargetRevision">`status.targetRevision`: the green of the rollout under way, or the revision that failed.</param>
-/// <param name="FailedReason">The reason of the `RolloutFailed` condition while it is True.</param>
-internal sealed record RolloutState(
-    string? ActiveRevision,
-    string? TargetRevision,
-    RolloutPhase Phase,
-    DateTimeOffset? StartedAt,
-    string? Message = null,
-    string? FailedReason = null)
-{
-    public static RolloutState None { get; } = new(null, null, RolloutPhase.Idle, null);
-}
-
-/// <summary>Everything the rollout decision looks at. No API types.</summary>
-/// <param name="SpecRevision">The hash of the spec as it is now: the revision a rollout heads for.</param>
-/// <param name="PromoteAnnotation">The fleet's `gridgame.io/promote` annotation, if any.</param>
-/// <param name="Replicas">`spec.replicas`: the desired count, which applies to green during a rollout.</param>
-/// <param name="Pods">The fleet's pods (terminating ones are ignored).</param>
-/// <param name="GreenCrashLooping">The crash-loop back-off reports green's pods as failing over and over.</param>
-internal sealed record RolloutObservation(
-    string SpecRevision,
-    RolloutState Previous,
-    BlueGreenSettings Strategy,
-    string? PromoteAnnotation,
-    int Replicas,
-    IReadOnlyList<FleetPod> Pods,
-    int MaxRestarts,
-    DateTimeOffset Now,
-    bool GreenCrashLooping = false);
-
-/// <summary>A fleet condition the rollout owns (`Progressing`, `RolloutFailed`).</summary>
-internal sealed record RolloutCondition(string Type, bool Status, string Reason, string Message);
-
-/// <summary>A Kubernetes Event to record on the fleet.</summary>
-internal sealed record RolloutEvent(bool Warning, string Reason, string Message);
-
-/// <summary>What the rollout decision says: which revisions to keep, the phase, and what to tell the user.</summary>
-/// <param name="Active">The revision that receives allocations (blue, or green once promoted).</param>
-/// <param name="Target">`status.targetRevision`: the spec's revision (equal to Active when no rollout is under way).</param>
-/// <param name="Green">The revision kept alongside Active, at the desired count, while it is rolled out; null otherwise.</param>
-/// <param name="RecheckAt">When the progress deadline falls, so the controller looks again then.</param>
-internal sealed record RolloutDecision(
-    string Active,
-    string Target,
-    string? Green,
-    RolloutPhase Phase,
-    DateTimeOffset? StartedAt,
-    string Message,
-    IReadOnlyList<RolloutCondition> Conditions,
-    IReadOnlyList<RolloutEvent> Events,
-    DateTimeOffset? RecheckAt,
-    bool Promoted = false);
-
-/// <summary>Reasons of the rollout's Events and conditions that <see cref="WellKnown.FleetReasons"/> does not have.</summary>
-internal static class RolloutReasons
-{
-    public const string NoRollout = "NoRollout";
-    public const string RolloutAbandoned = "RolloutAbandoned";
-    public const string RolloutSuperseded = "RolloutSuperseded";
-    public const string RolloutFailed = "RolloutFailed";
-    public const string NoFailure = "NoFailure";
-}
+namespace GridGame.Operator.Rollout;
 
 /// <summary>
 /// The blue-green rollout of a fleet (docs/design.md, "A fleet's rollout") as a pure state machine. The spec's revision is the target
