@@ -15,6 +15,7 @@ internal sealed class DrainService(
     GameMetrics metrics,
     IHostApplicationLifetime lifetime,
     IOptions<GameServerOptions> options,
+    TimeProvider time,
     ILogger<DrainService> logger) : IHostedService
 {
     private CancellationTokenRegistration _registration;
@@ -57,10 +58,11 @@ internal sealed class DrainService(
             }
         }
         // Give players the drain window to leave (their clients see ServerDraining); the connections close after it.
-        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(options.Value.DrainSeconds);
-        while (metrics.Connections.Value > 0 && TimeProvider.System.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+        // The window is on the server's clock, so a test's fake clock moves through it without waiting.
+        var deadline = time.GetUtcNow().AddSeconds(options.Value.DrainSeconds);
+        while (metrics.Connections.Value > 0 && time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
         {
-            await Task.Delay(50, CancellationToken.None);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, CancellationToken.None);
         }
     }
 }

@@ -9,28 +9,8 @@ namespace GridGame.Operator.Cli;
 /// </summary>
 internal static class CrdsCommand
 {
-    public static Task<int> ExecuteAsync(string[] args, CancellationToken cancellationToken)
+    public static Task<int> ExecuteAsync(string? output, CancellationToken cancellationToken)
     {
-        string? output = null;
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--out" or "-o" when i + 1 < args.Length:
-                    output = args[++i];
-                    break;
-                case var arg when arg.StartsWith("--out=", StringComparison.Ordinal):
-                    output = arg["--out=".Length..];
-                    break;
-                case "-h" or "--help":
-                    Console.Out.WriteLine("usage: gridgame-operator crds [--out DIR|-]   (no --out: regenerate crds/, config/crd/ and docs/reference/api.md of the repository)");
-                    return Task.FromResult(0);
-                default:
-                    Console.Error.WriteLine($"gridgame-operator crds: unknown argument '{args[i]}' (usage: crds [--out DIR|-])");
-                    return Task.FromResult(2);
-            }
-        }
-
         if (output == "-")
         {
             var documents = CrdGenerator.All().Select(c => CrdYaml.Render(c.Crd));

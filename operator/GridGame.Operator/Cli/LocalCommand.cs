@@ -6,22 +6,8 @@ namespace GridGame.Operator.Cli;
 /// <summary>The `local` command: the whole system on this machine (docs/install.md, "Quick start on one machine"); see <see cref="LocalMode"/>.</summary>
 internal static class LocalCommand
 {
-    public static async Task<int> ExecuteAsync(string[] args, CancellationToken cancellationToken)
+    public static async Task<int> ExecuteAsync(LocalModeOptions options, CancellationToken cancellationToken)
     {
-        if (args.Any(a => a is "--help" or "-h"))
-        {
-            Console.Out.WriteLine(LocalModeOptions.Usage);
-            return 0;
-        }
-
-        var (options, error) = LocalModeOptions.Parse(args);
-        if (options is null)
-        {
-            Console.Error.WriteLine($"gridgame-operator local: {error}");
-            Console.Error.WriteLine(LocalModeOptions.Usage);
-            return 2;
-        }
-
         // SIGTERM stops as Ctrl-C does: everything is disposed in order, and the kubelet ends its game servers.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>

@@ -7,22 +7,8 @@ namespace GridGame.Operator.Cli;
 /// <summary>The `run` command: the operator against $KUBECONFIG (or --kubeconfig), else in-cluster.</summary>
 internal static class RunCommand
 {
-    public static async Task<int> ExecuteAsync(string[] args, CancellationToken cancellationToken)
+    public static async Task<int> ExecuteAsync(OperatorOptions options, CancellationToken cancellationToken)
     {
-        if (args.Any(a => a is "--help" or "-h"))
-        {
-            Console.Out.WriteLine(OperatorOptionsParser.Usage);
-            return 0;
-        }
-
-        var (options, error) = OperatorOptionsParser.Parse(args, Environment.GetEnvironmentVariable);
-        if (options is null)
-        {
-            Console.Error.WriteLine($"gridgame-operator run: {error}");
-            Console.Error.WriteLine(OperatorOptionsParser.Usage);
-            return 2;
-        }
-
         KubernetesClientConfiguration configuration;
         try
         {

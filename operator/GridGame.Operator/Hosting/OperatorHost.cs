@@ -57,7 +57,7 @@ internal sealed class OperatorHost : IAsyncDisposable
         _runners = runners;
         if (options.LeaderElectionEnabled)
         {
-            _election = new LeaderElection(client, options.LeaderElection, loggerFactory.CreateLogger("GridGame.Operator.LeaderElection"), metrics);
+            _election = new LeaderElection(client, options.LeaderElection, time, loggerFactory.CreateLogger("GridGame.Operator.LeaderElection"), metrics);
         }
     }
 

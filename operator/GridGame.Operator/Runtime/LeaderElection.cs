@@ -1,8 +1,5 @@
 using k8s;
 using k8s.Autorest;
-using k8s.LeaderElection;
-using k8s.LeaderElection.ResourceLock;
-using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -25,15 +22,17 @@ internal sealed record LeaderElectionOptions
 }
 
 /// <summary>
-/// Leader election on a coordination.k8s.io/v1 Lease with KubernetesClient's <see cref="LeaderElector"/>, in a loop
-/// so that a replica which loses the lease campaigns again. While leading it runs the given work with a token that is
-/// cancelled when leadership ends. KubernetesClient 21.0.8 has no ReleaseOnCancel (its elector only stops renewing,
-/// so a successor would wait out the lease), so on a graceful stop we release the lease ourselves: an empty holder
-/// lets a standby take it on its next retry.
+/// Leader election on a coordination.k8s.io/v1 Lease with client-go's semantics, in a loop so that a replica which
+/// loses the lease campaigns again. A candidate tries every retry period (<see cref="LeaseElector"/>); the leader
+/// renews every retry period and stops leading when it has not renewed for the renew deadline; a standby takes an
+/// unrenewed lease a lease duration after it last saw it change. While leading it runs the given work with a token
+/// that is cancelled when leadership ends. A graceful stop releases the lease so a standby takes it at once. Every
+/// wait is on the injected <see cref="TimeProvider"/>, so tests move through lease expiry without waiting for it.
 /// </summary>
-internal sealed class LeaderElection(Kubernetes client, LeaderElectionOptions options, ILogger? logger = null, OperatorMetrics? metrics = null)
+internal sealed class LeaderElection(Kubernetes client, LeaderElectionOptions options, TimeProvider time, ILogger? logger = null, OperatorMetrics? metrics = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private readonly LeaseElector _elector = new(client, options, time);
     private volatile bool _isLeader;
     private volatile string? _leader;
 
@@ -50,144 +49,146 @@ internal sealed class LeaderElection(Kubernetes client, LeaderElectionOptions op
     /// <summary>Campaigns until <paramref name="cancellationToken"/> is cancelled; <paramref name="lead"/> runs during each term.</summary>
     public async Task RunAsync(Func<CancellationToken, Task> lead, CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            var ledThisTerm = await RunTermAsync(lead, cancellationToken).ConfigureAwait(false);
-            if (cancellationToken.IsCancellationRequested)
+            while (!cancellationToken.IsCancellationRequested)
             {
-                // Also when this term never started leading: the elector may have written the Lease (an attempt that
-                // outlived its own timeout) without having told us yet. ReleaseAsync checks the holder.
-                if (ReleaseOnCancel)
+                if (await RunTermAsync(lead, cancellationToken).ConfigureAwait(false))
                 {
-                    await ReleaseAsync().ConfigureAwait(false);
+                    LeaderLog.Lost(_logger, options.Identity);
                 }
 
-                return;
+                await Task.Delay(options.RetryPeriod, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-
-            if (ledThisTerm)
+        }
+        finally
+        {
+            // Also when this replica never heard that it leads: a write cancelled in flight may still have landed.
+            // ReleaseAsync checks the holder.
+            if (ReleaseOnCancel)
             {
-                LeaderLog.Lost(_logger, options.Identity);
-            }
-
-            try
-            {
-                await Task.Delay(options.RetryPeriod, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                await ReleaseAsync().ConfigureAwait(false);
             }
         }
     }
 
+    /// <summary>Acquires the lease, then leads until a renewal misses the deadline or the run is cancelled. True if it led.</summary>
     private async Task<bool> RunTermAsync(Func<CancellationToken, Task> lead, CancellationToken cancellationToken)
     {
-        // The elector leaves renew attempts running after a missed deadline; the term's token ends them.
-        using var term = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var leading = CancellationTokenSource.CreateLinkedTokenSource(term.Token);
-        using var elector = new LeaderElector(new LeaderElectionConfig(new LeaseLock(client, options.LeaseNamespace, options.LeaseName, options.Identity))
+        while (!await AttemptAsync(options.RenewDeadline, cancellationToken).ConfigureAwait(false))
         {
-            LeaseDuration = options.LeaseDuration,
-            RenewDeadline = options.RenewDeadline,
-            RetryPeriod = options.RetryPeriod,
-        });
-        Task? work = null;
-        var led = false;
-        elector.OnNewLeader += holder =>
-        {
-            _leader = holder;
-            LeaderLog.NewLeader(_logger, holder ?? string.Empty);
-        };
-        elector.OnStartedLeading += () =>
-        {
-            led = true;
-            _isLeader = true;
-            metrics?.Leading(true);
-            LeaderLog.Started(_logger, options.Identity, options.LeaseNamespace, options.LeaseName);
-            work = Task.Run(() => lead(leading.Token), CancellationToken.None);
-        };
-        elector.OnStoppedLeading += () =>
-        {
-            _isLeader = false;
-            metrics?.Leading(false);
-            leading.Cancel();
-        };
+            if (!await DelayAsync(options.RetryPeriod, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        using var leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _isLeader = true;
+        metrics?.Leading(true);
+        LeaderLog.Started(_logger, options.Identity, options.LeaseNamespace, options.LeaseName);
+        var work = Task.Run(() => lead(leading.Token), CancellationToken.None);
         try
         {
-            await elector.RunUntilLeadershipLostAsync(term.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            // e.g. the API server is unreachable while acquiring: campaign again after a retry period.
-            LeaderLog.ElectionFailed(_logger, ex.GetType().Name, ex.Message);
+            var renewed = time.GetUtcNow();
+            while (await DelayAsync(options.RetryPeriod, cancellationToken).ConfigureAwait(false))
+            {
+                // Each attempt may take only what is left of the deadline, so a hung request cannot keep a stale leader.
+                var left = options.RenewDeadline - (time.GetUtcNow() - renewed);
+                if (left > TimeSpan.Zero && await AttemptAsync(left, cancellationToken).ConfigureAwait(false))
+                {
+                    renewed = time.GetUtcNow();
+                }
+                else if (!LeaseRules.StillLeading(renewed, options.RenewDeadline, time.GetUtcNow()))
+                {
+                    break;
+                }
+            }
         }
         finally
         {
             _isLeader = false;
             metrics?.Leading(false);
             await leading.CancelAsync().ConfigureAwait(false);
-            await term.CancelAsync().ConfigureAwait(false);
-            if (work is not null)
-            {
-                try
-                {
-                    await work.ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LeaderLog.WorkFailed(_logger, ex);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }
-        }
-
-        return led;
-    }
-
-    /// <summary>
-    /// Gives the lease up (empty holder, 1 s duration) if this replica still holds it, so a standby takes over at once.
-    /// A renewal still in flight when the term ended may change the Lease under us: a conflict rereads and retries.
-    /// </summary>
-    private async Task ReleaseAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        for (var attempt = 1; ; attempt++)
-        {
             try
             {
-                var lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(options.LeaseName, options.LeaseNamespace, cancellationToken: timeout.Token).ConfigureAwait(false);
-                if (lease.Spec?.HolderIdentity != options.Identity)
-                {
-                    return;
-                }
-
-                var now = DateTime.UtcNow;
-                lease.Spec.HolderIdentity = string.Empty;
-                lease.Spec.LeaseDurationSeconds = 1;
-                lease.Spec.RenewTime = now;
-                lease.Spec.AcquireTime ??= now;
-                await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, options.LeaseName, options.LeaseNamespace, cancellationToken: timeout.Token).ConfigureAwait(false);
-                LeaderLog.Released(_logger, options.Identity);
-                return;
+                await work.ConfigureAwait(false);
             }
-            catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 5)
+            catch (OperationCanceledException)
             {
-            }
-            catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-            {
-                return;
             }
             catch (Exception ex)
             {
-                LeaderLog.ReleaseFailed(_logger, ex);
-                return;
+                LeaderLog.WorkFailed(_logger, ex);
             }
+        }
+
+        return true;
+    }
+
+    /// <summary>One acquire-or-renew within <paramref name="timeout"/>; an API error is logged and counts as a failed attempt.</summary>
+    private async Task<bool> AttemptAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            return await _elector.TryAcquireOrRenewAsync(attempt.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LeaderLog.ElectionFailed(_logger, "Timeout", $"no answer within {timeout.TotalSeconds:0.###} s");
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (Exception ex)
+        {
+            // e.g. the API server is unreachable: try again after a retry period.
+            LeaderLog.ElectionFailed(_logger, ex.GetType().Name, ex.Message);
+            return false;
+        }
+        finally
+        {
+            ReportLeader();
+        }
+    }
+
+    /// <summary>Waits on the injected clock; false when the run was cancelled meanwhile.</summary>
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        await Task.Delay(delay, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return !cancellationToken.IsCancellationRequested;
+    }
+
+    private void ReportLeader()
+    {
+        var holder = _elector.Holder;
+        if (holder is not null && holder != _leader)
+        {
+            _leader = holder;
+            LeaderLog.NewLeader(_logger, holder);
+        }
+    }
+
+    private async Task ReleaseAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
+        try
+        {
+            if (await _elector.ReleaseAsync(timeout.Token).ConfigureAwait(false))
+            {
+                LeaderLog.Released(_logger, options.Identity);
+            }
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+        }
+        catch (Exception ex)
+        {
+            LeaderLog.ReleaseFailed(_logger, ex);
         }
     }
 }

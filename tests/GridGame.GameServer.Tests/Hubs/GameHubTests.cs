@@ -351,6 +351,22 @@ public sealed class GameHubTests
     }
 
     [Fact]
+    public async Task The_drain_window_runs_on_the_servers_clock()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await RunningServer.StartAsync(time, new Dictionary<string, string?> { ["GridGame:DrainSeconds"] = "60" });
+        await using var alice = await server.ConnectAsync("alice");
+        await alice.JoinAsync("window");
+
+        var draining = server.Services.GetRequiredService<DrainService>().DrainAsync(CancellationToken.None);
+        (await alice.WaitForAsync<ServerDraining>()).Message.Should().Contain("draining");
+
+        draining.IsCompleted.Should().BeFalse("alice is still connected and the window is 60 s");
+        time.Advance(TimeSpan.FromSeconds(61));
+        await draining.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Stopping_the_server_drains_and_exits_within_the_grace_period()
     {
         var server = await RunningServer.StartAsync();

@@ -3,13 +3,26 @@ using GridGame.Operator.Hosting;
 using GridGame.Operator.Runtime;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Time.Testing;
 
 namespace GridGame.Operator.Tests.Runtime;
 
+/// <summary>
+/// Operators electing a leader on LocalCluster's Lease. The lease tests share a <see cref="FakeTimeProvider"/>: it stands
+/// still until a test moves it (<see cref="AdvanceUntilAsync"/>), so "before expiry" and "after expiry" are exact
+/// instead of wall-clock windows.
+/// </summary>
 public sealed class LeaderElectionTests : IAsyncLifetime
 {
-    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
+    // Long enough that no lease expires by the wall clock while a test runs: only moving the fake clock expires one.
+    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(1);
+
+    /// <summary>How far the fake clock moves per poll: small against the retry period, so every retry is seen in turn.</summary>
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(200);
+
     private readonly List<OperatorHost> _hosts = [];
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private LocalApi _api = null!;
 
     public async Task InitializeAsync() => _api = await LocalApi.StartAsync();
@@ -27,8 +40,9 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     [Fact]
     public async Task Of_two_operators_exactly_one_leads_and_only_it_reconciles()
     {
-        var (a, ca) = await StartAsync("a");
-        var (b, cb) = await StartAsync("b");
+        // The clock stands still: no lease can expire, so whoever won the Lease first keeps it.
+        var (a, ca) = await StartAsync("a", time: _time);
+        var (b, cb) = await StartAsync("b", time: _time);
         await Poll.UntilAsync(() => a.IsLeader || b.IsLeader);
         await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "work" } }, "default");
 
@@ -43,54 +57,53 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     [Fact]
     public async Task When_the_leader_dies_without_releasing_the_other_leads_once_the_lease_expires()
     {
-        var (a, _) = await StartAsync("a");
+        var (a, _) = await StartAsync("a", time: _time);
         await Poll.UntilAsync(() => a.IsLeader);
-        var (b, cb) = await StartAsync("b");
+        var (b, cb) = await StartAsync("b", time: _time);
         await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "work" } }, "default");
+        await Poll.UntilAsync(() => b.Ready);
 
-        var killed = Stopwatch.StartNew();
         await a.KillAsync();
         (await HolderAsync()).Should().Be(a.Identity, "a crash leaves the lease held");
-        await Poll.UntilAsync(() => b.IsLeader, timeout: LeaseDuration * 3);
-        var failover = killed.Elapsed;
+        var failover = await AdvanceUntilAsync(() => b.IsLeader, "the standby takes the expired lease");
 
-        failover.Should().BeGreaterThan(LeaseDuration * 0.5, "the standby must wait for the lease to expire");
-        failover.Should().BeLessThan(LeaseDuration * 2, "it takes over once the lease has expired (a lease duration after the last renewal, plus a retry; slack for a loaded machine)");
+        // Every write of a's happened at the instant the clock stood at, so the lease expires exactly a lease duration later.
+        failover.Should().BeGreaterThanOrEqualTo(LeaseDuration, "the standby must wait for the lease to expire");
+        failover.Should().BeLessThan(LeaseDuration + RetryPeriod + TimeSpan.FromSeconds(2), "it takes over on its first retry after expiry (slack: the clock moves on while a request is in flight)");
+        (await HolderAsync()).Should().Be(b.Identity);
         await Poll.UntilAsync(() => cb.Keys.Contains("default/work"), "the new leader reconciles everything it has cached");
     }
 
     [Fact]
     public async Task When_the_leader_stops_gracefully_the_other_leads_at_once()
     {
-        // A long lease, so that taking over "at once" and "after expiry" are far apart even on a loaded machine.
-        var longLease = TimeSpan.FromSeconds(15);
-        var (a, _) = await StartAsync("a", longLease);
+        var (a, _) = await StartAsync("a", time: _time);
         await Poll.UntilAsync(() => a.IsLeader);
-        var (b, _) = await StartAsync("b", longLease);
+        var (b, _) = await StartAsync("b", time: _time);
         await Poll.UntilAsync(() => b.Ready);
 
-        var stopped = Stopwatch.StartNew();
         await a.StopAsync();
-        await Poll.UntilAsync(() => b.IsLeader, timeout: longLease);
+        var handover = await AdvanceUntilAsync(() => b.IsLeader, "the standby takes the released lease");
 
-        stopped.Elapsed.Should().BeLessThan(longLease / 3, "the released lease is taken on the standby's next retry, not after expiry");
+        handover.Should().BeLessThan(LeaseDuration / 3, "the released lease is taken on the standby's next retry, not after expiry");
         (await HolderAsync()).Should().Be(b.Identity);
     }
 
     [Fact]
     public async Task A_leader_that_loses_its_lease_stops_working_and_campaigns_again()
     {
-        var (a, ca) = await StartAsync("a");
+        var (a, ca) = await StartAsync("a", time: _time);
         await Poll.UntilAsync(() => a.IsLeader);
 
-        // Another party takes the lease (as if this replica had been partitioned away); the leader renews
-        // concurrently, so a conflict means: read again and retry.
+        // Another party takes the lease (as if this replica had been partitioned away). The clock stands still, so the
+        // leader is not renewing meanwhile; a conflict would still mean: read again and retry.
         await Poll.UntilAsync(async () =>
         {
             var lease = await _api.Client.CoordinationV1.ReadNamespacedLeaseAsync("gridgame-operator-test", "default");
             lease.Spec.HolderIdentity = "intruder";
-            lease.Spec.RenewTime = DateTime.UtcNow;
-            lease.Spec.LeaseDurationSeconds = 2;
+            lease.Spec.RenewTime = _time.GetUtcNow().UtcDateTime;
+            // As long as ours: a shorter one would expire before the renew deadline, and the leader would simply win it back.
+            lease.Spec.LeaseDurationSeconds = (int)LeaseDuration.TotalSeconds;
             try
             {
                 await _api.Client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "gridgame-operator-test", "default");
@@ -102,10 +115,11 @@ public sealed class LeaderElectionTests : IAsyncLifetime
             }
         });
 
-        await Poll.UntilAsync(() => !a.IsLeader, "the renewal sees a foreign holder and the term ends");
+        var stepDown = await AdvanceUntilAsync(() => !a.IsLeader, "the renewals see a foreign holder and the term ends at the renew deadline");
+        stepDown.Should().BeGreaterThanOrEqualTo(Election("a").RenewDeadline - RetryPeriod, "a leader keeps trying to renew until its renew deadline");
         var before = ca.Reconciles;
         await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "while-not-leading" } }, "default");
-        await Poll.UntilAsync(() => a.IsLeader, "the intruder does not renew; the lease expires and is won back", TimeSpan.FromSeconds(15));
+        await AdvanceUntilAsync(() => a.IsLeader, "the intruder does not renew; its lease expires and is won back");
         await Poll.UntilAsync(() => ca.Keys.Contains("default/while-not-leading"));
         ca.Reconciles.Should().BeGreaterThan(before);
     }
@@ -152,13 +166,36 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         (await HolderAsync()).Should().BeEmpty();
     }
 
-    private async Task<(OperatorHost Host, CountingController Controller)> StartAsync(string name, TimeSpan? leaseDuration = null)
+    private async Task<(OperatorHost Host, CountingController Controller)> StartAsync(string name, TimeSpan? leaseDuration = null, TimeProvider? time = null)
     {
         var controller = new CountingController();
         var options = OperatorHostTests.TestOptions(leaderElection: true) with { LeaderElection = Election(name, leaseDuration) };
-        var host = await OperatorHost.StartAsync(options, _api.Server.ClientConfiguration(), CancellationToken.None, [controller]);
+        var host = await OperatorHost.StartAsync(options, _api.Server.ClientConfiguration(), CancellationToken.None, [controller], time: time);
         _hosts.Add(host);
         return (host, controller);
+    }
+
+    /// <summary>
+    /// Moves the fake clock on a step per poll until <paramref name="condition"/> holds, as real time would pass but
+    /// without waiting for it; returns how far the clock moved.
+    /// </summary>
+    private async Task<TimeSpan> AdvanceUntilAsync(Func<bool> condition, string because)
+    {
+        var start = _time.GetUtcNow();
+        await Poll.UntilAsync(
+            () =>
+            {
+                if (condition())
+                {
+                    return true;
+                }
+
+                _time.Advance(Step);
+                return false;
+            },
+            because,
+            TimeSpan.FromSeconds(20));
+        return _time.GetUtcNow() - start;
     }
 
     private static LeaderElectionOptions Election(string name, TimeSpan? leaseDuration = null) => new()
@@ -168,7 +205,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         Identity = $"{name}_{Guid.NewGuid():N}",
         LeaseDuration = leaseDuration ?? LeaseDuration,
         RenewDeadline = (leaseDuration ?? LeaseDuration) * 2 / 3,
-        RetryPeriod = TimeSpan.FromMilliseconds(250),
+        RetryPeriod = RetryPeriod,
     };
 
     private async Task<string?> HolderAsync()

@@ -108,6 +108,11 @@ public sealed class OperatorProcessTests : IAsyncLifetime
     [InlineData(new[] { "run", "--workers", "none" }, 2, "--workers: 'none' is not a positive number")]
     [InlineData(new[] { "run", "--kubeconfig", "/nonexistent/kubeconfig" }, 1, "no Kubernetes configuration")]
     [InlineData(new[] { "run", "--help" }, 0, "--leader-election-namespace")]
+    [InlineData(new[] { "--workers", "none" }, 2, "gridgame-operator run: --workers: 'none' is not a positive number")]
+    [InlineData(new[] { "local", "--api-port", "abc" }, 2, "gridgame-operator local: --api-port: 'abc' is not a valid port")]
+    [InlineData(new[] { "crds", "--out" }, 2, "gridgame-operator crds: --out needs a value")]
+    [InlineData(new[] { "crds", "--help" }, 0, "--out <DIR|->")]
+    [InlineData(new[] { "local", "--help" }, 0, "--kubelet <process|simulated>")]
     public async Task The_run_command_explains_bad_input_and_exits_with_its_code(string[] args, int exitCode, string message)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
