@@ -26,6 +26,7 @@ internal static class GameServerHost
         })
             .Validate(o => o.Game.Validate() is null, "GridGame:Game is not a playable game: check boardSize (1-64), minPlayers, maxPlayers, durationSeconds, claimCooldownMs")
             .Validate(o => o.MaxMessageBytes >= 256 && o.RateLimit.Burst >= 1 && o.RateLimit.PerSecond > 0, "GridGame:MaxMessageBytes must be at least 256 and GridGame:RateLimit positive")
+            .Validate(o => o.ClientTimeoutSeconds >= 1 && o.Connections.PerPlayer >= 0 && o.Connections.PerAddress >= 0, "GridGame:ClientTimeoutSeconds must be at least 1 and GridGame:Connections caps 0 (none) or more")
             .Validate(o => o.ClaimAnnounceIntervalMs is >= 0 and <= 1000, "GridGame:ClaimAnnounceIntervalMs must be between 0 and 1000")
             .ValidateOnStart();
         configure?.Invoke(builder);
@@ -48,15 +49,22 @@ internal static class GameServerHost
         AddStore(builder);
         builder.Services.AddGameHistory(builder.Configuration);
         builder.AddGameAuth();
-        // A singleton (it keeps its state in each connection's items): registered, SignalR takes it from the container
-        // instead of building one for every invocation.
-        builder.Services.AddSingleton<RateLimitFilter>();
+        // A singleton: registered, SignalR takes it from the container instead of building one for every invocation.
+        builder.Services.AddSingleton<RefusalFilter>();
         builder.Services.AddSingleton<IHubActivator<GameHub>, GameHubActivator>();
+        builder.Services.AddSingleton<IHubProtocolResolver, RateLimitedProtocolResolver>();
+        builder.Services.AddSingleton(new ConnectionCaps(new ConnectionLimits(options.Connections.PerPlayer, options.Connections.PerAddress)));
+        builder.Services.AddSingleton<ConnectionGuard>();
         builder.Services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = options.MaxMessageBytes;
-            o.AddFilter<RateLimitFilter>();
+            o.ClientTimeoutInterval = options.ClientTimeout;
+            o.KeepAliveInterval = TimeSpan.FromSeconds(Math.Min(15, options.ClientTimeoutSeconds / 2.0));
+            o.AddFilter<RefusalFilter>();
         }).AddMessagePackProtocol();
+        // SignalR logs every exception a hub call throws at Error with its stack trace, refusals (HubException) included;
+        // RefusalFilter logs faults at Error and counts refusals instead, so SignalR's line is switched off.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.None);
         builder.Services.AddSingleton<GameClock>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GameClock>());
         builder.Services.AddSingleton<DrainService>();
@@ -73,7 +81,7 @@ internal static class GameServerHost
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapHub<GameHub>(GameHub.Path);
+        app.MapGameHub();
         app.MapDevTokens();
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapGet("/ready", ReadyAsync);

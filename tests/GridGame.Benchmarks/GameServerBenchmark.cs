@@ -1405,6 +1405,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 ["GridGame:Game:DurationSeconds"] = "3600",
                 ["GridGame:RateLimit:Burst"] = "1000000",
                 ["GridGame:RateLimit:PerSecond"] = "1000000",
+                // Every simulated player connects from this machine's loopback address.
+                ["GridGame:Connections:PerAddress"] = "0",
                 ["GridGame:DrainSeconds"] = "0",
                 ["ConnectionStrings:Sqlite"] = $"Data Source={sqliteFile};Pooling=false",
                 ["Logging:LogLevel:Default"] = "Warning",

@@ -39,7 +39,7 @@ internal sealed class RunningServer : IAsyncDisposable
     public static Task<RunningServer> StartAsync(TimeProvider time, IDictionary<string, string?> settings) =>
         StartAsync(settings, services => services.AddSingleton(time));
 
-    public static async Task<RunningServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    public static async Task<RunningServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, ILoggerProvider? logs = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -72,6 +72,11 @@ internal sealed class RunningServer : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             services?.Invoke(builder.Services);
         });
+        if (logs is not null)
+        {
+            // Here rather than as a service: outside Development the server clears the logging providers registered before it.
+            app.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+        }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
