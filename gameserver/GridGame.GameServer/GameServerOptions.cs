@@ -50,6 +50,12 @@ internal sealed class GameServerOptions
     /// </summary>
     public int ClaimAnnounceIntervalMs { get; set; } = 50;
 
+    /// <summary>
+    /// The port of <c>/ready</c>, <c>/metrics</c> and <c>/health</c>, apart from the game port (0: any free port). LocalCluster's
+    /// process kubelet says where a pod's port named <c>ops</c> is with <c>PORT_OPS</c>, which wins, as <c>PORT</c> does.
+    /// </summary>
+    public int OpsPort { get; set; } = 8081;
+
     /// <summary>How many history events are written per database transaction.</summary>
     public int HistoryBatchSize { get; set; } = 500;
 

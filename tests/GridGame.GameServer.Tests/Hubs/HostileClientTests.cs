@@ -39,7 +39,7 @@ public sealed class HostileClientTests
         refusals.Count(r => r.Contains("cell taken", StringComparison.Ordinal)).Should().Be(199);
         refusals.Count(r => r.Contains("too many requests", StringComparison.Ordinal)).Should().Be(201);
         logs.Lines.Where(l => l.Level >= LogLevel.Warning).Should().BeEmpty("refusals are expected outcomes, not faults");
-        var metrics = await server.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var metrics = await server.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         metrics.Should().Contain("game_refusals_total{reason=\"cell_taken\"} 199").And.Contain("game_refusals_total{reason=\"rate_limited\"} 201");
         mallory.Connection.State.Should().Be(HubConnectionState.Connected);
     }
@@ -63,7 +63,7 @@ public sealed class HostileClientTests
 
         await join.Should().ThrowAsync<HubException>().WithMessage("*too many requests*");
         server.Directory.Find("after-the-flood").Should().BeNull();
-        var metrics = await server.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var metrics = await server.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         metrics.Should().Contain("game_refusals_total{reason=\"bad_invocation\"} 4").And.Contain("game_refusals_total{reason=\"rate_limited\"} 1");
     }
 
@@ -84,7 +84,7 @@ public sealed class HostileClientTests
         stopwatch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(8));
         pinging.Connection.State.Should().Be(HubConnectionState.Connected);
         (await pinging.ClaimAsync(0, 0)).Player.Should().Be("alice");
-        await TestServices.EventuallyAsync(async () => (await server.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("websocket_connections_active 1\n", StringComparison.Ordinal),
+        await TestServices.EventuallyAsync(async () => (await server.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("websocket_connections_active 1\n", StringComparison.Ordinal),
             "only the pinging connection is left", seconds: 10);
         foreach (var socket in silent)
         {
@@ -110,7 +110,7 @@ public sealed class HostileClientTests
             await using var again = await server.ConnectAsync("alice");
             return true;
         }, "alice may connect again once one of hers closed");
-        var metrics = await server.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var metrics = await server.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         metrics.Should().Contain("game_refusals_total{reason=\"connections_per_player\"} 1");
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using GridGame.GameServer.Game;
+using GridGame.GameServer.Operations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -23,13 +24,18 @@ internal sealed class RunningServer : IAsyncDisposable
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         BaseUrl = addresses.First().TrimEnd('/');
         Http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(10) };
+        Ops = new HttpClient { BaseAddress = app.Services.GetRequiredService<OpsServer>().Address, Timeout = TimeSpan.FromSeconds(10) };
     }
 
     public WebApplication App { get; }
 
     public string BaseUrl { get; }
 
+    /// <summary>The game port: the page, the hub, dev tokens.</summary>
     public HttpClient Http { get; }
+
+    /// <summary>The ops port: /ready, /metrics, /health.</summary>
+    public HttpClient Ops { get; }
 
     public IServiceProvider Services => App.Services;
 
@@ -55,6 +61,7 @@ internal sealed class RunningServer : IAsyncDisposable
             ["GridGame:ShutdownTimeoutSeconds"] = "10",
             ["GridGame:DrainSeconds"] = "1",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["GridGame:OpsPort"] = "0",
         };
         string? sqliteFile = null;
         if (settings is null || !settings.ContainsKey("ConnectionStrings:Postgres"))
@@ -107,6 +114,7 @@ internal sealed class RunningServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        Ops.Dispose();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         try
         {
