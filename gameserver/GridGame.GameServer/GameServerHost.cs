@@ -26,10 +26,16 @@ internal static class GameServerHost
         })
             .Validate(o => o.Game.Validate() is null, "GridGame:Game is not a playable game: check boardSize (1-64), minPlayers, maxPlayers, durationSeconds, claimCooldownMs")
             .Validate(o => o.MaxMessageBytes >= 256 && o.RateLimit.Burst >= 1 && o.RateLimit.PerSecond > 0, "GridGame:MaxMessageBytes must be at least 256 and GridGame:RateLimit positive")
+            .Validate(o => o.OpsPort is >= 0 and <= 65535, "GridGame:OpsPort must be a port number (0: any free port)")
+            .Validate(o => o.ClientTimeoutSeconds >= 1 && o.Connections.PerPlayer >= 0 && o.Connections.PerAddress >= 0, "GridGame:ClientTimeoutSeconds must be at least 1 and GridGame:Connections caps 0 (none) or more")
             .Validate(o => o.ClaimAnnounceIntervalMs is >= 0 and <= 1000, "GridGame:ClaimAnnounceIntervalMs must be between 0 and 1000")
             .ValidateOnStart();
         configure?.Invoke(builder);
 
+        if (builder.Configuration["PORT_OPS"] is { Length: > 0 } opsPort)
+        {
+            builder.Configuration.AddInMemoryCollection([new($"{GameServerOptions.Section}:{nameof(GameServerOptions.OpsPort)}", opsPort)]);
+        }
         var options = builder.Configuration.GetSection(GameServerOptions.Section).Get<GameServerOptions>() ?? new GameServerOptions();
         if (builder.Configuration["urls"] is null && builder.Configuration["PORT"] is { Length: > 0 } port)
         {
@@ -43,20 +49,30 @@ internal static class GameServerHost
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<GameMetrics>();
+        // Started before the draining and the agent, so it stops after them: /ready says "draining" to the end.
+        builder.Services.AddSingleton<OpsServer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OpsServer>());
         builder.Services.AddSingleton<DrainState>();
         builder.Services.AddSingleton<GameDirectory>();
         AddStore(builder);
         builder.Services.AddGameHistory(builder.Configuration);
         builder.AddGameAuth();
-        // A singleton (it keeps its state in each connection's items): registered, SignalR takes it from the container
-        // instead of building one for every invocation.
-        builder.Services.AddSingleton<RateLimitFilter>();
+        // A singleton: registered, SignalR takes it from the container instead of building one for every invocation.
+        builder.Services.AddSingleton<RefusalFilter>();
         builder.Services.AddSingleton<IHubActivator<GameHub>, GameHubActivator>();
+        builder.Services.AddSingleton<IHubProtocolResolver, RateLimitedProtocolResolver>();
+        builder.Services.AddSingleton(new ConnectionCaps(new ConnectionLimits(options.Connections.PerPlayer, options.Connections.PerAddress)));
+        builder.Services.AddSingleton<ConnectionGuard>();
         builder.Services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = options.MaxMessageBytes;
-            o.AddFilter<RateLimitFilter>();
+            o.ClientTimeoutInterval = options.ClientTimeout;
+            o.KeepAliveInterval = TimeSpan.FromSeconds(Math.Min(15, options.ClientTimeoutSeconds / 2.0));
+            o.AddFilter<RefusalFilter>();
         }).AddMessagePackProtocol();
+        // SignalR logs every exception a hub call throws at Error with its stack trace, refusals (HubException) included;
+        // RefusalFilter logs faults at Error and counts refusals instead, so SignalR's line is switched off.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.None);
         builder.Services.AddSingleton<GameClock>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GameClock>());
         builder.Services.AddSingleton<DrainService>();
@@ -73,11 +89,10 @@ internal static class GameServerHost
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapHub<GameHub>(GameHub.Path);
+        app.MapGameHub();
         app.MapDevTokens();
+        // /ready and /metrics are on the ops port only (OpsServer); /health stays here too, for probes set up before.
         app.MapGet("/health", () => Results.Text("ok"));
-        app.MapGet("/ready", ReadyAsync);
-        app.MapMetrics("/metrics", app.Services.GetRequiredService<GameMetrics>().Registry);
         return app;
     }
 
@@ -111,39 +126,5 @@ internal static class GameServerHost
         builder.Services.AddSingleton<IGameStore>(sp => new RedisGameStore(
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<GameServerOptions>>().Value.RedisPrefix));
         builder.Services.AddHostedService<RedisPersistenceCheck>();
-    }
-
-    private static async Task<IResult> ReadyAsync(DrainState drain, IGameStore store, HistoryWriter history, AgentState agent, CancellationToken cancellationToken)
-    {
-        if (drain.IsDraining)
-        {
-            return Results.Text("draining", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-        if (!agent.Live)
-        {
-            return Results.Text(agent.Problem ?? "the session watch is not live", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(2));
-        var problems = new List<string>();
-        try
-        {
-            if (!await store.IsReachableAsync(timeout.Token))
-            {
-                problems.Add($"store {store.Name} unreachable");
-            }
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            problems.Add($"store {store.Name} unreachable: {ex.Message}");
-        }
-        if (problems.Count > 0)
-        {
-            return Results.Text(string.Join("; ", problems), statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-        // The history is written behind: while its database is down the events wait in the store, and games go on.
-        return await history.IsReachableAsync(timeout.Token)
-            ? Results.Text("ready")
-            : Results.Text("ready; history database unreachable, events wait in the store");
     }
 }

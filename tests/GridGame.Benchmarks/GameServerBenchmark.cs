@@ -490,6 +490,8 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
         }
         info.Environment["Auth__SigningKey"] = SigningKey;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["GridGame__OpsPort"] = "0";
+        info.Environment["GridGame__Connections__PerAddress"] = "0";
         info.Environment["ConnectionStrings__Sqlite"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"gg-bench-{port}.db")}";
         info.Environment[ServerArrayPoolVariable] = "1024";
         using var process = Process.Start(info)!;
@@ -1008,6 +1010,9 @@ internal sealed class GameServerBenchmark : IBenchmarkSuite
                 ["GridGame:Game:DurationSeconds"] = "3600",
                 ["GridGame:RateLimit:Burst"] = "1000000",
                 ["GridGame:RateLimit:PerSecond"] = "1000000",
+                // Every simulated player connects from this machine's loopback address.
+                ["GridGame:Connections:PerAddress"] = "0",
+                ["GridGame:OpsPort"] = "0",
                 ["GridGame:DrainSeconds"] = "0",
                 ["ConnectionStrings:Sqlite"] = $"Data Source={sqliteFile};Pooling=false",
                 ["Logging:LogLevel:Default"] = "Warning",

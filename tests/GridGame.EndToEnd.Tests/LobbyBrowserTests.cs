@@ -33,6 +33,18 @@ public sealed class LobbyBrowserTests(LocalModeFixture fixture)
         await Cell(dave, 1, 1).ClickAsync();
         await Assertions.Expect(Cell(carol, 1, 1)).ToHaveAttributeAsync("data-owner", "dave", seen);
         await carol.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "gridgame-lobby-game.png") });
+
+        // The lobby hands the token over in the URL's fragment; the page takes it and removes it from the address bar and
+        // from the history entry, so going back to the lobby and forward again finds no token either.
+        foreach (var page in new[] { carol, dave })
+        {
+            page.Url.Should().NotContain("token").And.NotContain("#");
+        }
+        var gameUrl = dave.Url;
+        await dave.GoBackAsync();
+        dave.Url.Should().Be(fixture.Local.Lobby.ToString());
+        await dave.GoForwardAsync();
+        dave.Url.Should().Be(gameUrl);
     }
 
     private async Task<IPage> PlayAsync(IBrowser browser, string player)

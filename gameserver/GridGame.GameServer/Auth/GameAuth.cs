@@ -17,6 +17,9 @@ internal static partial class GameAuth
 {
     public const string PlayerClaim = "sub";
 
+    /// <summary>How far a token's expiry (and not-before) may be off: tokens expired longer ago than this are refused.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
     /// <summary>The key tokens are signed with when none is configured: random per process, so only its own dev tokens pass.</summary>
     private static readonly byte[] EphemeralKey = RandomNumberGenerator.GetBytes(32);
 
@@ -30,6 +33,10 @@ internal static partial class GameAuth
         {
             options.MapInboundClaims = false;
             options.TokenValidationParameters.NameClaimType = PlayerClaim;
+            // Chosen, not the library's 5 minutes: enough for clocks a little apart, not a token that ended minutes ago.
+            options.TokenValidationParameters.ClockSkew = ClockSkew;
+            // A refused caller gets "Bearer" and a 401, not why its token failed (expired when, which key was missing).
+            options.IncludeErrorDetails = false;
             if (!string.IsNullOrEmpty(authority))
             {
                 options.Authority = authority;

@@ -14,6 +14,8 @@ internal sealed class GameMetrics
             new CounterConfiguration { LabelNames = ["action_type"] });
         Claims = Actions.WithLabels("claim");
         Refused = Actions.WithLabels("refused");
+        Refusals = factory.CreateCounter("game_refusals_total", "Calls and connections refused, by reason (a refusal is an expected outcome, logged at Debug only).",
+            new CounterConfiguration { LabelNames = ["reason"] });
         ClaimDuration = factory.CreateHistogram("game_cell_claim_duration_seconds", "Time to check and store one cell claim, until its answer (the other players see it at their game's next announcement).",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
         GamesActive = factory.CreateGauge("games_active_total", "Games open on this server that are not finished.");
@@ -32,6 +34,9 @@ internal sealed class GameMetrics
 
     /// <summary>The <c>refused</c> child of <see cref="Actions"/>: the hub and the games both count refusals.</summary>
     public Counter.Child Refused { get; }
+
+    /// <summary>Refusals by reason: the labels come from <c>Hubs.RefusalReasons</c>, a fixed set, never from what a client sent.</summary>
+    public Counter Refusals { get; }
 
     public Histogram ClaimDuration { get; }
 

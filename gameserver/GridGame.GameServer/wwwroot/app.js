@@ -3,6 +3,16 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
+  // A token handed over in the URL (the lobby puts it in the fragment, which is never sent to a server; ?token= also
+  // works) is taken once and removed from the address bar and from this history entry before anything else runs.
+  const handedToken = new URLSearchParams(location.hash.slice(1)).get("token") || params.get("token");
+  if (handedToken) {
+    const clean = new URL(location.href);
+    clean.hash = "";
+    clean.searchParams.delete("token");
+    history.replaceState(null, "", clean);
+    params.delete("token");
+  }
   const state = { connection: null, session: null, me: null, size: 0, cells: [], players: new Map(), phase: "", focus: 0, endsAt: null };
 
   $("session").value = params.get("session") || "";
@@ -20,9 +30,9 @@
   };
 
   async function token(player) {
-    if (params.get("token")) return params.get("token");
+    if (handedToken) return handedToken;
     const response = await fetch(`dev/token?player=${encodeURIComponent(player)}`);
-    if (!response.ok) throw new Error("no token: open this page with ?token=… (dev tokens are off on this server)");
+    if (!response.ok) throw new Error("no token: open this page with #token=… (dev tokens are off on this server)");
     return (await response.json()).token;
   }
 
@@ -183,7 +193,7 @@
     await connection.invoke("JoinGame", session);
     const url = new URL(location.href);
     url.searchParams.set("session", session);
-    if (!params.get("token")) url.searchParams.set("player", player);
+    if (!handedToken) url.searchParams.set("player", player);
     history.replaceState(null, "", url);
   }
 
@@ -196,7 +206,7 @@
 
   setInterval(() => { if (state.phase === "Playing") renderStatus(); }, 1000);
 
-  if ($("session").value && ($("player").value || params.get("token"))) {
+  if ($("session").value && ($("player").value || handedToken)) {
     join($("session").value, $("player").value || "me").catch(fail);
   }
 })();

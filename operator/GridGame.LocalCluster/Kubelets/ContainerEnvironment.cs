@@ -84,7 +84,8 @@ internal sealed record ReferencedData(
 /// <summary>
 /// A container's environment as the kubelet builds it: envFrom, then env in order (with <c>$(VAR)</c> expansion and
 /// downward-API, secret and config-map references), then what LocalCluster adds so the process is reachable and can
-/// reach the API: <c>PORT</c>, <c>ASPNETCORE_URLS</c>, <c>KUBECONFIG</c> (these override the pod's own values).
+/// reach the API: <c>PORT</c>, <c>PORT_&lt;NAME&gt;</c> for each named port, <c>ASPNETCORE_URLS</c>, <c>KUBECONFIG</c> (these
+/// override the pod's own values).
 /// </summary>
 internal static class ContainerEnvironment
 {
@@ -131,6 +132,11 @@ internal static class ContainerEnvironment
         }
         var port = ports.Primary.ToString(CultureInfo.InvariantCulture);
         env["PORT"] = port;
+        // Every named port is served on a local port of its own, which the program cannot guess: PORT_<NAME> tells it.
+        foreach (var (name, local) in ports.ByName)
+        {
+            env["PORT_" + name.ToUpperInvariant().Replace('-', '_')] = local.ToString(CultureInfo.InvariantCulture);
+        }
         env["ASPNETCORE_URLS"] = $"http://{podIP}:{port}";
         if (kubeconfig is not null)
         {

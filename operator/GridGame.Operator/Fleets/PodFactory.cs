@@ -9,13 +9,19 @@ namespace GridGame.Operator.Fleets;
 /// Builds a game-server pod from a fleet's `spec.template` plus what the operator owns (docs/guides/fleets.md, "A fleet"): labels
 /// fleet and revision (the state label is added only once the pod is Ready, so `gridgame.io/state=Ready` always
 /// means allocatable), a controller ownerReference, ports per policy, env (`POD_NAME`, `POD_NAMESPACE` by the
-/// downward API, the game settings as `GridGame__Game__*`), a readiness probe on `/ready` unless the template has
-/// one, and Packed (preferred pod affinity) or Distributed (preferred anti-affinity) on `kubernetes.io/hostname`.
+/// downward API, the game settings as `GridGame__Game__*`), the ops port, a readiness probe on `/ready` and a liveness
+/// probe on `/health` there unless the template has its own, and Packed (preferred pod affinity) or Distributed (preferred anti-affinity) on `kubernetes.io/hostname`.
 /// Pure.
 /// </summary>
 internal static class PodFactory
 {
     public const string HostnameTopology = "kubernetes.io/hostname";
+
+    /// <summary>The name of the container port of /ready, /metrics and /health.</summary>
+    public const string OpsPortName = "ops";
+
+    /// <summary>The game server's default <c>GridGame:OpsPort</c>.</summary>
+    public const int DefaultOpsPort = 8081;
 
     /// <summary>The container that serves the game: the one named `gameserver`, else the first.</summary>
     public static V1Container GameContainer(V1PodSpec spec) =>
@@ -65,14 +71,37 @@ internal static class PodFactory
         var ports = Ports(spec);
         ApplyPorts(container, ports, dynamicHostPorts);
         ApplyEnv(container, spec.Game, ports[0]);
+        ApplyOpsPort(container);
         container.ReadinessProbe ??= new V1Probe
         {
-            HttpGet = new V1HTTPGetAction { Path = "/ready", Port = (IntOrString)ports[0].ContainerPort!.Value },
+            HttpGet = new V1HTTPGetAction { Path = "/ready", Port = OpsPortName },
             PeriodSeconds = 2,
             FailureThreshold = 3,
         };
+        // Generous: a server that has not answered /health for a minute is stuck, not busy; a restart ends its games.
+        container.LivenessProbe ??= new V1Probe
+        {
+            HttpGet = new V1HTTPGetAction { Path = "/health", Port = OpsPortName },
+            PeriodSeconds = 10,
+            TimeoutSeconds = 2,
+            FailureThreshold = 6,
+        };
         ApplyScheduling(pod.Spec, fleet.Metadata.Name, spec.Scheduling ?? SchedulingStrategy.Packed);
         return pod;
+    }
+
+    /// <summary>
+    /// The game server's ops port (<c>/ready</c>, <c>/metrics</c>, <c>/health</c>; <c>GridGame:OpsPort</c>, 8081 by default), declared
+    /// so that probes and the PodMonitor can name it and the NetworkPolicy can open it to Prometheus alone. No hostPort:
+    /// nothing outside the cluster network needs it. A template that declares a port named <c>ops</c> keeps its own.
+    /// </summary>
+    private static void ApplyOpsPort(V1Container container)
+    {
+        if (container.Ports.Any(p => p.Name == OpsPortName))
+        {
+            return;
+        }
+        container.Ports.Add(new V1ContainerPort { Name = OpsPortName, ContainerPort = DefaultOpsPort, Protocol = "TCP" });
     }
 
     private static void ApplyPorts(V1Container container, IReadOnlyList<GamePort> ports, IReadOnlyList<int> dynamicHostPorts)

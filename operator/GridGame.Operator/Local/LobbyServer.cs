@@ -85,8 +85,12 @@ internal sealed partial class LobbyServer : IAsyncDisposable
             tokenResponse.EnsureSuccessStatusCode();
             using var body = JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
             var token = body.RootElement.GetProperty("token").GetString();
-            var url = new Uri(server, $"?session={Uri.EscapeDataString(session)}&token={Uri.EscapeDataString(token!)}");
-            return Results.Ok(new { session, server = status.ServerName, url = url.ToString() });
+            // The token rides in the fragment: the browser never sends a fragment to a server (so it stays out of request
+            // lines, access logs and Referer headers), it crosses from the lobby's origin to the server's in one
+            // navigation (storage and cookies would not), and the page removes it from the address bar and the history
+            // entry at once (history.replaceState).
+            var url = new Uri(server, $"?session={Uri.EscapeDataString(session)}#token={Uri.EscapeDataString(token!)}");
+            return Results.Ok(new { session, server = status.ServerName, url = url.AbsoluteUri });
         }
         catch (LobbyException ex)
         {

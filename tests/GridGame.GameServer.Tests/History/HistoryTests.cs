@@ -107,7 +107,7 @@ public sealed class HistoryTests
         {
             await alice.ClaimAsync(cell / 6, cell % 6);
         }
-        await TestServices.EventuallyAsync(async () => (await server.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("game_history_lag_events 2", StringComparison.Ordinal),
+        await TestServices.EventuallyAsync(async () => (await server.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("game_history_lag_events 2", StringComparison.Ordinal),
             "the history lag shows the claims waiting in Redis");
         await postgres.StartAgainAsync();
 

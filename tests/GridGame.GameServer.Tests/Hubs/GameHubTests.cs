@@ -339,14 +339,14 @@ public sealed class GameHubTests
         await using var alice = await server.ConnectAsync("alice", messagePack: true);
         await using var bob = await server.ConnectAsync("bob");
         await alice.JoinAsync("drain");
-        (await server.Http.GetAsync(new Uri("/ready", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await server.Ops.GetAsync(new Uri("/ready", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.OK);
 
         await server.Services.GetRequiredService<DrainService>().DrainAsync(CancellationToken.None);
 
         (await alice.WaitForAsync<ServerDraining>()).Message.Should().Contain("draining");
         var join = () => bob.JoinAsync("drain");
         await join.Should().ThrowAsync<HubException>().WithMessage("*server draining*");
-        (await server.Http.GetAsync(new Uri("/ready", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        (await server.Ops.GetAsync(new Uri("/ready", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         (await alice.ClaimAsync(0, 0)).Player.Should().Be("alice");
     }
 
@@ -421,7 +421,7 @@ public sealed class GameHubTests
         await FluentActions.Awaiting(() => alice.ClaimAsync(0, 0)).Should().ThrowAsync<HubException>();
 
         (await server.Http.GetStringAsync(new Uri("/health", UriKind.Relative))).Should().Be("ok");
-        var metrics = await server.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var metrics = await server.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         metrics.Should().Contain("websocket_connections_active 1")
             .And.Contain("game_actions_total{action_type=\"claim\"} 1")
             .And.Contain("game_actions_total{action_type=\"refused\"} 1")

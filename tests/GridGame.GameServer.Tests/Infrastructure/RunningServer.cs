@@ -1,5 +1,6 @@
 using System.Text;
 using GridGame.GameServer.Game;
+using GridGame.GameServer.Operations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -23,13 +24,18 @@ internal sealed class RunningServer : IAsyncDisposable
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         BaseUrl = addresses.First().TrimEnd('/');
         Http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(10) };
+        Ops = new HttpClient { BaseAddress = app.Services.GetRequiredService<OpsServer>().Address, Timeout = TimeSpan.FromSeconds(10) };
     }
 
     public WebApplication App { get; }
 
     public string BaseUrl { get; }
 
+    /// <summary>The game port: the page, the hub, dev tokens.</summary>
     public HttpClient Http { get; }
+
+    /// <summary>The ops port: /ready, /metrics, /health.</summary>
+    public HttpClient Ops { get; }
 
     public IServiceProvider Services => App.Services;
 
@@ -39,7 +45,7 @@ internal sealed class RunningServer : IAsyncDisposable
     public static Task<RunningServer> StartAsync(TimeProvider time, IDictionary<string, string?> settings) =>
         StartAsync(settings, services => services.AddSingleton(time));
 
-    public static async Task<RunningServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    public static async Task<RunningServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, ILoggerProvider? logs = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -55,6 +61,7 @@ internal sealed class RunningServer : IAsyncDisposable
             ["GridGame:ShutdownTimeoutSeconds"] = "10",
             ["GridGame:DrainSeconds"] = "1",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["GridGame:OpsPort"] = "0",
         };
         string? sqliteFile = null;
         if (settings is null || !settings.ContainsKey("ConnectionStrings:Postgres"))
@@ -72,6 +79,11 @@ internal sealed class RunningServer : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             services?.Invoke(builder.Services);
         });
+        if (logs is not null)
+        {
+            // Here rather than as a service: outside Development the server clears the logging providers registered before it.
+            app.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+        }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
@@ -102,6 +114,7 @@ internal sealed class RunningServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        Ops.Dispose();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         try
         {

@@ -101,10 +101,10 @@ public sealed class GroupCommitTests
         await redisServer.StopAsync();
         var during = () => alice.ClaimAsync(1, 1);
         await during.Should().ThrowAsync<HubException>().WithMessage("*store unavailable*");
-        (await server.Http.GetAsync(new Uri("/ready", UriKind.Relative))).StatusCode.Should().Be(System.Net.HttpStatusCode.ServiceUnavailable);
+        (await server.Ops.GetAsync(new Uri("/ready", UriKind.Relative))).StatusCode.Should().Be(System.Net.HttpStatusCode.ServiceUnavailable);
 
         await redisServer.StartAgainAsync();
-        await TestServices.EventuallyAsync(async () => (await server.Http.GetAsync(new Uri("/ready", UriKind.Relative))).IsSuccessStatusCode, "ready again once Redis is back");
+        await TestServices.EventuallyAsync(async () => (await server.Ops.GetAsync(new Uri("/ready", UriKind.Relative))).IsSuccessStatusCode, "ready again once Redis is back");
         CellClaimed? after = null;
         await TestServices.EventuallyAsync(async () =>
         {

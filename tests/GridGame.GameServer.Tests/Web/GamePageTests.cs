@@ -69,6 +69,30 @@ public sealed class GamePageTests
         await Assertions.Expect(Cell(alice, 2, 2)).Not.ToHaveAttributeAsync("data-owner", "alice");
     }
 
+    [Theory]
+    [InlineData("#token=")] // as the lobby hands it over: a fragment is never sent to a server
+    [InlineData("&token=")] // a link made by hand
+    public async Task A_token_handed_over_in_the_URL_is_used_and_leaves_no_trace_in_the_address_bar_or_the_history(string handover)
+    {
+        await using var server = await RunningServer.StartAsync(new Dictionary<string, string?> { ["Auth:DevTokens"] = "false" });
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = "/usr/bin/chromium", Args = ChromiumArgs, Headless = true });
+        var page = await (await browser.NewContextAsync()).NewPageAsync();
+        page.SetDefaultTimeout(10_000);
+        var token = RunningServer.Token("erin");
+        await page.GotoAsync($"{server.BaseUrl}/health"); // the page the player came from (the lobby)
+
+        await page.GotoAsync($"{server.BaseUrl}/?session=handoff{handover}{token}");
+
+        await Assertions.Expect(page.Locator("#scores li[data-player=erin]")).ToBeVisibleAsync();
+        page.Url.Should().Be($"{server.BaseUrl}/?session=handoff");
+        (await page.EvaluateAsync<string>("location.href")).Should().NotContain(token);
+        await page.GoBackAsync();
+        page.Url.Should().Be($"{server.BaseUrl}/health");
+        await page.GoForwardAsync();
+        page.Url.Should().Be($"{server.BaseUrl}/?session=handoff", "the history entry holds the URL without the token");
+    }
+
     [Fact]
     public async Task A_browser_opening_a_session_url_gets_the_page()
     {

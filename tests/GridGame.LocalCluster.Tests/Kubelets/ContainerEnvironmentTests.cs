@@ -65,6 +65,18 @@ public sealed class ContainerEnvironmentTests
     }
 
     [Fact]
+    public void Each_named_port_tells_the_program_its_local_port()
+    {
+        var pod = Pod();
+        pod.Spec.Containers[0].Ports.Add(new V1ContainerPort { Name = "ops", ContainerPort = 8081 });
+        pod.Spec.Containers[0].Ports.Add(new V1ContainerPort { Name = "admin-api", ContainerPort = 9000 });
+
+        var (env, _) = Build(pod);
+
+        env.Should().Contain(new Dictionary<string, string> { ["PORT"] = "7042", ["PORT_GAME"] = "7042", ["PORT_OPS"] = "40000", ["PORT_ADMIN_API"] = "40000" });
+    }
+
+    [Fact]
     public void A_container_port_without_host_port_maps_to_a_free_port_and_probes_follow_it()
     {
         var c = new V1Container { Name = "c", Ports = [new V1ContainerPort { Name = "http", ContainerPort = 8080 }] };

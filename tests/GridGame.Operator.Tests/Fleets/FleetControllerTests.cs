@@ -175,7 +175,7 @@ public sealed class FleetControllerTests
         await cluster.CreateFleetAsync(FleetBuilder.Fleet("arena", replicas: 6, scheduling: SchedulingStrategy.Distributed));
         var ready = await WaitForReady(cluster, "arena", 6);
 
-        var bindings = ready.Select(p => (p.Spec.NodeName, Port: p.Spec.Containers[0].Ports.Single().HostPort)).ToList();
+        var bindings = ready.Select(p => (p.Spec.NodeName, Port: p.Spec.Containers[0].Ports.Single(port => port.Name == "game").HostPort)).ToList();
         bindings.Should().OnlyHaveUniqueItems();
         bindings.Should().OnlyContain(b => b.Port >= 7000 && b.Port <= 7002);
     }

@@ -34,7 +34,8 @@ public sealed class PodFactoryTests
             new GamePort { Name = "metrics", ContainerPort = 9100, Policy = PortPolicy.None },
         ];
         var ports = PodFactory.Create(fleet, "abc", [7005]).Spec.Containers[0].Ports;
-        ports.Select(p => (p.Name, p.ContainerPort, p.HostPort)).Should().Equal(("game", 7777, (int?)7005), ("admin", 9000, (int?)9900), ("metrics", 9100, (int?)null));
+        ports.Select(p => (p.Name, p.ContainerPort, p.HostPort)).Should().Equal(
+            ("game", 7777, (int?)7005), ("admin", 9000, (int?)9900), ("metrics", 9100, (int?)null), ("ops", 8081, (int?)null));
     }
 
     [Fact]
@@ -45,6 +46,16 @@ public sealed class PodFactoryTests
         env.Single(e => e.Name == "POD_NAMESPACE").ValueFrom.FieldRef.FieldPath.Should().Be("metadata.namespace");
         env.Single(e => e.Name == "GridGame__Game__BoardSize").Value.Should().Be("8");
         env.Single(e => e.Name == "GridGame__Game__ClaimCooldownMs").Value.Should().Be("100");
+    }
+
+    [Fact]
+    public void Readiness_and_liveness_are_probed_on_the_ops_port_which_has_no_host_port()
+    {
+        var container = PodFactory.Create(FleetBuilder.Fleet(), "abc", [7001]).Spec.Containers[0];
+
+        container.Ports.Should().ContainSingle(p => p.Name == "ops").Which.Should().BeEquivalentTo(new { ContainerPort = 8081, HostPort = (int?)null, Protocol = "TCP" });
+        container.ReadinessProbe.HttpGet.Should().BeEquivalentTo(new { Path = "/ready", Port = (IntOrString)"ops" });
+        container.LivenessProbe.HttpGet.Should().BeEquivalentTo(new { Path = "/health", Port = (IntOrString)"ops" });
     }
 
     [Fact]
