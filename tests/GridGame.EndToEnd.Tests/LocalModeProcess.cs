@@ -29,6 +29,9 @@ public sealed class LocalModeProcess : IAsyncDisposable
 
     public Uri Lobby { get; private set; } = null!;
 
+    /// <summary>The operator's HTTP endpoint (/healthz /readyz /metrics).</summary>
+    public Uri Operator { get; private set; } = null!;
+
     public string Output
     {
         get
@@ -89,6 +92,10 @@ public sealed class LocalModeProcess : IAsyncDisposable
         if (line.StartsWith("API ", StringComparison.Ordinal))
         {
             Api = new Uri(line[4..].Trim());
+        }
+        else if (line.StartsWith("operator ", StringComparison.Ordinal))
+        {
+            Operator = new Uri(line[9..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]);
         }
         else if (line.StartsWith("lobby ", StringComparison.Ordinal))
         {
