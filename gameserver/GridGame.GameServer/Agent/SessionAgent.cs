@@ -231,19 +231,19 @@ internal sealed partial class SessionAgent(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "Opened game {Session} for its GameSession (board {BoardSize})")]
+        [LoggerMessage(EventId = EventIds.SessionOpened, Level = LogLevel.Information, Message = "Opened game {Session} for its GameSession (board {BoardSize})")]
         public static partial void Opened(ILogger logger, string session, int boardSize, Exception? ex);
 
-        [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "The GameSession watch failed: {Problem}; relisting")]
+        [LoggerMessage(EventId = EventIds.SessionWatchFailed, Level = LogLevel.Warning, Message = "The GameSession watch failed: {Problem}; relisting")]
         public static partial void WatchFailed(ILogger logger, string problem, Exception ex);
 
-        [LoggerMessage(EventId = 42, Level = LogLevel.Information, Message = "The GameSession watch ended: {Problem}; relisting")]
+        [LoggerMessage(EventId = EventIds.SessionWatchEnded, Level = LogLevel.Information, Message = "The GameSession watch ended: {Problem}; relisting")]
         public static partial void WatchEnded(ILogger logger, string problem, Exception? ex);
 
-        [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "GameSession {Session} failed: {Problem}")]
+        [LoggerMessage(EventId = EventIds.SessionLost, Level = LogLevel.Warning, Message = "GameSession {Session} failed: {Problem}")]
         public static partial void Lost(ILogger logger, string session, string problem, Exception? ex);
 
-        [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "Could not report game {Session} to its GameSession: {Problem}; will retry")]
+        [LoggerMessage(EventId = EventIds.SessionReportFailed, Level = LogLevel.Warning, Message = "Could not report game {Session} to its GameSession: {Problem}; will retry")]
         public static partial void ReportFailed(ILogger logger, string session, string problem, Exception ex);
     }
 }

@@ -6,7 +6,7 @@ namespace GridGame.GameServer.Game;
 /// Ends games whose time is up (checked every second), forgets finished games after
 /// <c>GridGame:FinishedRetentionSeconds</c>, and recovers the store's unfinished games at start.
 /// </summary>
-internal sealed class GameClock(GameDirectory directory, TimeProvider time, IOptions<GameServerOptions> options, ILogger<GameClock> logger) : BackgroundService
+internal sealed partial class GameClock(GameDirectory directory, TimeProvider time, IOptions<GameServerOptions> options, ILogger<GameClock> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -16,7 +16,7 @@ internal sealed class GameClock(GameDirectory directory, TimeProvider time, IOpt
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Could not recover games from the store at start; they are recovered when players join");
+            Log.RecoveryFailed(logger, ex);
         }
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -41,8 +41,17 @@ internal sealed class GameClock(GameDirectory directory, TimeProvider time, IOpt
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogWarning(ex, "Ending game {Session} on time failed; retrying on the next tick", game.Id);
+                Log.EndOnTimeFailed(logger, ex, game.Id);
             }
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.RecoveryFailed, Level = LogLevel.Warning, Message = "Could not recover games from the store at start; they are recovered when players join")]
+        public static partial void RecoveryFailed(ILogger logger, Exception ex);
+
+        [LoggerMessage(EventId = EventIds.EndOnTimeFailed, Level = LogLevel.Warning, Message = "Ending game {Session} on time failed; retrying on the next tick")]
+        public static partial void EndOnTimeFailed(ILogger logger, Exception ex, string session);
     }
 }

@@ -14,7 +14,7 @@ namespace GridGame.GameServer.Game;
 /// <see cref="OpenAsync"/>; in standalone mode a join opens any session with the configured settings.
 /// A game found in the store but not in memory (after a restart) is recovered from the store.
 /// </summary>
-internal sealed class GameDirectory(
+internal sealed partial class GameDirectory(
     IGameStore store,
     IHubContext<GameHub, IGameClient> hub,
     TimeProvider time,
@@ -229,16 +229,12 @@ internal sealed class GameDirectory(
         }
     }
 
-    private static class Log
+    private static partial class Log
     {
-        private static readonly Action<ILogger, string, GamePhase, Exception?> RecoveredMessage =
-            LoggerMessage.Define<string, GamePhase>(LogLevel.Information, new EventId(10, "GameRecovered"), "Recovered game {Session} ({Phase}) from the store");
+        [LoggerMessage(EventId = EventIds.GameRecovered, EventName = "GameRecovered", Level = LogLevel.Information, Message = "Recovered game {Session} ({Phase}) from the store")]
+        public static partial void Recovered(ILogger logger, string session, GamePhase phase, Exception? ex);
 
-        private static readonly Action<ILogger, string, Exception?> ObserverFailedMessage =
-            LoggerMessage.Define<string>(LogLevel.Warning, new EventId(11, "ObserverFailed"), "A game observer failed when game {Session} opened");
-
-        public static void Recovered(ILogger logger, string session, GamePhase phase, Exception? ex) => RecoveredMessage(logger, session, phase, ex);
-
-        public static void ObserverFailed(ILogger logger, string session, Exception ex) => ObserverFailedMessage(logger, session, ex);
+        [LoggerMessage(EventId = EventIds.GameOpenObserverFailed, EventName = "ObserverFailed", Level = LogLevel.Warning, Message = "A game observer failed when game {Session} opened")]
+        public static partial void ObserverFailed(ILogger logger, string session, Exception ex);
     }
 }

@@ -11,7 +11,7 @@ namespace GridGame.GameServer.Game;
 /// One game open on this server: its rules, its players' connections and the SignalR group they share. Commands
 /// run one at a time behind a gate; each is checked by the rules, made durable in the store, applied, then announced.
 /// </summary>
-internal sealed class LiveGame : IDisposable
+internal sealed partial class LiveGame : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, HubCallerContext> _connections = new(StringComparer.Ordinal);
@@ -604,36 +604,24 @@ internal sealed class LiveGame : IDisposable
     /// <summary>The data of a Finished event, as written to the history.</summary>
     internal sealed record FinishedData(string Reason, IReadOnlyList<string> Winners, IReadOnlyList<PlayerScore> Players);
 
-    private static class Log
+    private static partial class Log
     {
-        private static readonly Action<ILogger, string, FinishReason, string, Exception?> FinishedMessage =
-            LoggerMessage.Define<string, FinishReason, string>(LogLevel.Information, new EventId(20, "GameFinished"), "Game {Session} finished ({Reason}); winners: {Winners}");
+        [LoggerMessage(EventId = EventIds.GameFinished, EventName = "GameFinished", Level = LogLevel.Information, Message = "Game {Session} finished ({Reason}); winners: {Winners}")]
+        public static partial void Finished(ILogger logger, string session, FinishReason reason, string winners);
 
-        private static readonly Action<ILogger, string, Exception?> ObserverFailedMessage =
-            LoggerMessage.Define<string>(LogLevel.Warning, new EventId(21, "ObserverFailed"), "A game observer failed on a change of game {Session}");
+        [LoggerMessage(EventId = EventIds.GameObserverFailed, Level = LogLevel.Warning, Message = "A game observer failed on a change of game {Session}")]
+        public static partial void ObserverFailed(ILogger logger, string session, Exception ex);
 
-        public static void Finished(ILogger logger, string session, FinishReason reason, string winners) => FinishedMessage(logger, session, reason, winners, null);
+        [LoggerMessage(EventId = EventIds.ClaimsFailed, Level = LogLevel.Warning, Message = "Game {Session}: a batch of {Count} claims failed in the store; none of them was acknowledged")]
+        public static partial void ClaimsFailed(ILogger logger, string session, int count, Exception ex);
 
-        private static readonly Action<ILogger, string, int, Exception?> ClaimsFailedMessage =
-            LoggerMessage.Define<string, int>(LogLevel.Warning, new EventId(22, "ClaimsFailed"), "Game {Session}: a batch of {Count} claims failed in the store; none of them was acknowledged");
+        [LoggerMessage(EventId = EventIds.AnnounceFailed, Level = LogLevel.Warning, Message = "Game {Session}: announcing stored claims failed")]
+        public static partial void AnnounceFailed(ILogger logger, string session, Exception ex);
 
-        private static readonly Action<ILogger, string, Exception?> AnnounceFailedMessage =
-            LoggerMessage.Define<string>(LogLevel.Warning, new EventId(23, "AnnounceFailed"), "Game {Session}: announcing stored claims failed");
+        [LoggerMessage(EventId = EventIds.FinishFailed, Level = LogLevel.Warning, Message = "Game {Session}: the board is full but storing the finish failed; the game ends on time")]
+        public static partial void FinishFailed(ILogger logger, string session, Exception ex);
 
-        public static void ObserverFailed(ILogger logger, string session, Exception ex) => ObserverFailedMessage(logger, session, ex);
-
-        public static void ClaimsFailed(ILogger logger, string session, int count, Exception ex) => ClaimsFailedMessage(logger, session, count, ex);
-
-        private static readonly Action<ILogger, string, Exception?> FinishFailedMessage =
-            LoggerMessage.Define<string>(LogLevel.Warning, new EventId(24, "FinishFailed"), "Game {Session}: the board is full but storing the finish failed; the game ends on time");
-
-        public static void FinishFailed(ILogger logger, string session, Exception ex) => FinishFailedMessage(logger, session, ex);
-
-        public static void AnnounceFailed(ILogger logger, string session, Exception ex) => AnnounceFailedMessage(logger, session, ex);
-
-        private static readonly Action<ILogger, string, Exception?> StateLostMessage =
-            LoggerMessage.Define<string>(LogLevel.Error, new EventId(25, "GameStateLost"), "Game {Session}: the store is reachable but lost the game's state (a Redis without persistence that restarted?); the game ends, and its acknowledged events go to the history from this server's copy");
-
-        public static void StateLost(ILogger logger, string session) => StateLostMessage(logger, session, null);
+        [LoggerMessage(EventId = EventIds.GameStateLost, EventName = "GameStateLost", Level = LogLevel.Error, Message = "Game {Session}: the store is reachable but lost the game's state (a Redis without persistence that restarted?); the game ends, and its acknowledged events go to the history from this server's copy")]
+        public static partial void StateLost(ILogger logger, string session);
     }
 }

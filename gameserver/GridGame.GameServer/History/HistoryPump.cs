@@ -54,7 +54,7 @@ internal sealed class HistoryPump(
             }
             catch (Exception ex)
             {
-                logger.LogWarning(ex, "Writing the game history failed; the events stay in the store and are retried in {Delay}", backoff);
+                HistoryPumpLog.WriteFailed(logger, ex, backoff);
                 await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }
@@ -77,11 +77,11 @@ internal sealed class HistoryPump(
         try
         {
             var flushed = Migrated ? await FlushAsync(cancellationToken) : 0;
-            logger.LogInformation("History flushed on shutdown ({Events} events)", flushed);
+            HistoryPumpLog.Flushed(logger, flushed);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            logger.LogWarning(ex, "History not fully flushed on shutdown; the rest stays in the store");
+            HistoryPumpLog.NotFlushed(logger, ex);
         }
     }
 
@@ -161,7 +161,22 @@ internal sealed class HistoryPump(
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            logger.LogDebug(ex, "Could not measure the history lag");
+            HistoryPumpLog.LagNotMeasured(logger, ex);
         }
     }
+}
+
+internal static partial class HistoryPumpLog
+{
+    [LoggerMessage(EventId = EventIds.HistoryWriteFailed, Level = LogLevel.Warning, Message = "Writing the game history failed; the events stay in the store and are retried in {Delay}")]
+    public static partial void WriteFailed(ILogger logger, Exception ex, TimeSpan delay);
+
+    [LoggerMessage(EventId = EventIds.HistoryFlushed, Level = LogLevel.Information, Message = "History flushed on shutdown ({Events} events)")]
+    public static partial void Flushed(ILogger logger, int events);
+
+    [LoggerMessage(EventId = EventIds.HistoryNotFlushed, Level = LogLevel.Warning, Message = "History not fully flushed on shutdown; the rest stays in the store")]
+    public static partial void NotFlushed(ILogger logger, Exception ex);
+
+    [LoggerMessage(EventId = EventIds.HistoryLagNotMeasured, Level = LogLevel.Debug, Message = "Could not measure the history lag")]
+    public static partial void LagNotMeasured(ILogger logger, Exception ex);
 }

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 namespace GridGame.GameServer.History;
 
 /// <summary>Applies the schema at start and writes batches of game events to the history, each batch in one transaction.</summary>
-internal sealed class HistoryWriter(IDbContextFactory<HistoryDbContext> factory, ILogger<HistoryWriter> logger)
+internal sealed partial class HistoryWriter(IDbContextFactory<HistoryDbContext> factory, ILogger<HistoryWriter> logger)
 {
     /// <summary>Any fixed number: the PostgreSQL advisory lock that serializes migrations across servers starting together.</summary>
     private const long MigrationLockId = 0x47524944_47414D45;
@@ -41,7 +41,7 @@ internal sealed class HistoryWriter(IDbContextFactory<HistoryDbContext> factory,
         {
             await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
         }
-        logger.LogInformation("History schema is up to date ({Provider})", db.Database.ProviderName);
+        Log.SchemaReady(logger, db.Database.ProviderName);
     }
 
     public async Task<bool> IsReachableAsync(CancellationToken cancellationToken)
@@ -191,5 +191,11 @@ internal sealed class HistoryWriter(IDbContextFactory<HistoryDbContext> factory,
             default:
                 throw new InvalidOperationException($"unknown game event type {e.Type}");
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.HistorySchemaReady, Level = LogLevel.Information, Message = "History schema is up to date ({Provider})")]
+        public static partial void SchemaReady(ILogger logger, string? provider);
     }
 }

@@ -58,9 +58,9 @@ internal sealed partial class ConnectionGuard(ConnectionCaps caps, IOptions<Game
         public PipeWriter Output { get; } = output;
     }
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Connection of player {Player} from {Address} refused: {Reason}")]
+    [LoggerMessage(EventId = EventIds.ConnectionRefused, Level = LogLevel.Debug, Message = "Connection of player {Player} from {Address} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string? player, string? address, string reason);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Connection of player {Player} from {Address} closed: nothing received for {Seconds} s")]
+    [LoggerMessage(EventId = EventIds.ConnectionIdle, Level = LogLevel.Debug, Message = "Connection of player {Player} from {Address} closed: nothing received for {Seconds} s")]
     private static partial void LogIdle(ILogger logger, string? player, string? address, double seconds);
 }

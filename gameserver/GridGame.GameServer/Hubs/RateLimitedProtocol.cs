@@ -70,6 +70,6 @@ internal sealed partial class RateLimitedProtocol(IHubProtocol inner, TokenBucke
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Hub call {Method} refused: it does not exist or its arguments do not bind ({Problem})")]
+    [LoggerMessage(EventId = EventIds.HubCallUnbound, Level = LogLevel.Debug, Message = "Hub call {Method} refused: it does not exist or its arguments do not bind ({Problem})")]
     private static partial void LogBadInvocation(ILogger logger, string method, string problem);
 }

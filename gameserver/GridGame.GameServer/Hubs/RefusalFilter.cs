@@ -64,9 +64,9 @@ internal sealed partial class RefusalFilter(GameMetrics metrics, ILogger<Refusal
 
     private static string? Player(HubCallerContext context) => context.User?.FindFirst(GameAuth.PlayerClaim)?.Value;
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Hub call {Method} of player {Player} refused: {Reason}")]
+    [LoggerMessage(EventId = EventIds.HubCallRefused, Level = LogLevel.Debug, Message = "Hub call {Method} of player {Player} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string method, string reason, string? player);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Hub call {Method} of player {Player} failed")]
+    [LoggerMessage(EventId = EventIds.HubCallFailed, Level = LogLevel.Error, Message = "Hub call {Method} of player {Player} failed")]
     private static partial void LogFailed(ILogger logger, string method, string? player, Exception exception);
 }

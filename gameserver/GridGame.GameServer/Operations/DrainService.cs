@@ -9,7 +9,7 @@ namespace GridGame.GameServer.Operations;
 /// registered first; so the drain registers on that signal when the first player connects (SignalR's own handler
 /// exists by then) and runs before the connections close. StopAsync drains too, for a server nobody joined.
 /// </summary>
-internal sealed class DrainService(
+internal sealed partial class DrainService(
     DrainState drain,
     GameDirectory directory,
     GameMetrics metrics,
@@ -45,7 +45,7 @@ internal sealed class DrainService(
             return;
         }
         var games = directory.Games.ToList();
-        logger.LogInformation("Draining: refusing new joins and telling the players of {Games} games", games.Count);
+        Log.Draining(logger, games.Count);
         foreach (var game in games)
         {
             try
@@ -54,7 +54,7 @@ internal sealed class DrainService(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogWarning(ex, "Could not tell the players of game {Session} that the server is draining", game.Id);
+                Log.NoticeFailed(logger, ex, game.Id);
             }
         }
         // Give players the drain window to leave (their clients see ServerDraining); the connections close after it.
@@ -64,5 +64,14 @@ internal sealed class DrainService(
         {
             await Task.Delay(TimeSpan.FromMilliseconds(50), time, CancellationToken.None);
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.Draining, Level = LogLevel.Information, Message = "Draining: refusing new joins and telling the players of {Games} games")]
+        public static partial void Draining(ILogger logger, int games);
+
+        [LoggerMessage(EventId = EventIds.DrainNoticeFailed, Level = LogLevel.Warning, Message = "Could not tell the players of game {Session} that the server is draining")]
+        public static partial void NoticeFailed(ILogger logger, Exception ex, string session);
     }
 }

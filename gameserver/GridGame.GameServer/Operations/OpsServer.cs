@@ -68,6 +68,6 @@ internal sealed partial class OpsServer(IServiceProvider services, IOptions<Game
         };
     }
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Serving /ready, /metrics and /health on {Address}")]
+    [LoggerMessage(EventId = EventIds.OpsListening, Level = LogLevel.Information, Message = "Serving /ready, /metrics and /health on {Address}")]
     private static partial void LogListening(ILogger logger, Uri address);
 }

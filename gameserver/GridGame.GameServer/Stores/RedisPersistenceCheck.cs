@@ -37,10 +37,10 @@ internal sealed partial class RedisPersistenceCheck(IConnectionMultiplexer redis
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 50, Level = LogLevel.Warning, Message = "{Problem}")]
+        [LoggerMessage(EventId = EventIds.RedisNotPersistent, Level = LogLevel.Warning, Message = "{Problem}")]
         public static partial void NotPersistent(ILogger logger, string problem);
 
-        [LoggerMessage(EventId = 51, Level = LogLevel.Information, Message = "Could not ask Redis whether it persists its data: {Problem}")]
+        [LoggerMessage(EventId = EventIds.RedisPersistenceNotChecked, Level = LogLevel.Information, Message = "Could not ask Redis whether it persists its data: {Problem}")]
         public static partial void NotChecked(ILogger logger, string problem);
     }
 }

@@ -8,7 +8,7 @@ namespace GridGame.LocalCluster.Kubelets;
 /// The probe loops of one running container: startup (then readiness and liveness), each on its period and
 /// thresholds; a failed startup or liveness probe kills the process so that its loop restarts it.
 /// </summary>
-internal sealed class ContainerProbes(PodRunner pod, PodContainer c, Process process, Task exited)
+internal sealed partial class ContainerProbes(PodRunner pod, PodContainer c, Process process, Task exited)
 {
     private readonly int _pid = process.Id;
 
@@ -42,7 +42,7 @@ internal sealed class ContainerProbes(PodRunner pod, PodContainer c, Process pro
                     }
                     if (counter.FailuresWhileFailing >= (startup.FailureThreshold ?? 3))
                     {
-                        pod.Kubelet.Logger.LogInformation("Container {Container} of {Pod} failed its startup probe; restarting", spec.Name, pod.Key);
+                        Log.StartupProbeFailed(pod.Kubelet.Logger, spec.Name, pod.Key);
                         pod.Event("Warning", "Unhealthy", "Startup probe failed");
                         pod.Event("Normal", "Killing", $"Container {spec.Name} failed startup probe, will be restarted");
                         await KillForRestartAsync().ConfigureAwait(false);
@@ -103,7 +103,7 @@ internal sealed class ContainerProbes(PodRunner pod, PodContainer c, Process pro
             }
             if (counter.Record(ok) && !counter.Passing)
             {
-                pod.Kubelet.Logger.LogInformation("Container {Container} of {Pod} failed liveness probe, will be restarted", c.Spec.Name, pod.Key);
+                Log.LivenessProbeFailed(pod.Kubelet.Logger, c.Spec.Name, pod.Key);
                 pod.Event("Warning", "Unhealthy", "Liveness probe failed");
                 pod.Event("Normal", "Killing", $"Container {c.Spec.Name} failed liveness probe, will be restarted");
                 await KillForRestartAsync().ConfigureAwait(false);
@@ -127,4 +127,13 @@ internal sealed class ContainerProbes(PodRunner pod, PodContainer c, Process pro
     }
 
     private static TimeSpan Period(V1Probe probe) => TimeSpan.FromSeconds(Math.Max(1, probe.PeriodSeconds ?? 10));
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.StartupProbeFailed, Level = LogLevel.Information, Message = "Container {Container} of {Pod} failed its startup probe; restarting")]
+        public static partial void StartupProbeFailed(ILogger logger, string container, string pod);
+
+        [LoggerMessage(EventId = EventIds.LivenessProbeFailed, Level = LogLevel.Information, Message = "Container {Container} of {Pod} failed liveness probe, will be restarted")]
+        public static partial void LivenessProbeFailed(ILogger logger, string container, string pod);
+    }
 }

@@ -12,7 +12,7 @@ namespace GridGame.LocalCluster.Kubelets;
 /// One pod under the process kubelet: a loop per container (start, probe, restart with back-off per restartPolicy)
 /// and a status publisher that patches <c>/status</c> whenever something the API should see changes.
 /// </summary>
-internal sealed class PodRunner : IDisposable
+internal sealed partial class PodRunner : IDisposable
 {
     private readonly ProcessKubelet _kubelet;
     private readonly Lock _lock = new();
@@ -141,7 +141,7 @@ internal sealed class PodRunner : IDisposable
         }
         catch (TimeoutException)
         {
-            _kubelet.Logger.LogWarning("Pod {Pod} did not stop in time; killing what is left", Key);
+            Log.StopTimedOut(_kubelet.Logger, Key);
             foreach (var c in _containers)
             {
                 lock (c)
@@ -205,7 +205,7 @@ internal sealed class PodRunner : IDisposable
                 }
                 catch (Exception e) when (!stopping.IsCancellationRequested && e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
                 {
-                    _kubelet.Logger.LogWarning(e, "Status of {Pod} not written; retrying", Key);
+                    Log.StatusNotWritten(_kubelet.Logger, e, Key);
                     await DelayAsync(TimeSpan.FromMilliseconds(500), stopping).ConfigureAwait(false);
                     MarkDirty();
                 }
@@ -234,5 +234,14 @@ internal sealed class PodRunner : IDisposable
         using var listener = new TcpListener(IPAddress.Parse(address), 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.PodStopTimedOut, Level = LogLevel.Warning, Message = "Pod {Pod} did not stop in time; killing what is left")]
+        public static partial void StopTimedOut(ILogger logger, string pod);
+
+        [LoggerMessage(EventId = EventIds.PodStatusNotWritten, Level = LogLevel.Warning, Message = "Status of {Pod} not written; retrying")]
+        public static partial void StatusNotWritten(ILogger logger, Exception exception, string pod);
     }
 }

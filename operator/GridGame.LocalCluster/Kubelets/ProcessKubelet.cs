@@ -13,7 +13,7 @@ namespace GridGame.LocalCluster.Kubelets;
 /// and carries out graceful deletion: SIGTERM, the grace period, SIGKILL, then the pod object is removed with a
 /// zero-grace delete preconditioned on its uid, as the real kubelet does.
 /// </summary>
-internal sealed class ProcessKubelet : IAsyncDisposable
+internal sealed partial class ProcessKubelet : IAsyncDisposable
 {
     /// <summary>Shared by every LocalCluster on the machine, so one started after a crash can reap what the crashed one left.</summary>
     // The name carries the file-name format; versions with another format never read (or reap) each other's entries.
@@ -101,7 +101,7 @@ internal sealed class ProcessKubelet : IAsyncDisposable
         var reaped = Launcher.ReapOrphans();
         if (reaped > 0)
         {
-            Logger.LogWarning("Killed {Count} container process groups left by a LocalCluster that is gone", reaped);
+            Log.LeftoverProcessesKilled(Logger, reaped);
         }
         return reaped;
     }
@@ -249,7 +249,7 @@ internal sealed class ProcessKubelet : IAsyncDisposable
         }
         catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
         {
-            Logger.LogWarning(e, "Could not remove terminated pod {Namespace}/{Pod}", pod.Metadata.NamespaceProperty, pod.Metadata.Name);
+            Log.TerminatedPodNotRemoved(Logger, e, pod.Metadata.NamespaceProperty, pod.Metadata.Name);
         }
         finally
         {
@@ -259,5 +259,14 @@ internal sealed class ProcessKubelet : IAsyncDisposable
             }
             runner?.Dispose();
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.LeftoverProcessesKilled, Level = LogLevel.Warning, Message = "Killed {Count} container process groups left by a LocalCluster that is gone")]
+        public static partial void LeftoverProcessesKilled(ILogger logger, int count);
+
+        [LoggerMessage(EventId = EventIds.TerminatedPodNotRemoved, Level = LogLevel.Warning, Message = "Could not remove terminated pod {Namespace}/{Pod}")]
+        public static partial void TerminatedPodNotRemoved(ILogger logger, Exception exception, string? @namespace, string pod);
     }
 }

@@ -15,7 +15,7 @@ namespace GridGame.LocalCluster.Kubelets;
 /// (restartCount rising on the kubelet's back-off) or flip its readiness, and make every pod of an image glob never
 /// turn Ready or crash-loop from the start (<see cref="Nodes.LocalNodesOptions.SimulatedImages"/>).
 /// </summary>
-internal sealed class SimulatedKubelet(
+internal sealed partial class SimulatedKubelet(
     IKubernetes client,
     IReadOnlyDictionary<string, string> nodeAddresses,
     TimeSpan startDelay,
@@ -283,7 +283,7 @@ internal sealed class SimulatedKubelet(
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
                 {
-                    logger.LogWarning(e, "Simulated kubelet could not update {Pod}", sim.Key);
+                    Log.NotUpdated(logger, e, sim.Key);
                 }
             }
         }
@@ -391,5 +391,11 @@ internal sealed class SimulatedKubelet(
         public ITimer? Timer { get; set; }
 
         public List<V1PodCondition>? LastConditions { get; set; }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.SimulatedPodNotUpdated, Level = LogLevel.Warning, Message = "Simulated kubelet could not update {Pod}")]
+        public static partial void NotUpdated(ILogger logger, Exception exception, string pod);
     }
 }

@@ -12,7 +12,7 @@ namespace GridGame.LocalCluster.Nodes;
 /// scheduler and kubelet do, so <c>kubectl describe pod</c> tells the story. Best effort: a bounded queue drained by
 /// one writer, dropping events under load rather than slowing the components that emit them.
 /// </summary>
-internal sealed class EventRecorder(IKubernetes client, TimeProvider time, ILogger logger)
+internal sealed partial class EventRecorder(IKubernetes client, TimeProvider time, ILogger logger)
 {
     private readonly Channel<Corev1Event> _queue = Channel.CreateBounded<Corev1Event>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -62,12 +62,18 @@ internal sealed class EventRecorder(IKubernetes client, TimeProvider time, ILogg
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
                 {
-                    logger.LogDebug(ex, "Event {Reason} for {Pod} not written", e.Reason, e.InvolvedObject.Name);
+                    Log.NotWritten(logger, ex, e.Reason, e.InvolvedObject.Name);
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.EventNotWritten, Level = LogLevel.Debug, Message = "Event {Reason} for {Pod} not written")]
+        public static partial void NotWritten(ILogger logger, Exception exception, string reason, string pod);
     }
 }

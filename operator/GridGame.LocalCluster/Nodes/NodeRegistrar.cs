@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace GridGame.LocalCluster.Nodes;
 
 /// <summary>Registers the fake nodes and keeps them Ready: a Lease in kube-node-lease and the node's Ready condition, renewed every heartbeat.</summary>
-internal sealed class NodeRegistrar(IKubernetes client, IReadOnlyList<LocalNodeSpec> specs, KubeletKind kind, TimeProvider time, ILogger logger)
+internal sealed partial class NodeRegistrar(IKubernetes client, IReadOnlyList<LocalNodeSpec> specs, KubeletKind kind, TimeProvider time, ILogger logger)
 {
     private readonly HashSet<string> _down = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -121,7 +121,7 @@ internal sealed class NodeRegistrar(IKubernetes client, IReadOnlyList<LocalNodeS
                     }
                     catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
                     {
-                        logger.LogWarning(e, "Heartbeat of node {Node} failed", spec.Name);
+                        Log.HeartbeatFailed(logger, e, spec.Name);
                     }
                 }
             }
@@ -146,5 +146,11 @@ internal sealed class NodeRegistrar(IKubernetes client, IReadOnlyList<LocalNodeS
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.HeartbeatFailed, Level = LogLevel.Warning, Message = "Heartbeat of node {Node} failed")]
+        public static partial void HeartbeatFailed(ILogger logger, Exception exception, string node);
     }
 }

@@ -76,7 +76,7 @@ internal sealed class ResourceFeed<T, TList>(
                 && e is HttpOperationException or HttpRequestException or IOException or KubernetesException or OperationCanceledException or System.Text.Json.JsonException)
             {
                 var delay = _backoff.Next();
-                logger.LogDebug(e, "{Feed} watch failed ({Failures} in a row); retrying", name, _backoff.Failures);
+                ResourceFeedLog.WatchFailed(logger, e, name, _backoff.Failures);
                 try
                 {
                     await _backoff.WaitAsync(delay, cancellationToken).ConfigureAwait(false);
@@ -143,9 +143,19 @@ internal sealed class ResourceFeed<T, TList>(
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            logger.LogError(e, "{Feed} handler failed for {Object}", name, (current ?? old)?.Metadata.Name);
+            ResourceFeedLog.HandlerFailed(logger, e, name, (current ?? old)?.Metadata.Name);
         }
     }
 
     private static string Key(T item) => item.Metadata.NamespaceProperty + "/" + item.Metadata.Name;
+}
+
+/// <summary>The log lines of <see cref="ResourceFeed{T, TList}"/>, outside it so that they are not generic.</summary>
+internal static partial class ResourceFeedLog
+{
+    [LoggerMessage(EventId = EventIds.FeedWatchFailed, Level = LogLevel.Debug, Message = "{Feed} watch failed ({Failures} in a row); retrying")]
+    public static partial void WatchFailed(ILogger logger, Exception exception, string feed, int failures);
+
+    [LoggerMessage(EventId = EventIds.FeedHandlerFailed, Level = LogLevel.Error, Message = "{Feed} handler failed for {Object}")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception, string feed, string? @object);
 }

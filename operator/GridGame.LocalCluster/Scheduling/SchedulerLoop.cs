@@ -13,7 +13,7 @@ namespace GridGame.LocalCluster.Scheduling;
 /// <c>spec.nodeName</c> if the server lacks it) and marks pods it cannot place <c>PodScheduled=False/Unschedulable</c>.
 /// A pod it has just bound is assumed on its node until the watch confirms it, as the real scheduler's cache does.
 /// </summary>
-internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, Nodes.EventRecorder events, ILogger logger) : IDisposable
+internal sealed partial class SchedulerLoop(IKubernetes client, TimeProvider time, Nodes.EventRecorder events, ILogger logger) : IDisposable
 {
     public const string SchedulerName = "default-scheduler";
     private const int MaxInFlight = 16;
@@ -142,7 +142,7 @@ internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, Nodes
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                logger.LogError(e, "Cannot schedule {Namespace}/{Pod}", pod.Metadata.NamespaceProperty, pod.Metadata.Name);
+                Log.SchedulingFailed(logger, e, pod.Metadata.NamespaceProperty, pod.Metadata.Name);
                 continue;
             }
             var uid = pod.Metadata.Uid;
@@ -202,7 +202,7 @@ internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, Nodes
                     || (e.Response.StatusCode == HttpStatusCode.NotFound && !e.Response.Content.Contains("\"kind\":\"pods\"", StringComparison.Ordinal)))
                 {
                     _bindingUnsupported = true;
-                    logger.LogInformation("pods/binding is not served; binding by patching spec.nodeName");
+                    Log.BindingNotServed(logger);
                 }
             }
             var patch = KubernetesJson.Serialize(new V1Pod { Spec = new V1PodSpec { NodeName = node } });
@@ -213,7 +213,7 @@ internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, Nodes
         {
             if (e is not OperationCanceledException)
             {
-                logger.LogDebug(e, "Binding {Namespace}/{Pod} to {Node} failed", ns, name, node);
+                Log.BindingFailed(logger, e, ns, name, node);
             }
             lock (_lock)
             {
@@ -259,7 +259,7 @@ internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, Nodes
                 new V1Patch(KubernetesJson.Serialize(status), V1Patch.PatchType.MergePatch),
                 pod.Metadata.Name, pod.Metadata.NamespaceProperty ?? "default", cancellationToken: cancellationToken).ConfigureAwait(false);
             events.Record(pod, SchedulerName, null, "Warning", "FailedScheduling", message);
-            logger.LogInformation("Pod {Namespace}/{Pod} is unschedulable: {Message}", pod.Metadata.NamespaceProperty, pod.Metadata.Name, message);
+            Log.Unschedulable(logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, message);
         }
         catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
         {
@@ -272,5 +272,20 @@ internal sealed class SchedulerLoop(IKubernetes client, TimeProvider time, Nodes
         {
             _inFlight.Release();
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.SchedulingFailed, Level = LogLevel.Error, Message = "Cannot schedule {Namespace}/{Pod}")]
+        public static partial void SchedulingFailed(ILogger logger, Exception exception, string? @namespace, string pod);
+
+        [LoggerMessage(EventId = EventIds.BindingNotServed, Level = LogLevel.Information, Message = "pods/binding is not served; binding by patching spec.nodeName")]
+        public static partial void BindingNotServed(ILogger logger);
+
+        [LoggerMessage(EventId = EventIds.BindingFailed, Level = LogLevel.Debug, Message = "Binding {Namespace}/{Pod} to {Node} failed")]
+        public static partial void BindingFailed(ILogger logger, Exception exception, string @namespace, string pod, string node);
+
+        [LoggerMessage(EventId = EventIds.PodUnschedulable, Level = LogLevel.Information, Message = "Pod {Namespace}/{Pod} is unschedulable: {Message}")]
+        public static partial void Unschedulable(ILogger logger, string? @namespace, string pod, string message);
     }
 }

@@ -186,19 +186,19 @@ internal sealed partial class FleetController : IController
 
     private static partial class Log
     {
-        [LoggerMessage(1001, LogLevel.Information, "Fleet {Namespace}/{Fleet} scaled {From} -> {To}: {Reason}")]
+        [LoggerMessage(EventIds.FleetScaled, LogLevel.Information, "Fleet {Namespace}/{Fleet} scaled {From} -> {To}: {Reason}")]
         public static partial void Scaled(ILogger logger, string @namespace, string fleet, int from, int to, string reason);
 
-        [LoggerMessage(1002, LogLevel.Debug, "Pod {Namespace}/{Pod} deleted ({Reason})")]
+        [LoggerMessage(EventIds.FleetPodDeleted, LogLevel.Debug, "Pod {Namespace}/{Pod} deleted ({Reason})")]
         public static partial void PodDeleted(ILogger logger, string @namespace, string pod, string reason);
 
-        [LoggerMessage(1003, LogLevel.Information, "Fleet {Namespace}/{Fleet} drained; finalizer released")]
+        [LoggerMessage(EventIds.FleetFinalizerReleased, LogLevel.Information, "Fleet {Namespace}/{Fleet} drained; finalizer released")]
         public static partial void FinalizerReleased(ILogger logger, string @namespace, string fleet);
 
-        [LoggerMessage(1004, LogLevel.Warning, "Fleet {Namespace}/{Fleet} is invalid: {Errors}")]
+        [LoggerMessage(EventIds.FleetInvalid, LogLevel.Warning, "Fleet {Namespace}/{Fleet} is invalid: {Errors}")]
         public static partial void Invalid(ILogger logger, string @namespace, string fleet, string errors);
 
-        [LoggerMessage(1005, LogLevel.Information, "Fleet {Namespace}/{Fleet} rollout {Reason}: {Message}")]
+        [LoggerMessage(EventIds.FleetRollout, LogLevel.Information, "Fleet {Namespace}/{Fleet} rollout {Reason}: {Message}")]
         public static partial void Rollout(ILogger logger, string @namespace, string fleet, string reason, string message);
     }
 }

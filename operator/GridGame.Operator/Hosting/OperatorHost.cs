@@ -251,15 +251,15 @@ internal sealed class OperatorHost : IAsyncDisposable
 
 internal static partial class HostLog
 {
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Information, Message = "Operator started: HTTP on port {Port}, {Controllers} controllers, {Informers} informers, namespaces {Namespaces}")]
+    [LoggerMessage(EventId = EventIds.HostStarted, Level = LogLevel.Information, Message = "Operator started: HTTP on port {Port}, {Controllers} controllers, {Informers} informers, namespaces {Namespaces}")]
     public static partial void Started(ILogger logger, int port, int controllers, int informers, string namespaces);
 
-    [LoggerMessage(EventId = 1402, Level = LogLevel.Information, Message = "Operator stopping (release lease: {Release})")]
+    [LoggerMessage(EventId = EventIds.HostStopping, Level = LogLevel.Information, Message = "Operator stopping (release lease: {Release})")]
     public static partial void Stopping(ILogger logger, bool release);
 
-    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "Operator stopped")]
+    [LoggerMessage(EventId = EventIds.HostStopped, Level = LogLevel.Information, Message = "Operator stopped")]
     public static partial void Stopped(ILogger logger);
 
-    [LoggerMessage(EventId = 1404, Level = LogLevel.Error, Message = "Operator did not stop within {Seconds} s; exiting anyway")]
+    [LoggerMessage(EventId = EventIds.HostStopTimedOut, Level = LogLevel.Error, Message = "Operator did not stop within {Seconds} s; exiting anyway")]
     public static partial void StopTimedOut(ILogger logger, double seconds);
 }

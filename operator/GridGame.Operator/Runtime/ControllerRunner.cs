@@ -83,6 +83,6 @@ internal sealed class ControllerRunner(IController controller, ControllerSetup s
 
 internal static partial class ControllerLog
 {
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "{Controller} failed to reconcile {Key} (attempt {Attempt}); retrying with back-off")]
+    [LoggerMessage(EventId = EventIds.ReconcileFailed, Level = LogLevel.Warning, Message = "{Controller} failed to reconcile {Key} (attempt {Attempt}); retrying with back-off")]
     public static partial void ReconcileFailed(ILogger logger, Exception exception, string controller, string key, int attempt);
 }

@@ -202,6 +202,6 @@ internal sealed class EventRecorder : IAsyncDisposable
 
 internal static partial class EventLog
 {
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Could not record event {Reason}")]
+    [LoggerMessage(EventId = EventIds.EventNotRecorded, Level = LogLevel.Warning, Message = "Could not record event {Reason}")]
     public static partial void NotRecorded(ILogger logger, Exception exception, string reason);
 }

@@ -338,21 +338,21 @@ internal sealed class Informer<T> : IInformer
 
 internal static partial class InformerLog
 {
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Listed {Resource} in {Namespace}: {Count} objects, {Deleted} vanished, resourceVersion {ResourceVersion}")]
+    [LoggerMessage(EventId = EventIds.InformerListed, Level = LogLevel.Debug, Message = "Listed {Resource} in {Namespace}: {Count} objects, {Deleted} vanished, resourceVersion {ResourceVersion}")]
     public static partial void Listed(ILogger logger, string resource, string @namespace, int count, int deleted, string resourceVersion);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Watch of {Resource} in {Namespace} expired (410); relisting")]
+    [LoggerMessage(EventId = EventIds.InformerWatchExpired, Level = LogLevel.Information, Message = "Watch of {Resource} in {Namespace} expired (410); relisting")]
     public static partial void Expired(ILogger logger, string resource, string @namespace);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Watch of {Resource} in {Namespace} failed; reconnecting in {DelayMs} ms")]
+    [LoggerMessage(EventId = EventIds.InformerWatchFailed, Level = LogLevel.Warning, Message = "Watch of {Resource} in {Namespace} failed; reconnecting in {DelayMs} ms")]
     public static partial void WatchFailed(ILogger logger, Exception exception, string resource, string @namespace, double delayMs);
 
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Watch of {Resource} in {Namespace} was silent for {Seconds} s; restarting")]
+    [LoggerMessage(EventId = EventIds.InformerWatchIdle, Level = LogLevel.Warning, Message = "Watch of {Resource} in {Namespace} was silent for {Seconds} s; restarting")]
     public static partial void Idle(ILogger logger, string resource, string @namespace, double seconds);
 
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Cannot read {Resource} {Namespace}/{Name} (resourceVersion {ResourceVersion}); skipped until it changes: {Error}")]
+    [LoggerMessage(EventId = EventIds.InformerUndecodable, Level = LogLevel.Warning, Message = "Cannot read {Resource} {Namespace}/{Name} (resourceVersion {ResourceVersion}); skipped until it changes: {Error}")]
     public static partial void Undecodable(ILogger logger, string resource, string @namespace, string name, string resourceVersion, string error);
 
-    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Watch of {Resource} in {Namespace} failed {Failures} times in a row; relisting")]
+    [LoggerMessage(EventId = EventIds.InformerRelisting, Level = LogLevel.Warning, Message = "Watch of {Resource} in {Namespace} failed {Failures} times in a row; relisting")]
     public static partial void Relisting(ILogger logger, string resource, string @namespace, int failures);
 }

@@ -195,24 +195,24 @@ internal sealed class LeaderElection(Kubernetes client, LeaderElectionOptions op
 
 internal static partial class LeaderLog
 {
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "{Identity} started leading (lease {Namespace}/{Lease})")]
+    [LoggerMessage(EventId = EventIds.LeaderStarted, Level = LogLevel.Information, Message = "{Identity} started leading (lease {Namespace}/{Lease})")]
     public static partial void Started(ILogger logger, string identity, string @namespace, string lease);
 
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "{Identity} lost the lease; campaigning again")]
+    [LoggerMessage(EventId = EventIds.LeaderLost, Level = LogLevel.Warning, Message = "{Identity} lost the lease; campaigning again")]
     public static partial void Lost(ILogger logger, string identity);
 
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Leader is now {Holder}")]
+    [LoggerMessage(EventId = EventIds.LeaderChanged, Level = LogLevel.Information, Message = "Leader is now {Holder}")]
     public static partial void NewLeader(ILogger logger, string holder);
 
-    [LoggerMessage(EventId = 1204, Level = LogLevel.Information, Message = "{Identity} released the lease")]
+    [LoggerMessage(EventId = EventIds.LeaderReleased, Level = LogLevel.Information, Message = "{Identity} released the lease")]
     public static partial void Released(ILogger logger, string identity);
 
-    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Could not release the lease; it will expire instead")]
+    [LoggerMessage(EventId = EventIds.LeaderReleaseFailed, Level = LogLevel.Warning, Message = "Could not release the lease; it will expire instead")]
     public static partial void ReleaseFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Leader election failed ({Error}: {Detail}); retrying")]
+    [LoggerMessage(EventId = EventIds.LeaderElectionFailed, Level = LogLevel.Warning, Message = "Leader election failed ({Error}: {Detail}); retrying")]
     public static partial void ElectionFailed(ILogger logger, string error, string detail);
 
-    [LoggerMessage(EventId = 1207, Level = LogLevel.Error, Message = "The leader's work failed")]
+    [LoggerMessage(EventId = EventIds.LeaderWorkFailed, Level = LogLevel.Error, Message = "The leader's work failed")]
     public static partial void WorkFailed(ILogger logger, Exception exception);
 }

@@ -570,25 +570,25 @@ internal sealed partial class SessionController : IController
 
     private static partial class Log
     {
-        [LoggerMessage(2001, LogLevel.Information, "Session {Namespace}/{Session} allocated server {Pod}")]
+        [LoggerMessage(EventIds.SessionAllocated, LogLevel.Information, "Session {Namespace}/{Session} allocated server {Pod}")]
         public static partial void Allocated(ILogger logger, string @namespace, string session, string pod);
 
-        [LoggerMessage(2002, LogLevel.Debug, "Server {Namespace}/{Pod} was taken before session {Session} could reserve it")]
+        [LoggerMessage(EventIds.SessionReserveConflict, LogLevel.Debug, "Server {Namespace}/{Pod} was taken before session {Session} could reserve it")]
         public static partial void ReserveConflict(ILogger logger, string @namespace, string pod, string session);
 
-        [LoggerMessage(2003, LogLevel.Information, "Session {Namespace}/{Session} failed: {Reason}: {Message}")]
+        [LoggerMessage(EventIds.SessionFailed, LogLevel.Information, "Session {Namespace}/{Session} failed: {Reason}: {Message}")]
         public static partial void Failed(ILogger logger, string @namespace, string session, string reason, string message);
 
-        [LoggerMessage(2004, LogLevel.Information, "Server {Namespace}/{Pod} released: its session {Session} is gone")]
+        [LoggerMessage(EventIds.SessionServerReleased, LogLevel.Information, "Server {Namespace}/{Pod} released: its session {Session} is gone")]
         public static partial void OrphanReleased(ILogger logger, string @namespace, string pod, string session);
 
-        [LoggerMessage(2006, LogLevel.Debug, "Session {Namespace}/{Session}: {Step} {Reason} {Server}")]
+        [LoggerMessage(EventIds.SessionDecided, LogLevel.Debug, "Session {Namespace}/{Session}: {Step} {Reason} {Server}")]
         public static partial void Decided(ILogger logger, string @namespace, string session, string step, string reason, string server);
 
-        [LoggerMessage(2007, LogLevel.Debug, "Session {Namespace}/{Session}: no server among {Candidates} candidates of revision {Revision} ({Servers} servers)")]
+        [LoggerMessage(EventIds.SessionNoCapacity, LogLevel.Debug, "Session {Namespace}/{Session}: no server among {Candidates} candidates of revision {Revision} ({Servers} servers)")]
         public static partial void NoCapacity(ILogger logger, string @namespace, string session, int candidates, string revision, int servers);
 
-        [LoggerMessage(2005, LogLevel.Information, "Session {Namespace}/{Session} deleted after its time to live")]
+        [LoggerMessage(EventIds.SessionExpired, LogLevel.Information, "Session {Namespace}/{Session} deleted after its time to live")]
         public static partial void Expired(ILogger logger, string @namespace, string session);
     }
 }
