@@ -4,7 +4,6 @@ using System.Runtime.CompilerServices;
 using GridGame.Crds;
 using GridGame.Crds.Validation;
 using GridGame.Operator.Allocation;
-using GridGame.Operator.Controllers;
 using GridGame.Operator.Fleets;
 using GridGame.Operator.Runtime;
 using k8s;
@@ -46,6 +45,7 @@ internal sealed partial class SessionController : IController
     private DateTimeOffset _pendingCountedAt;
     private Informer<GameSession> _sessions = null!;
     private Informer<V1Pod> _pods = null!;
+    private PodWriter _podWriter = null!;
     private Informer<GameFleet> _fleets = null!;
     private Informer<V1Node> _nodes = null!;
     private ILogger _logger = null!;
@@ -70,8 +70,9 @@ internal sealed partial class SessionController : IController
             Metrics = new SessionMetrics(registry);
         }
         _sessions = setup.For<GameSession>();
-        _sessions.Cache.AddIndex(FleetController.SessionsByFleet, s => s.Spec?.FleetName is { } fleet ? [ObjectKey.Of(s.Metadata.NamespaceProperty, fleet)] : []);
+        SessionDemand.AddIndex(_sessions.Cache);
         _pods = setup.Informer<V1Pod>();
+        _podWriter = new PodWriter(setup.Client, _pods.Cache);
         _pods.Cache.AddHandler(OnPodChanged);
         _pods.Cache.AddIndex(PodsBySession, p => PodObservation.Session(p) is { } s ? [ObjectKey.Of(p.Metadata.NamespaceProperty, s)] : []);
         _fleets = setup.Informer<GameFleet>();
@@ -96,7 +97,7 @@ internal sealed partial class SessionController : IController
         if (change.New is { } now && IsServer(now) && (change.Old is null || !IsServer(change.Old))
             && PodObservation.Get(now.Metadata.Labels, WellKnown.FleetLabel) is { } fleet)
         {
-            foreach (var waiting in _sessions.Cache.ByIndex(FleetController.SessionsByFleet, ObjectKey.Of(now.Metadata.NamespaceProperty, fleet)).Where(IsPending).Take(4))
+            foreach (var waiting in _sessions.Cache.ByIndex(SessionDemand.ByFleet, ObjectKey.Of(now.Metadata.NamespaceProperty, fleet)).Where(SessionDemand.IsPending).Take(4))
             {
                 _setup.Queue.Add(ObjectKey.Of(waiting));
             }
@@ -110,16 +111,13 @@ internal sealed partial class SessionController : IController
         {
             return;
         }
-        foreach (var waiting in _sessions.Cache.ByIndex(FleetController.SessionsByFleet, ObjectKey.Of(fleet)).Where(IsPending))
+        foreach (var waiting in _sessions.Cache.ByIndex(SessionDemand.ByFleet, ObjectKey.Of(fleet)).Where(SessionDemand.IsPending))
         {
             _setup.Queue.Add(ObjectKey.Of(waiting));
         }
     }
 
     private static bool IsServer(V1Pod pod) => PodObservation.State(pod) == ServerState.Ready && PodObservation.IsReady(pod) && !PodObservation.IsTerminating(pod);
-
-    private static bool IsPending(GameSession s) =>
-        s.Metadata.DeletionTimestamp is null && s.Status?.Phase is null or SessionPhase.Pending && s.Metadata.Labels?.ContainsKey(WellKnown.ServerLabel) != true;
 
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
@@ -149,7 +147,7 @@ internal sealed partial class SessionController : IController
         if (now - _pendingCountedAt > TimeSpan.FromSeconds(1))
         {
             _pendingCountedAt = now;
-            Metrics.Pending(_sessions.Cache.List().Count(IsPending));
+            Metrics.Pending(_sessions.Cache.List().Count(SessionDemand.IsPending));
         }
 
         switch (decision.Step)
@@ -316,8 +314,8 @@ internal sealed partial class SessionController : IController
         var patch = new V1Patch(new object[]
         {
             new { op = "test", path = "/metadata/resourceVersion", value = pod.Metadata.ResourceVersion },
-            new { op = "test", path = FleetController.StateLabelPath, value = WellKnown.States.Ready },
-            new { op = "replace", path = FleetController.StateLabelPath, value = WellKnown.States.Allocated },
+            new { op = "test", path = PodWriter.StateLabelPath, value = WellKnown.States.Ready },
+            new { op = "replace", path = PodWriter.StateLabelPath, value = WellKnown.States.Allocated },
             annotation,
         }, V1Patch.PatchType.JsonPatch);
         try
@@ -483,29 +481,8 @@ internal sealed partial class SessionController : IController
         {
             return;
         }
-        await DeletePodAsync(pod, cancellationToken).ConfigureAwait(false);
+        await _podWriter.DeleteAsync(pod, DeleteGuard.SamePod, cancellationToken).ConfigureAwait(false);
         _setup.Events.RecordNormal(session, "Released", $"server {server} released");
-    }
-
-    private async Task DeletePodAsync(V1Pod pod, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var options = new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } };
-            var response = await _setup.Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, options, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (response?.Metadata?.DeletionTimestamp is not null && response.Metadata.Name == pod.Metadata.Name)
-            {
-                _pods.Cache.Upsert(response);
-            }
-            else
-            {
-                _pods.Cache.Remove(ObjectKey.Of(pod));
-            }
-        }
-        catch (Exception e) when (ApiErrors.IsLostRace(e))
-        {
-            // Already gone.
-        }
     }
 
     /// <summary>A session that no longer exists cannot hold a server: release pods still reserved for it.</summary>
@@ -515,7 +492,7 @@ internal sealed partial class SessionController : IController
         {
             if (!PodObservation.IsTerminating(pod) && PodObservation.State(pod) is ServerState.Allocated or ServerState.Draining)
             {
-                await DeletePodAsync(pod, cancellationToken).ConfigureAwait(false);
+                await _podWriter.DeleteAsync(pod, DeleteGuard.SamePod, cancellationToken).ConfigureAwait(false);
                 Log.OrphanReleased(_logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, key);
             }
         }
