@@ -3,7 +3,6 @@ using GridGame.Crds;
 using GridGame.Kube;
 using GridGame.Operator.Fleets;
 using GridGame.Operator.Runtime;
-using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
@@ -29,16 +28,17 @@ internal sealed partial class ServerAllocator
     private readonly ServerIndex _servers = new();
     private readonly Func<string, bool> _isReserving;
     private readonly Func<string, ServerIndex.Entry?> _readServer;
-    private readonly Kubernetes _client;
     private readonly ResourceCache<V1Pod> _pods;
+    private readonly PodWriter _writer;
     private readonly SessionBinder _binder;
     private readonly ILogger _logger;
 
-    /// <param name="pods">The shared pod cache: candidates are read from it and reservations written into it.</param>
-    public ServerAllocator(Kubernetes client, ResourceCache<V1Pod> pods, SessionBinder binder, ILogger logger)
+    /// <param name="pods">The shared pod cache, which candidates are read from.</param>
+    /// <param name="writer">Writes reservations (into the same cache).</param>
+    public ServerAllocator(ResourceCache<V1Pod> pods, PodWriter writer, SessionBinder binder, ILogger logger)
     {
-        _client = client;
         _pods = pods;
+        _writer = writer;
         _binder = binder;
         _logger = logger;
         _isReserving = _reserving.ContainsKey;
@@ -130,17 +130,12 @@ internal sealed partial class ServerAllocator
             new { op = "replace", path = PodWriter.StateLabelPath, value = WellKnown.States.Allocated },
             annotation,
         }, V1Patch.PatchType.JsonPatch);
-        try
-        {
-            var response = await _client.CoreV1.PatchNamespacedPodAsync(patch, pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
-            _pods.Upsert(response);
-            return response;
-        }
-        catch (Exception e) when (ApiErrors.IsLostRace(e))
+        var reserved = await _writer.PatchAsync(pod, patch, cancellationToken).ConfigureAwait(false);
+        if (reserved is null)
         {
             Log.ReserveConflict(_logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, session);
-            return null;
         }
+        return reserved;
     }
 
     private static partial class Log

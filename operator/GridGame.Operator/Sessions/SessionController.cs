@@ -64,7 +64,7 @@ internal sealed partial class SessionController : IController
         _fleets.Cache.AddHandler(OnFleetChanged);
         _nodes = setup.Informer<V1Node>(ResourceType.For<V1Node>(namespaced: false));
         _binder = new SessionBinder(setup.Client, _sessions.Cache, _nodes.Cache, Metrics, setup.Events, _logger);
-        _allocator = new ServerAllocator(setup.Client, _pods.Cache, _binder, _logger);
+        _allocator = new ServerAllocator(_pods.Cache, _podWriter, _binder, _logger);
     }
 
     /// <summary>
