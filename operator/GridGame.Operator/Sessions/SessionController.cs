@@ -36,7 +36,6 @@ internal sealed partial class SessionController : IController
     private Informer<V1Pod> _pods = null!;
     private PodWriter _podWriter = null!;
     private Informer<GameFleet> _fleets = null!;
-    private Informer<V1Node> _nodes = null!;
     private SessionBinder _binder = null!;
     private ServerAllocator _allocator = null!;
     private ILogger _logger = null!;
@@ -62,8 +61,8 @@ internal sealed partial class SessionController : IController
         _pods.Cache.AddIndex(PodsBySession, p => PodObservation.Session(p) is { } s ? [ObjectKey.Of(p.Metadata.NamespaceProperty, s)] : []);
         _fleets = setup.Informer<GameFleet>();
         _fleets.Cache.AddHandler(OnFleetChanged);
-        _nodes = setup.Informer<V1Node>(ResourceType.For<V1Node>(namespaced: false));
-        _binder = new SessionBinder(setup.Client, _sessions.Cache, _nodes.Cache, Metrics, setup.Events, _logger);
+        var nodes = setup.Informer<V1Node>(ResourceType.For<V1Node>(namespaced: false));
+        _binder = new SessionBinder(setup.Client, _sessions.Cache, nodes.Cache, Metrics, setup.Events, _logger);
         _allocator = new ServerAllocator(_pods.Cache, _podWriter, _binder, _logger);
     }
 
