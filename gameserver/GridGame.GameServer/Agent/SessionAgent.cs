@@ -2,6 +2,7 @@ using System.Net;
 using GridGame.Crds;
 using GridGame.GameServer.Game;
 using GridGame.GameServer.Stores;
+using GridGame.Kube;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -26,7 +27,6 @@ internal sealed partial class SessionAgent(
     ILogger<SessionAgent> logger) : BackgroundService
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -53,7 +53,8 @@ internal sealed partial class SessionAgent(
     private async Task WatchAsync(Kubernetes client, string ns, string pod, CancellationToken cancellationToken)
     {
         var selector = $"{WellKnown.ServerLabel}={pod}";
-        var backoff = TimeSpan.FromMilliseconds(200);
+        // Jittered, so that the servers of a fleet which lost the API server together do not all relist together.
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), time, jitter: 0.25);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -72,7 +73,7 @@ internal sealed partial class SessionAgent(
                     timeoutSeconds: 300, watch: true, cancellationToken: cancellationToken);
                 state.Live = true;
                 state.Problem = null;
-                backoff = TimeSpan.FromMilliseconds(200);
+                backoff.Reset();
                 // The typed watch over a list call: 21.0.8 marks it obsolete in favour of WatchList*Async, which is untyped
                 // for custom objects. onError receives ERROR events (410 Expired) that would otherwise end the stream silently.
 #pragma warning disable CS0618
@@ -106,8 +107,7 @@ internal sealed partial class SessionAgent(
                 state.Live = false;
                 state.Problem = $"the session watch failed: {Describe(ex)}";
                 Log.WatchFailed(logger, Describe(ex), ex);
-                await Task.Delay(backoff + TimeSpan.FromMilliseconds(Random.Shared.Next(100)), cancellationToken).ConfigureAwait(false);
-                backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+                await backoff.WaitAsync(backoff.Next(), cancellationToken).ConfigureAwait(false);
             }
         }
     }

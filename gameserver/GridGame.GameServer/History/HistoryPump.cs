@@ -1,5 +1,6 @@
 using GridGame.GameServer.Operations;
 using GridGame.GameServer.Stores;
+using GridGame.Kube;
 using Microsoft.Extensions.Options;
 
 namespace GridGame.GameServer.History;
@@ -18,7 +19,6 @@ internal sealed class HistoryPump(
     TimeProvider time,
     ILogger<HistoryPump> logger) : BackgroundService
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _pumping = new(1, 1);
     private long? _lagMeasuredAt;
@@ -28,7 +28,7 @@ internal sealed class HistoryPump(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var backoff = TimeSpan.FromMilliseconds(200);
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), time, jitter: 0);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -39,7 +39,7 @@ internal sealed class HistoryPump(
                     Migrated = true;
                 }
                 var written = await PumpOnceAsync(stoppingToken);
-                backoff = TimeSpan.FromMilliseconds(200);
+                backoff.Reset();
                 // Only a full batch means a backlog. Going straight back for a part-filled one would make the pump
                 // loop on a handful of events at a time, paying a transaction, a commit and the lag query for each
                 // handful: under moderate load that cost more CPU than the claims themselves.
@@ -54,9 +54,16 @@ internal sealed class HistoryPump(
             }
             catch (Exception ex)
             {
-                HistoryPumpLog.WriteFailed(logger, ex, backoff);
-                await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-                backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+                var delay = backoff.Next();
+                HistoryPumpLog.WriteFailed(logger, ex, delay);
+                try
+                {
+                    await backoff.WaitAsync(delay, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
             }
         }
     }

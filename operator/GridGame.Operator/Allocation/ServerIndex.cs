@@ -1,4 +1,5 @@
 using GridGame.Crds;
+using GridGame.Kube;
 using GridGame.Operator.Fleets;
 
 namespace GridGame.Operator.Allocation;
@@ -76,7 +77,7 @@ internal sealed class ServerIndex
     /// first when Packed, fewest when Distributed) then by name, servers by name. <paramref name="skip"/> leaves out
     /// pods (by key) that are being reserved by someone else.
     /// </summary>
-    public IReadOnlyList<Entry> Best(string fleet, string revision, LabelSelectorMatcher selector, SchedulingStrategy scheduling, int count, Func<string, bool>? skip = null)
+    public IReadOnlyList<Entry> Best(string fleet, string revision, LabelSelector selector, SchedulingStrategy scheduling, int count, Func<string, bool>? skip = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         var best = new List<Entry>(Math.Min(count, 64));

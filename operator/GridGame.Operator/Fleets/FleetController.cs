@@ -40,12 +40,6 @@ internal sealed partial class FleetController : IController
 
     public string Name => "fleet";
 
-    /// <summary>The name SessionController still reads <see cref="SessionDemand.ByFleet"/> by; goes when it reads that.</summary>
-    public const string SessionsByFleet = SessionDemand.ByFleet;
-
-    /// <summary>The name SessionController still reads <see cref="PodWriter.StateLabelPath"/> by; goes when it reads that.</summary>
-    internal const string StateLabelPath = PodWriter.StateLabelPath;
-
     public void Setup(ControllerSetup setup)
     {
         _setup = setup;

@@ -107,15 +107,24 @@ internal sealed class PodWriter(Kubernetes client, ResourceCache<V1Pod> pods)
                 new { op = "test", path = StateLabelPath, value = from },
                 new { op = "replace", path = StateLabelPath, value = to },
             }, V1Patch.PatchType.JsonPatch);
+        return await PatchAsync(pod, patch, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    /// <summary>
+    /// Patches <paramref name="pod"/> and returns it as patched; null when the patch lost a race (a failed JSON Patch
+    /// <c>test</c>, a conflict, or the pod gone).
+    /// </summary>
+    public async Task<V1Pod?> PatchAsync(V1Pod pod, V1Patch patch, CancellationToken cancellationToken)
+    {
         try
         {
             var response = await client.CoreV1.PatchNamespacedPodAsync(patch, pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
             pods.Upsert(response);
-            return true;
+            return response;
         }
         catch (Exception e) when (ApiErrors.IsLostRace(e))
         {
-            return false;
+            return null;
         }
     }
 

@@ -1,3 +1,4 @@
+using GridGame.Kube;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -130,7 +131,7 @@ internal sealed class Informer<T> : IInformer
     private async Task ReflectAsync(string? @namespace, CancellationToken cancellationToken)
     {
         string? resourceVersion = null;
-        var failures = 0;
+        var backoff = new Backoff(_options.InitialBackoff, _options.MaxBackoff, _time);
         var synced = false;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -157,10 +158,13 @@ internal sealed class Informer<T> : IInformer
                 Succeeded(@namespace);
 
                 // A server that ends every watch at once would otherwise be hammered: back off as for an error.
-                failures = reason == "timeout" && outcome.Events == 0 && _time.GetElapsedTime(started) < TimeSpan.FromSeconds(1) ? failures + 1 : 0;
-                if (failures > 0)
+                if (reason == "timeout" && outcome.Events == 0 && _time.GetElapsedTime(started) < TimeSpan.FromSeconds(1))
                 {
-                    await Task.Delay(Backoff(failures), _time, cancellationToken).ConfigureAwait(false);
+                    await backoff.WaitAsync(backoff.Next(), cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    backoff.Reset();
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -175,20 +179,19 @@ internal sealed class Informer<T> : IInformer
             }
             catch (Exception ex)
             {
-                failures++;
+                var delay = backoff.Next();
                 Failed(@namespace);
-                var delay = Backoff(failures);
                 InformerLog.WatchFailed(_logger, ex, Type.ToString(), @namespace ?? "*", delay.TotalMilliseconds);
                 _observer?.WatchRestarted(Type, "error");
-                if (failures >= _options.RelistAfterFailures && resourceVersion is not null)
+                if (backoff.Failures >= _options.RelistAfterFailures && resourceVersion is not null)
                 {
                     // Resuming from the same version may meet the same trouble every time: start over from a list.
-                    InformerLog.Relisting(_logger, Type.ToString(), @namespace ?? "*", failures);
+                    InformerLog.Relisting(_logger, Type.ToString(), @namespace ?? "*", backoff.Failures);
                     resourceVersion = null;
                 }
                 try
                 {
-                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                    await backoff.WaitAsync(delay, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -327,12 +330,6 @@ internal sealed class Informer<T> : IInformer
         }
 
         return obj;
-    }
-
-    private TimeSpan Backoff(int failures)
-    {
-        var ms = Math.Min(_options.MaxBackoff.TotalMilliseconds, _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30)));
-        return TimeSpan.FromMilliseconds(ms * (0.5 + Random.Shared.NextDouble()));
     }
 }
 

@@ -66,7 +66,7 @@ public sealed class AllocationPickerTests
     [Fact]
     public void The_session_selector_matches_labels()
     {
-        var selector = new LabelSelectorMatcher(new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["region"] = "us" } });
+        var selector = ServerAllocator.Selector(new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["region"] = "us" } });
         selector.Matches(new Dictionary<string, string> { ["region"] = "us" }).Should().BeTrue();
         selector.Matches(new Dictionary<string, string> { ["region"] = "eu" }).Should().BeFalse();
     }
@@ -79,7 +79,7 @@ public sealed class AllocationPickerTests
     [InlineData("DoesNotExist", new string[0], false)]
     public void Match_expressions_follow_Kubernetes_semantics(string op, string[] values, bool matches)
     {
-        var selector = new LabelSelectorMatcher(new V1LabelSelector
+        var selector = ServerAllocator.Selector(new V1LabelSelector
         {
             MatchExpressions = [new V1LabelSelectorRequirement { Key = "region", OperatorProperty = op, Values = values }],
         });

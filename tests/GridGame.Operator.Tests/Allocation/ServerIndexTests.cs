@@ -1,4 +1,5 @@
 using GridGame.Crds;
+using GridGame.Kube;
 using GridGame.Operator.Allocation;
 using GridGame.Operator.Fleets;
 using k8s.Models;
@@ -24,8 +25,8 @@ public sealed class ServerIndexTests
         return index;
     }
 
-    private static List<string> Best(ServerIndex index, SchedulingStrategy scheduling = SchedulingStrategy.Packed, int count = 100, string revision = "r1", LabelSelectorMatcher? selector = null, Func<string, bool>? skip = null) =>
-        index.Best(Fleet, revision, selector ?? LabelSelectorMatcher.Everything, scheduling, count, skip).Select(e => e.Server.Name).ToList();
+    private static List<string> Best(ServerIndex index, SchedulingStrategy scheduling = SchedulingStrategy.Packed, int count = 100, string revision = "r1", LabelSelector? selector = null, Func<string, bool>? skip = null) =>
+        index.Best(Fleet, revision, selector ?? LabelSelector.Everything, scheduling, count, skip).Select(e => e.Server.Name).ToList();
 
     // Node a: 2 Allocated + 1 Ready; node b: 1 Allocated + 1 Ready; node c: 1 Ready.
     private static readonly AllocatableServer[] Servers =
@@ -60,7 +61,7 @@ public sealed class ServerIndexTests
     public void The_selector_and_the_skip_filter_candidates()
     {
         var index = Index(Server("eu1", "a"), Server("us1", "a", region: "us"), Server("us2", "b", region: "us"));
-        var us = new LabelSelectorMatcher(new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["region"] = "us" } });
+        var us = ServerAllocator.Selector(new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["region"] = "us" } });
         Best(index, selector: us).Should().Equal("us1", "us2");
         Best(index, selector: us, skip: key => key == "default/us1").Should().Equal("us2");
     }
@@ -98,7 +99,7 @@ public sealed class ServerIndexTests
         index.Set("default/x1", Entry(Server("x1", "a"), fleet: "other"));
         index.Set("default/y1", Entry(Server("y1", "a")));
         Best(index).Should().Equal("y1");
-        index.Best("other", "r1", LabelSelectorMatcher.Everything, SchedulingStrategy.Packed, 10).Select(e => e.Key).Should().Equal("default/x1");
+        index.Best("other", "r1", LabelSelector.Everything, SchedulingStrategy.Packed, 10).Select(e => e.Key).Should().Equal("default/x1");
     }
 
     [Fact]
@@ -157,8 +158,8 @@ public sealed class ServerIndexTests
             if (step % 100 == 99)
             {
                 var selector = step % 200 == 199
-                    ? new LabelSelectorMatcher(new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["region"] = "eu" } })
-                    : LabelSelectorMatcher.Everything;
+                    ? ServerAllocator.Selector(new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["region"] = "eu" } })
+                    : LabelSelector.Everything;
                 var count = 1 + random.Next(40);
                 var expected = FullOrder(pods.Values, "r1", selector, scheduling).Take(count).Select(s => s.Name);
                 Best(index, scheduling, count, selector: selector).Should().Equal(expected, $"step {step}");
@@ -170,7 +171,7 @@ public sealed class ServerIndexTests
     /// The specification the index must match: every allocatable server of the revision that the selector accepts,
     /// sorted by its node (<see cref="AllocationPicker.CompareNodes"/> on the fleet's Allocated count per node), then by name.
     /// </summary>
-    private static List<AllocatableServer> FullOrder(IReadOnlyCollection<AllocatableServer> servers, string revision, LabelSelectorMatcher selector, SchedulingStrategy scheduling)
+    private static List<AllocatableServer> FullOrder(IReadOnlyCollection<AllocatableServer> servers, string revision, LabelSelector selector, SchedulingStrategy scheduling)
     {
         var allocatedPerNode = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var s in servers.Where(s => AllocationPicker.Holding(s)))
