@@ -23,10 +23,11 @@ public static class Eventually
     /// </summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    // The first checks come quickly (most conditions hold within milliseconds); later ones back off, so that a long
-    // wait does not load the machine that the system under test runs on.
+    // Checks come often: most conditions hold within milliseconds, and some tests move a fake clock one step per check.
+    // A costly probe (one that starts kubectl) pauses twice its own duration, so that it never takes more than a third
+    // of the machine that the system under test runs on.
     private static readonly TimeSpan FirstInterval = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan LongestInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(20);
 
     // A hung probe (an HTTP call without a timeout) must not hang the test; one that answers slowly just as the bound
     // runs out still gets this long, so the last check is a fair one.
@@ -89,6 +90,7 @@ public static class Eventually
         while (true)
         {
             probes++;
+            var probing = Stopwatch.GetTimestamp();
             Exception? error;
             T last;
             try
@@ -116,8 +118,9 @@ public static class Eventually
                 throw new TimeoutException(Failure(because, expression, bound, probes, error is null ? "last value " + Render(last) : $"last error {error.GetType().Name}: {error.Message}"), error);
             }
 
-            await Task.Delay(Min(interval, bound - elapsed)).ConfigureAwait(false);
-            interval = Min(interval * 2, LongestInterval);
+            var pause = Max(interval, Stopwatch.GetElapsedTime(probing) * 2);
+            await Task.Delay(Min(pause, bound - elapsed)).ConfigureAwait(false);
+            interval = Interval;
         }
     }
 
