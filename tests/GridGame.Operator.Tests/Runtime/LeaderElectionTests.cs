@@ -49,6 +49,8 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         var (leader, follower) = a.IsLeader ? (ca, cb) : (cb, ca);
         await Eventually.UntilAsync(() => leader.Keys.Contains("default/work"));
         (a.IsLeader && b.IsLeader).Should().BeFalse();
+        var followerHost = a.IsLeader ? b : a;
+        await Eventually.UntilAsync(() => followerHost.Informers.Get<V1ConfigMap>().Cache.Get("default/work") is not null, "the follower's watch delivers the object too");
         follower.Reconciles.Should().Be(0, "only the leader runs workers");
         (await HolderAsync()).Should().Be(a.IsLeader ? a.Identity : b.Identity);
         await Eventually.UntilAsync(() => a.Ready && b.Ready, "every replica watches and becomes ready, leader or not");

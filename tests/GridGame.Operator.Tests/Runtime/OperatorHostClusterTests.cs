@@ -83,7 +83,8 @@ public sealed class OperatorHostClusterTests : IAsyncLifetime
         await using var host = await OperatorHost.StartAsync(options, _api.Server.ClientConfiguration(), CancellationToken.None, [controller]);
         await Eventually.UntilAsync(() => host.Ready);
 
-        foreach (var ns in new[] { "default", "kube-public", "kube-system" })
+        // The unwatched namespace's object comes first: a watch of every namespace would deliver it before the others.
+        foreach (var ns in new[] { "kube-system", "default", "kube-public" })
         {
             await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "n" } }, ns);
         }
