@@ -93,13 +93,6 @@ public sealed class KubectlTests : IAsyncLifetime
         return path;
     }
 
-    private async Task WaitUntilServedAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (Kubectl("get", "gamefleets", "-A").ExitCode != 0)
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, "the GridGame CRDs should be served soon after kubectl apply -k config/crd");
-            await Task.Delay(50);
-        }
-    }
+    private Task WaitUntilServedAsync() =>
+        Eventually.UntilAsync(() => Kubectl("get", "gamefleets", "-A").ExitCode == 0, "the GridGame CRDs should be served soon after kubectl apply -k config/crd", TimeSpan.FromSeconds(20));
 }

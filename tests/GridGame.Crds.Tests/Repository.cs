@@ -8,7 +8,7 @@ namespace GridGame.Crds.Tests;
 /// <summary>Files of the repository the tests run in, and YAML read as JSON.</summary>
 internal static class Repository
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryRoot.Path;
 
     public static string Path(string relative) => System.IO.Path.Combine(Root, relative);
 
@@ -76,17 +76,4 @@ internal static class Repository
         _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => JsonValue.Create(d),
         _ => JsonValue.Create(text),
     };
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "GridGame.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No GridGame.sln above {AppContext.BaseDirectory}");
-    }
 }

@@ -73,7 +73,7 @@ internal sealed class GamePlayer : IAsyncDisposable
     /// has not opened yet after waiting 5 s for it; on a loaded machine that wait can run out, so try again, as a
     /// client told "not your game" right after allocation would.
     /// </summary>
-    public async Task<JsonElement> JoinAsync(string session) => (await Eventually.ReturnsAsync<JsonElement?>(async () =>
+    public async Task<JsonElement> JoinAsync(string session) => (await Eventually.ValueAsync<JsonElement?>(async () =>
     {
         try
         {
@@ -87,7 +87,7 @@ internal sealed class GamePlayer : IAsyncDisposable
     }, _bound, $"join {session}")).GetValueOrDefault();
 
     /// <summary>Claims a cell, trying again while the server says the claim cooldown has not passed.</summary>
-    public Task ClaimAsync(int row, int col) => Eventually.TrueAsync(async () =>
+    public Task ClaimAsync(int row, int col) => Eventually.UntilAsync(async () =>
     {
         try
         {

@@ -17,7 +17,7 @@ public sealed class GameSessionEndToEndTests(LocalModeFixture fixture)
     [Fact]
     public async Task The_sample_fleet_becomes_ready()
     {
-        var ready = await Eventually.ReturnsAsync(async () =>
+        var ready = await Eventually.ValueAsync(async () =>
         {
             var n = await Local.KubectlAsync("get", "gamefleet", "arena", "-o", "jsonpath={.status.readyReplicas}");
             return int.TryParse(n, out var count) && count >= 2 ? (int?)count : null;
@@ -66,7 +66,7 @@ public sealed class GameSessionEndToEndTests(LocalModeFixture fixture)
         over.GetProperty("winners").EnumerateArray().Select(w => w.GetString()).Should().Equal("alice");
         (await bob.GameOver.Task.WaitAsync(Bound)).GetProperty("reason").GetString().Should().NotBeNullOrEmpty();
 
-        var finished = await Eventually.ReturnsAsync(async () =>
+        var finished = await Eventually.ValueAsync(async () =>
         {
             var s = await GetSessionAsync(client, name);
             return s.Status?.Phase == SessionPhase.Finished ? s : null;
@@ -77,12 +77,12 @@ public sealed class GameSessionEndToEndTests(LocalModeFixture fixture)
         (await Local.KubectlAsync("get", "gamesession", name)).Should().Contain("Finished").And.Contain("alice");
 
         // The finished game's server is released and the fleet makes a fresh one in its place.
-        await Eventually.TrueAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             var pods = await Local.KubectlAsync("get", "pods", "-l", $"{WellKnown.FleetLabel}=arena", "-o", "jsonpath={.items[*].metadata.name}");
             return !pods.Split(' ').Contains(server);
         }, Bound, $"server {server} is released");
-        await Eventually.TrueAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             var ready = await Local.KubectlAsync("get", "gamefleet", "arena", "-o", "jsonpath={.status.readyReplicas}");
             return int.TryParse(ready, out var n) && n >= 2;
@@ -91,7 +91,7 @@ public sealed class GameSessionEndToEndTests(LocalModeFixture fixture)
         // History: the game, its claims and its result are in the database the servers share.
         await using var db = new SqliteConnection($"Data Source={Path.Combine(Local.StateDirectory, "history.db")};Mode=ReadOnly");
         await db.OpenAsync();
-        var claims = await Eventually.ReturnsAsync(async () =>
+        var claims = await Eventually.ValueAsync(async () =>
         {
             await using var count = db.CreateCommand();
             count.CommandText = "select count(*) from claims where game_id = $id";

@@ -35,39 +35,3 @@ public sealed class OwnLocalModeCollection
 {
     public const string Name = "own local mode";
 }
-
-/// <summary>Polls a condition with a bound; tests never sleep to wait.</summary>
-internal static class Eventually
-{
-    public static async Task<T> ReturnsAsync<T>(Func<Task<T?>> probe, TimeSpan within, string what)
-    {
-        var deadline = DateTime.UtcNow + within;
-        var delay = TimeSpan.FromMilliseconds(50);
-        Exception? last = null;
-        while (true)
-        {
-            try
-            {
-                if (await probe() is { } value)
-                {
-                    return value;
-                }
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or k8s.Autorest.HttpOperationException)
-            {
-                last = ex;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{what}: not within {within}" + (last is null ? "" : $" (last error: {last.Message})"));
-            }
-
-            await Task.Delay(delay);
-            delay = TimeSpan.FromMilliseconds(Math.Min(500, delay.TotalMilliseconds * 2));
-        }
-    }
-
-    public static Task TrueAsync(Func<Task<bool>> probe, TimeSpan within, string what) =>
-        ReturnsAsync<object>(async () => await probe() ? new object() : null, within, what);
-}

@@ -194,7 +194,7 @@ internal static class Built
 {
     private static readonly string Configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryRoot.Path;
 
     public static string Operator => Find("operator/GridGame.Operator", "gridgame-operator.dll");
 
@@ -204,19 +204,6 @@ internal static class Built
     {
         var path = Path.Combine(Root, project, "bin", Configuration, "net10.0", assembly);
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built: run `dotnet build GridGame.sln -c {Configuration}`");
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GridGame.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("GridGame.sln not found above " + AppContext.BaseDirectory);
     }
 }
 

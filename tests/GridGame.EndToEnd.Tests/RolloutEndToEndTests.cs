@@ -65,12 +65,12 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         await _local.KubectlAsync("patch", "gamefleet", Fleet, "--type=merge", "-p", """{"spec":{"game":{"boardSize":6}}}""");
         Step("patched spec.game.boardSize");
 
-        var green = await Eventually.ReturnsAsync(async () =>
+        var green = await Eventually.ValueAsync(async () =>
             (await FleetAsync()).Status?.TargetRevision is { } target && target != blue ? target : null, Bound, "a rollout towards a new revision");
         // While green's servers start (seconds: they are real processes), the game on blue goes on.
         await PlayAsync(alice, bob, 2, 3);
 
-        var promoted = await Eventually.ReturnsAsync(async () =>
+        var promoted = await Eventually.ValueAsync(async () =>
         {
             var fleet = await FleetAsync();
             return fleet.Status?.ActiveRevision == green ? fleet : null;
@@ -79,17 +79,17 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         promoted.Status!.Rollout!.Phase.Should().Be(RolloutPhase.Draining, "blue's server still plays a game");
         promoted.Status.TargetRevision.Should().Be(green);
         // The controller writes the fleet's status before it labels blue's servers.
-        var bluePod = await Eventually.ReturnsAsync(async () =>
+        var bluePod = await Eventually.ValueAsync(async () =>
             await PodAsync(blueServer) is var pod && State(pod) == WellKnown.States.Draining ? pod : null, Bound, $"blue's server {blueServer} Draining");
         bluePod.Metadata.Labels[WellKnown.RevisionLabel].Should().Be(blue);
         bluePod.Metadata.DeletionTimestamp.Should().BeNull("an Allocated server is never deleted by a rollout");
-        var greenReady = await Eventually.ReturnsAsync(async () =>
+        var greenReady = await Eventually.ValueAsync(async () =>
         {
             var ready = (await PodsAsync()).Count(p => Revision(p) == green && State(p) == WellKnown.States.Ready && IsReady(p));
             return ready >= promoted.Spec.Replicas ? (int?)ready : null;
         }, Bound, $"{promoted.Spec.Replicas} Ready green servers");
         greenReady.Should().BeGreaterThanOrEqualTo(promoted.Spec.Replicas ?? 1);
-        await Eventually.TrueAsync(
+        await Eventually.UntilAsync(
             async () => (await PodsAsync()).Where(p => Revision(p) == blue).Select(p => p.Metadata.Name).SequenceEqual([blueServer]),
             Bound, "blue's free servers gone, its server in play kept");
         await PlayAsync(alice, bob, 3, 4);
@@ -121,7 +121,7 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         await alice.DisposeAsync();
         await bob.DisposeAsync();
 
-        var complete = await Eventually.ReturnsAsync(async () =>
+        var complete = await Eventually.ValueAsync(async () =>
         {
             var fleet = await FleetAsync();
             return fleet.Status?.Rollout?.Phase == RolloutPhase.Complete ? fleet : null;
@@ -130,7 +130,7 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         complete.Status!.ActiveRevision.Should().Be(green);
         complete.Status.TargetRevision.Should().Be(green);
         Condition(complete, WellKnown.FleetConditions.Progressing).Should().Match<V1Condition>(c => c.Status == "False" && c.Reason == WellKnown.FleetReasons.RolloutComplete);
-        await Eventually.TrueAsync(async () => (await PodsAsync()).All(p => Revision(p) == green), Bound, "no blue server left");
+        await Eventually.UntilAsync(async () => (await PodsAsync()).All(p => Revision(p) == green), Bound, "no blue server left");
         (await PodsAsync()).Select(p => p.Metadata.Name).Should().NotContain(blueServer);
         var firstFinished = (await SessionAsync(first)).Status!;
         firstFinished.Phase.Should().Be(SessionPhase.Finished);
@@ -141,7 +141,7 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         phases.Values.Should().ContainInOrder(nameof(RolloutPhase.Progressing), nameof(RolloutPhase.Draining), nameof(RolloutPhase.Complete));
         // Events carry second-resolution times, so their order is the watch's to prove (above); here, that each was recorded.
         string[] expected = [WellKnown.FleetReasons.RolloutStarted, WellKnown.FleetReasons.Promoted, WellKnown.FleetReasons.RolloutComplete];
-        var reasons = await Eventually.ReturnsAsync(async () =>
+        var reasons = await Eventually.ValueAsync(async () =>
             (await FleetEventsAsync()).Select(e => e.Reason).ToList() is var seen && expected.All(seen.Contains) ? seen : null, Bound, "the rollout's Events");
         reasons.Should().NotContain("RolloutFailed");
     }
@@ -164,7 +164,7 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
             ]
             """);
 
-        var failed = await Eventually.ReturnsAsync(async () =>
+        var failed = await Eventually.ValueAsync(async () =>
         {
             var fleet = await FleetAsync();
             return fleet.Status?.Rollout?.Phase == RolloutPhase.Failed ? fleet : null;
@@ -176,13 +176,13 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         failed.Status.Rollout!.Message.Should().NotBeNullOrEmpty();
         Condition(failed, WellKnown.FleetConditions.RolloutFailed).Should().Match<V1Condition>(c => c.Status == "True" && c.Reason == WellKnown.FleetReasons.ProgressDeadlineExceeded);
         Condition(failed, WellKnown.FleetConditions.Progressing).Should().Match<V1Condition>(c => c.Status == "False");
-        var warning = await Eventually.ReturnsAsync(async () =>
+        var warning = await Eventually.ValueAsync(async () =>
             (await FleetEventsAsync()).FirstOrDefault(e => e.Reason == "RolloutFailed"), Bound, "a RolloutFailed Event");
         warning.Type.Should().Be("Warning");
         warning.Message.Should().NotBeNullOrEmpty();
 
         revisions.Values.Should().Contain(green, "green's servers were made, and failed to start");
-        await Eventually.TrueAsync(async () => (await PodsAsync()).All(p => Revision(p) == blue), Bound, "green's servers removed");
+        await Eventually.UntilAsync(async () => (await PodsAsync()).All(p => Revision(p) == blue), Bound, "green's servers removed");
         (await FleetAsync()).Status!.ActiveRevision.Should().Be(blue);
 
         // Blue still takes new games, and they play to the end.
@@ -195,12 +195,12 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         Step($"joined {session} ({erin.EarlyJoins + frank.EarlyJoins} joins refused as too early)");
         await PlayAsync(erin, frank, 0, 9);
         (await erin.GameOver.Task.WaitAsync(Bound)).GetProperty("winners").EnumerateArray().Select(w => w.GetString()).Should().Equal("erin");
-        await Eventually.TrueAsync(async () => (await SessionAsync(session)).Status?.Phase == SessionPhase.Finished, Bound, $"session {session} Finished");
+        await Eventually.UntilAsync(async () => (await SessionAsync(session)).Status?.Phase == SessionPhase.Finished, Bound, $"session {session} Finished");
         (await FleetAsync()).Status!.Rollout!.Phase.Should().Be(RolloutPhase.Failed, "a failed rollout is not retried while the spec is unchanged");
     }
 
     /// <summary>Waits for the fleet's servers and a settled rollout state; returns the active revision.</summary>
-    private Task<string> SettledRevisionAsync() => Eventually.ReturnsAsync(async () =>
+    private Task<string> SettledRevisionAsync() => Eventually.ValueAsync(async () =>
     {
         var fleet = await FleetAsync();
         return fleet.Status is { ReadyReplicas: >= 2, ActiveRevision: { } active } status
@@ -232,13 +232,13 @@ public sealed class RolloutEndToEndTests(ITestOutputHelper output) : IAsyncLifet
               {{game}}
             """, "create", "-f", "-", "-o", "name");
         var name = created.Trim().Split('/')[1];
-        var status = await Eventually.ReturnsAsync(async () =>
+        var status = await Eventually.ValueAsync(async () =>
             (await SessionAsync(name)).Status is { Phase: SessionPhase.Allocated or SessionPhase.Running, ServerName: not null } s ? s : null,
             Bound, $"session {name} Allocated");
         Step($"session {name} Allocated on {status.ServerName}");
 
         // The binding ends with the label its server's agent watches for (the status comes first).
-        await Eventually.TrueAsync(async () =>
+        await Eventually.UntilAsync(async () =>
             (await SessionAsync(name)).Metadata.Labels?.TryGetValue(WellKnown.ServerLabel, out var server) == true && server == status.ServerName,
             Bound, $"session {name} labelled for its server");
         Step($"session {name} labelled {WellKnown.ServerLabel}");

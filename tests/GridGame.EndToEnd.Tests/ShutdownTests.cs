@@ -8,7 +8,7 @@ public sealed class ShutdownTests
     public async Task SIGTERM_stops_local_mode_and_leaves_no_process_behind()
     {
         await using var local = await LocalModeProcess.StartAsync();
-        await Eventually.TrueAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             var ready = await local.KubectlAsync("get", "gamefleet", "arena", "-o", "jsonpath={.status.readyReplicas}");
             return int.TryParse(ready, out var n) && n >= 2;
@@ -18,6 +18,6 @@ public sealed class ShutdownTests
         var exit = await local.StopAsync(TimeSpan.FromSeconds(60));
 
         exit.Should().Be(0, local.Output);
-        await Eventually.TrueAsync(() => Task.FromResult(local.LeftoverProcesses().Count == 0), TimeSpan.FromSeconds(10), "every game server has exited");
+        await Eventually.UntilAsync(() => Task.FromResult(local.LeftoverProcesses().Count == 0), TimeSpan.FromSeconds(10), "every game server has exited");
     }
 }

@@ -17,7 +17,7 @@ public sealed class TwoLocalModesTests
         await using var second = await LocalModeProcess.StartAsync();
         foreach (var local in new[] { first, second })
         {
-            await Eventually.TrueAsync(async () =>
+            await Eventually.UntilAsync(async () =>
                 int.TryParse(await local.KubectlAsync("get", "gamefleet", "arena", "-o", "jsonpath={.status.readyReplicas}"), out var n) && n >= 2,
                 Bound, "two Ready servers");
         }
@@ -30,7 +30,7 @@ public sealed class TwoLocalModesTests
             """, "create", "-f", "-", "-o", "name");
         var name = created.Trim().Split('/')[1];
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(second.Kubeconfig));
-        var status = await Eventually.ReturnsAsync(async () =>
+        var status = await Eventually.ValueAsync(async () =>
             (await client.CustomObjects.GetNamespacedCustomObjectAsync<GameSession>(GridGameApi.Group, GridGameApi.Version, "default", GameSession.KubePluralName, name))
                 .Status is { Phase: SessionPhase.Allocated, ServerName: not null } s ? s : null,
             Bound, $"session {name} Allocated");

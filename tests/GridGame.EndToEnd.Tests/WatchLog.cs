@@ -43,7 +43,7 @@ internal sealed class WatchLog<T> : IAsyncDisposable
     {
         var log = new WatchLog<T>(projection);
         log._watching = log.RunAsync(watch(log._stop.Token));
-        await Eventually.TrueAsync(() => Task.FromResult(log.Values.Count > 0 || log.Error is not null), bound, $"the first event of a watch of {typeof(T).Name}");
+        await Eventually.UntilAsync(() => Task.FromResult(log.Values.Count > 0 || log.Error is not null), bound, $"the first event of a watch of {typeof(T).Name}");
         return log;
     }
 

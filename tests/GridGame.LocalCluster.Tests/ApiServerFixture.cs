@@ -39,25 +39,3 @@ public sealed class ApiServer : IAsyncDisposable
         ["spec"] = new JsonObject { ["replicas"] = replicas, ["color"] = "red" },
     };
 }
-
-/// <summary>Polls a condition with a bound instead of sleeping a fixed time.</summary>
-public static class Eventually
-{
-    public static async Task<T> GetAsync<T>(Func<Task<T?>> probe, TimeSpan? within = null, string because = "")
-    {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            var value = await probe();
-            if (value is not null)
-            {
-                return value;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("condition not met in time " + because);
-            }
-            await Task.Delay(20);
-        }
-    }
-}

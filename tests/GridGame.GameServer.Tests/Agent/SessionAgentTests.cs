@@ -18,7 +18,7 @@ public sealed class SessionAgentTests
         var settings = cluster.ServerSettings("gs-memory");
         settings["GridGame:Game:MinPlayers"] = "2";
         var first = await RunningServer.StartAsync(settings);
-        await TestServices.EventuallyAsync(() => Task.FromResult(first.Directory.Find("match-memory") is not null), "the agent opens the fresh session's game");
+        await Eventually.UntilAsync(() => Task.FromResult(first.Directory.Find("match-memory") is not null), "the agent opens the fresh session's game");
         await using var alice = await first.ConnectAsync("alice");
         await using var bob = await first.ConnectAsync("bob");
         await alice.JoinAsync("match-memory");
@@ -55,7 +55,7 @@ public sealed class SessionAgentTests
         settings["ConnectionStrings:Redis"] = TestServices.Redis;
         settings["GridGame:RedisPrefix"] = TestServices.RedisPrefix();
         var first = await RunningServer.StartAsync(settings);
-        await TestServices.EventuallyAsync(() => Task.FromResult(first.Directory.Find("match-redis") is not null), "the agent opens the session's game");
+        await Eventually.UntilAsync(() => Task.FromResult(first.Directory.Find("match-redis") is not null), "the agent opens the session's game");
         await using var alice = await first.ConnectAsync("alice");
         await using var bob = await first.ConnectAsync("bob");
         await alice.JoinAsync("match-redis");
@@ -69,7 +69,7 @@ public sealed class SessionAgentTests
         // the session reaches the agent only once the game is open (when both race, the agent is often first).
         await cluster.BindAsync("match-redis", null);
         await using var second = await RunningServer.StartAsync(settings);
-        await TestServices.EventuallyAsync(() => Task.FromResult(second.Directory.Find("match-redis") is not null), "the restarted server recovers the game from Redis");
+        await Eventually.UntilAsync(() => Task.FromResult(second.Directory.Find("match-redis") is not null), "the restarted server recovers the game from Redis");
         await cluster.BindAsync("match-redis", "gs-redis");
         await using var aliceAgain = await second.ConnectAsync("alice");
         await using var bobAgain = await second.ConnectAsync("bob");

@@ -65,7 +65,7 @@ public sealed class HistoryTests
         }
 
         await using var db = await Factory(connectionString).CreateDbContextAsync();
-        await TestServices.EventuallyAsync(async () => await db.Results.CountAsync() == 2, "the results are in PostgreSQL");
+        await Eventually.UntilAsync(async () => await db.Results.CountAsync() == 2, "the results are in PostgreSQL");
         var claims = await db.Claims.AsNoTracking().OrderBy(c => c.Seq).ToListAsync();
         claims.Select(c => (c.Row * 3) + c.Col).Should().Equal(Enumerable.Range(0, 9));
         claims.Select(c => c.PlayerId).Should().Equal("bob", "alice", "alice", "bob", "alice", "alice", "bob", "alice", "alice");
@@ -100,18 +100,18 @@ public sealed class HistoryTests
         {
             await alice.ClaimAsync(cell / 6, cell % 6);
         }
-        await TestServices.EventuallyAsync(async () => await CountClaimsAsync(db) == 10, "the first claims are in PostgreSQL");
+        await Eventually.UntilAsync(async () => await CountClaimsAsync(db) == 10, "the first claims are in PostgreSQL");
 
         await postgres.StopAsync();
         for (var cell = 10; cell < 30; cell++)
         {
             await alice.ClaimAsync(cell / 6, cell % 6);
         }
-        await TestServices.EventuallyAsync(async () => (await server.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("game_history_lag_events 2", StringComparison.Ordinal),
+        await Eventually.UntilAsync(async () => (await server.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("game_history_lag_events 2", StringComparison.Ordinal),
             "the history lag shows the claims waiting in Redis");
         await postgres.StartAgainAsync();
 
-        await TestServices.EventuallyAsync(async () => await CountClaimsAsync(db) == 30, "every claim reaches PostgreSQL after it is back", seconds: 30);
+        await Eventually.UntilAsync(async () => await CountClaimsAsync(db) == 30, "every claim reaches PostgreSQL after it is back", timeout: TimeSpan.FromSeconds(30));
         await using var check = await db.CreateDbContextAsync();
         (await check.Claims.Select(c => c.Seq).Distinct().CountAsync()).Should().Be(30);
     }

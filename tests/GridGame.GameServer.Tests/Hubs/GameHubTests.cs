@@ -311,9 +311,9 @@ public sealed class GameHubTests
         server.Directory.Find("again-and-again").Should().NotBeNull();
         time.Advance(TimeSpan.FromSeconds(1));
 
-        await TestServices.EventuallyAsync(() => Task.FromResult(server.Directory.Find("again-and-again") is null), "the finished game is forgotten");
+        await Eventually.UntilAsync(() => Task.FromResult(server.Directory.Find("again-and-again") is null), "the finished game is forgotten");
         // The store forgets it once the history has it; until then a join still finds it over (and the clock forgets it again).
-        await TestServices.EventuallyAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             time.Advance(TimeSpan.FromSeconds(1));
             return (await alice.JoinAsync("again-and-again")).Phase == "Playing";

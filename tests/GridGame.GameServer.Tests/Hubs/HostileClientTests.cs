@@ -84,8 +84,8 @@ public sealed class HostileClientTests
         stopwatch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(8));
         pinging.Connection.State.Should().Be(HubConnectionState.Connected);
         (await pinging.ClaimAsync(0, 0)).Player.Should().Be("alice");
-        await TestServices.EventuallyAsync(async () => (await server.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("websocket_connections_active 1\n", StringComparison.Ordinal),
-            "only the pinging connection is left", seconds: 10);
+        await Eventually.UntilAsync(async () => (await server.Ops.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("websocket_connections_active 1\n", StringComparison.Ordinal),
+            "only the pinging connection is left", timeout: TimeSpan.FromSeconds(10));
         foreach (var socket in silent)
         {
             socket.Dispose();
@@ -105,7 +105,7 @@ public sealed class HostileClientTests
 
         (await connect.Should().ThrowAsync<HubException>()).Which.Message.Should().Contain("too many connections: this player already has 2 open");
         await first.Connection.StopAsync();
-        await TestServices.EventuallyAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             await using var again = await server.ConnectAsync("alice");
             return true;

@@ -43,7 +43,7 @@ internal sealed class PrivateRedis : IAsyncDisposable
         await TestServices.RunAsync(TestServices.RedisServer, "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--daemonize", "yes", "--dir", _dir, "--pidfile", Path.Combine(_dir, "redis.pid"), "--logfile", Path.Combine(_dir, "redis.log"),
             "--save", "", "--appendonly", _appendOnly ? "yes" : "no", "--appendfsync", "always");
-        await TestServices.EventuallyAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             try
             {

@@ -33,9 +33,9 @@ internal sealed class SessionCluster : IAsyncDisposable
         var cluster = new SessionCluster(api);
         try
         {
-            var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "crds", "gamesessions.gridgame.io.yaml")));
+            var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "crds", "gamesessions.gridgame.io.yaml")));
             await cluster.Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
-            await TestServices.EventuallyAsync(async () =>
+            await Eventually.UntilAsync(async () =>
             {
                 await cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync(GridGameApi.Group, GridGameApi.Version, Namespace, GameSession.KubePluralName);
                 return true;
@@ -91,7 +91,7 @@ internal sealed class SessionCluster : IAsyncDisposable
         GameSession? last = null;
         try
         {
-            await TestServices.EventuallyAsync(async () =>
+            await Eventually.UntilAsync(async () =>
             {
                 last = await GetAsync(name);
                 return last.Status is { } status && condition(status);
@@ -109,15 +109,5 @@ internal sealed class SessionCluster : IAsyncDisposable
         Client.Dispose();
         await Api.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "GridGame.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("the repository root (GridGame.sln) is not above " + AppContext.BaseDirectory);
     }
 }

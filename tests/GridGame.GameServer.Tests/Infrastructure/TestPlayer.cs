@@ -64,16 +64,14 @@ internal sealed class TestPlayer : IAsyncDisposable
     /// <summary>Waits (bounded) for an event of type T matching the predicate.</summary>
     public async Task<T> WaitForAsync<T>(Func<T, bool>? predicate = null)
     {
-        var deadline = DateTime.UtcNow + Bound;
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (_events.OfType<T>().FirstOrDefault(e => predicate?.Invoke(e) ?? true) is { } found)
-            {
-                return found;
-            }
-            await Task.Delay(10);
+            return await Eventually.ValueAsync(() => Task.FromResult(_events.OfType<T>().FirstOrDefault(e => predicate?.Invoke(e) ?? true)), $"{Id} gets a {typeof(T).Name}", Bound);
         }
-        throw new TimeoutException($"{Id} got no {typeof(T).Name} within {Bound}; got: {string.Join(", ", _events.Select(e => e.GetType().Name))}");
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n  {Id} got: {string.Join(", ", _events.Select(x => x.GetType().Name))}", e);
+        }
     }
 
     public async ValueTask DisposeAsync() => await Connection.DisposeAsync();

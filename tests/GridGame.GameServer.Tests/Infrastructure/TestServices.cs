@@ -62,29 +62,6 @@ internal static class TestServices
         return output;
     }
 
-    /// <summary>Polls until the condition holds (an exception counts as not yet), failing after the bound.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        Exception? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                last = ex; // not yet (a table not created yet, a server still starting)
-            }
-            await Task.Delay(25);
-        }
-        throw new TimeoutException($"not within {seconds}s: {what}", last);
-    }
-
     private static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value

@@ -62,7 +62,7 @@ public sealed class GroupCommitTests
         // Every player saw every acknowledged claim, in seq order.
         foreach (var player in players)
         {
-            await TestServices.EventuallyAsync(() => Task.FromResult(player.Events.OfType<CellClaimed>().Count() == 64), $"{player.Id} sees 64 claims");
+            await Eventually.UntilAsync(() => Task.FromResult(player.Events.OfType<CellClaimed>().Count() == 64), $"{player.Id} sees 64 claims");
             player.Events.OfType<CellClaimed>().Select(c => c.Seq).Should().BeInAscendingOrder();
             await player.DisposeAsync();
         }
@@ -104,9 +104,9 @@ public sealed class GroupCommitTests
         (await server.Ops.GetAsync(new Uri("/ready", UriKind.Relative))).StatusCode.Should().Be(System.Net.HttpStatusCode.ServiceUnavailable);
 
         await redisServer.StartAgainAsync();
-        await TestServices.EventuallyAsync(async () => (await server.Ops.GetAsync(new Uri("/ready", UriKind.Relative))).IsSuccessStatusCode, "ready again once Redis is back");
+        await Eventually.UntilAsync(async () => (await server.Ops.GetAsync(new Uri("/ready", UriKind.Relative))).IsSuccessStatusCode, "ready again once Redis is back");
         CellClaimed? after = null;
-        await TestServices.EventuallyAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             after = await alice.ClaimAsync(2, 2);
             return true;

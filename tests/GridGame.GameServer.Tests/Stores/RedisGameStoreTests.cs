@@ -174,7 +174,7 @@ public sealed class RedisGameStoreTests : IAsyncLifetime
 
         await privateRedis.StopAsync();
         await privateRedis.StartAgainAsync();
-        await TestServices.EventuallyAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             try
             {
@@ -216,7 +216,7 @@ public sealed class RedisGameStoreTests : IAsyncLifetime
         }
 
         await using var second = await RunningServer.StartAsync(settings);
-        await TestServices.EventuallyAsync(() => Task.FromResult(second.Directory.Find("survivor") is not null), "the unfinished game is recovered at start");
+        await Eventually.UntilAsync(() => Task.FromResult(second.Directory.Find("survivor") is not null), "the unfinished game is recovered at start");
         await using var aliceAgain = await second.ConnectAsync("alice");
         var snapshot = await aliceAgain.JoinAsync("survivor");
 

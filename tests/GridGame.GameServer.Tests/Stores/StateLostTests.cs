@@ -25,7 +25,7 @@ public sealed class StateLostTests
         settings["GridGame:RedisPrefix"] = TestServices.RedisPrefix();
         settings["ConnectionStrings:Postgres"] = postgres.ConnectionString;
         await using var server = await RunningServer.StartAsync(settings);
-        await TestServices.EventuallyAsync(() => Task.FromResult(server.Directory.Find("match-vanished") is not null && server.Services.GetRequiredService<HistoryPump>().Migrated),
+        await Eventually.UntilAsync(() => Task.FromResult(server.Directory.Find("match-vanished") is not null && server.Services.GetRequiredService<HistoryPump>().Migrated),
             "the agent opens the game and the history schema is applied");
         await using var alice = await server.ConnectAsync("alice");
         await using var bob = await server.ConnectAsync("bob");
@@ -40,7 +40,7 @@ public sealed class StateLostTests
         await redis.StartAgainAsync();
 
         string? refusal = null;
-        await TestServices.EventuallyAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             try
             {
@@ -70,8 +70,8 @@ public sealed class StateLostTests
         failed.Status.Reason.Should().Be(WellKnown.SessionReasons.StateLost);
 
         await postgres.StartAgainAsync();
-        await TestServices.EventuallyAsync(async () => await ScalarAsync<string>(postgres, "SELECT finish_reason FROM games WHERE id = 'match-vanished'") == "StateLost",
-            "the game's end reaches the history", seconds: 30);
+        await Eventually.UntilAsync(async () => await ScalarAsync<string>(postgres, "SELECT finish_reason FROM games WHERE id = 'match-vanished'") == "StateLost",
+            "the game's end reaches the history", timeout: TimeSpan.FromSeconds(30));
         var claims = await RowsAsync(postgres, "SELECT seq, player_id, \"row\", \"col\" FROM claims WHERE game_id = 'match-vanished' ORDER BY seq",
             r => (r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3)));
         claims.Should().Equal(acknowledged.Select(c => (c.Seq, c.Player, c.Row, c.Col)));

@@ -198,7 +198,7 @@ public sealed class DeletionTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         using var response = await http.GetAsync("/apis/test.gridgame.io/v1/namespaces/default/widgets?watch=true", HttpCompletionOption.ResponseHeadersRead, cts.Token);
         var body = response.Content.ReadAsStringAsync(cts.Token);
-        await Eventually.GetAsync<object>(async () => { await Task.Yield(); return api.Server.Store.WatcherCount > 0 ? new object() : null; });
+        await Eventually.ValueAsync<object>(async () => { await Task.Yield(); return api.Server.Store.WatcherCount > 0 ? new object() : null; });
         await api.Client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync("widgets.test.gridgame.io");
         (await body).Should().BeEmpty("the watch ended without events once its resource was gone");
     }

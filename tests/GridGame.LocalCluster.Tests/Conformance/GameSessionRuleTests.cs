@@ -20,7 +20,7 @@ public sealed class GameSessionRuleTests
     private static async Task<ApiServer> StartAsync()
     {
         var api = await ApiServer.StartAsync();
-        var yaml = await File.ReadAllTextAsync(Path.Combine(KubectlRunner.RepoRoot, "crds", "gamesessions.gridgame.io.yaml"));
+        var yaml = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "crds", "gamesessions.gridgame.io.yaml"));
         await api.Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesYaml.Deserialize<V1CustomResourceDefinition>(yaml));
         return api;
     }

@@ -156,7 +156,7 @@ public sealed class WatchTests
         var a = await CreateAsync(api, "a");
         await using var watch = new ConfigMapWatch(api, a.Metadata.ResourceVersion, bookmarks: true);
         await api.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "other" } });
-        var bookmark = await Eventually.GetAsync<(WatchEventType, V1ConfigMap)?>(async () =>
+        var bookmark = await Eventually.ValueAsync<(WatchEventType, V1ConfigMap)?>(async () =>
         {
             time.Advance(TimeSpan.FromSeconds(5));
             using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
@@ -179,7 +179,7 @@ public sealed class WatchTests
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var api = await ApiServer.StartAsync(new LocalApiServerOptions { TimeProvider = time });
         await using var watch = new ConfigMapWatch(api, "0", timeoutSeconds: 60);
-        await Eventually.GetAsync<object>(async () => { await Task.Yield(); return api.Server.Store.WatcherCount > 0 ? new object() : null; });
+        await Eventually.ValueAsync<object>(async () => { await Task.Yield(); return api.Server.Store.WatcherCount > 0 ? new object() : null; });
         time.Advance(TimeSpan.FromSeconds(61));
         (await watch.EndsAsync()).Should().BeTrue();
     }
@@ -189,7 +189,7 @@ public sealed class WatchTests
     {
         await using var api = await ApiServer.StartAsync();
         await using var watch = new ConfigMapWatch(api, "0");
-        await Eventually.GetAsync<object>(async () => { await Task.Yield(); return api.Server.Store.WatcherCount > 0 ? new object() : null; });
+        await Eventually.ValueAsync<object>(async () => { await Task.Yield(); return api.Server.Store.WatcherCount > 0 ? new object() : null; });
         api.Server.DropWatches();
         (await watch.EndsAsync()).Should().BeTrue();
     }

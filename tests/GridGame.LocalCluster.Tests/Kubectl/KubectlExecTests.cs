@@ -27,7 +27,7 @@ public sealed class KubectlExecTests : IAsyncLifetime
     private async Task RunningAsync(V1Pod pod)
     {
         await _client.CoreV1.CreateNamespacedPodAsync(pod, "default");
-        await Eventually.GetAsync(async () =>
+        await Eventually.ValueAsync(async () =>
         {
             var p = await _client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, "default");
             return p.Status?.ContainerStatuses is { Count: > 0 } s && s.All(c => c.State?.Running is not null) ? p : null;
@@ -180,7 +180,7 @@ public sealed class KubectlExecTests : IAsyncLifetime
         await RunningAsync(PodLogTests.ShellPod("done", "exec sleep 60", moreContainers: "side"));
         var pod = PodLogTests.ShellPod("quitter", "exit 0", restartPolicy: "Never", moreContainers: "side");
         await _client.CoreV1.CreateNamespacedPodAsync(pod, "default");
-        await Eventually.GetAsync(async () =>
+        await Eventually.ValueAsync(async () =>
         {
             var p = await _client.CoreV1.ReadNamespacedPodAsync("quitter", "default");
             return p.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == "c")?.State?.Terminated is not null
@@ -206,7 +206,7 @@ public sealed class KubectlExecTests : IAsyncLifetime
         kubectl.Kill(entireProcessTree: true);
         await kubectl.WaitForExitAsync(cancel.Token);
 
-        await Eventually.GetAsync(() => Task.FromResult(Gone(pid) ? "" : null), Bound, $"for exec process {pid} to be killed");
+        await Eventually.ValueAsync(() => Task.FromResult(Gone(pid) ? "" : null), Bound, $"for exec process {pid} to be killed");
     }
 
     [Fact]

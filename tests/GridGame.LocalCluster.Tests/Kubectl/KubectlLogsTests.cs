@@ -26,7 +26,7 @@ public sealed class KubectlLogsTests : IAsyncLifetime
     private async Task RunningAsync(V1Pod pod, string expected, string container = "c")
     {
         await _client.CoreV1.CreateNamespacedPodAsync(pod, "default");
-        await Eventually.GetAsync(async () =>
+        await Eventually.ValueAsync(async () =>
         {
             var (code, stdout, _) = await _kubectl.RunAsync($"logs {pod.Metadata.Name} -c {container}");
             return code == 0 && stdout.Contains(expected, StringComparison.Ordinal) ? stdout : null;

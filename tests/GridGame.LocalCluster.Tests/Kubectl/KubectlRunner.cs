@@ -23,21 +23,6 @@ public sealed class KubectlRunner : IAsyncDisposable
 
     public string Dir => _dir;
 
-    public static string RepoRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "GridGame.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-            throw new InvalidOperationException("GridGame.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
-
     public static async Task<KubectlRunner> StartAsync()
     {
         if (!File.Exists(Binary))

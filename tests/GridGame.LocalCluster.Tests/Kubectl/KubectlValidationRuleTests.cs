@@ -3,7 +3,7 @@ namespace GridGame.LocalCluster.Tests.Kubectl;
 /// <summary>The GameSession CRD's CEL rules as an operator meets them: the real kubectl is refused where a real cluster refuses it.</summary>
 public sealed class KubectlValidationRuleTests
 {
-    private static readonly string Crds = Path.Combine(KubectlRunner.RepoRoot, "crds");
+    private static readonly string Crds = Path.Combine(RepositoryRoot.Path, "crds");
 
     private static async Task<KubectlRunner> WithCrdsAsync()
     {

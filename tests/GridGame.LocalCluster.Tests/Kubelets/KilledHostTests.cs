@@ -18,7 +18,7 @@ public sealed class KilledHostTests : IDisposable
     [Fact]
     public async Task Nothing_a_killed_local_cluster_started_outlives_it()
     {
-        var project = Path.Combine(RepoRoot(), "operator", "GridGame.LocalCluster", "GridGame.LocalCluster.csproj");
+        var project = Path.Combine(RepositoryRoot.Path, "operator", "GridGame.LocalCluster", "GridGame.LocalCluster.csproj");
         var host = Path.Combine(_dir, "host.cs");
         await File.WriteAllTextAsync(host, $$"""
             #:project {{project}}
@@ -53,7 +53,7 @@ public sealed class KilledHostTests : IDisposable
             var parts = line!.Split(' ');
             var hostPid = int.Parse(parts[1]);
             uid = parts[3];
-            var started = await Eventually.GetAsync(() => Task.FromResult(ProcessesOf(uid) is { Count: >= 3 } p ? p : null), TimeSpan.FromSeconds(30), "for the container and its children");
+            var started = await Eventually.ValueAsync(() => Task.FromResult(ProcessesOf(uid) is { Count: >= 3 } p ? p : null), TimeSpan.FromSeconds(30), "for the container and its children");
             // What the two safety nets had when the host died, for a failure to say which of them missed.
             var before = Safeguards(hostPid);
 
@@ -61,7 +61,7 @@ public sealed class KilledHostTests : IDisposable
 
             try
             {
-                await Eventually.GetAsync(() => Task.FromResult(ProcessesOf(uid).Count == 0 ? "" : null), TimeSpan.FromSeconds(10));
+                await Eventually.ValueAsync(() => Task.FromResult(ProcessesOf(uid).Count == 0 ? "" : null), TimeSpan.FromSeconds(10));
             }
             catch (TimeoutException e)
             {
@@ -125,17 +125,5 @@ public sealed class KilledHostTests : IDisposable
             }
         }
         return pids;
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GridGame.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("GridGame.sln not found above " + AppContext.BaseDirectory);
     }
 }

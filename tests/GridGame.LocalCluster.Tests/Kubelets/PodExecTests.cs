@@ -105,13 +105,13 @@ public sealed class PodExecTests : IDisposable
             using var muxed = await cluster.Client.MuxedStreamNamespacedPodExecAsync("web", "default",
                 ["sh", "-c", $"set -m; sleep 60 & echo $$ $! > {pidFile}; trap '' HUP; exec sleep 60"], "c", tty: true, cancellationToken: cancel.Token);
             muxed.Start();
-            await Eventually.GetAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).EndsWith('\n') ? "" : null), Bound, "for the command to start");
+            await Eventually.ValueAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).EndsWith('\n') ? "" : null), Bound, "for the command to start");
             pids = [.. File.ReadAllText(pidFile).Split(' ', StringSplitOptions.TrimEntries).Select(int.Parse)];
             var groups = pids.Select(p => ProcessLauncher.StatFields(p)?[2]).ToList();
             groups.Should().OnlyHaveUniqueItems("the job has a group of its own").And.NotContainNulls();
         }
 
-        await Eventually.GetAsync(() => Task.FromResult(pids.Any(ProcessLauncher.IsAlive) ? null : ""), Bound, "for the closed exec's command and its job to die");
+        await Eventually.ValueAsync(() => Task.FromResult(pids.Any(ProcessLauncher.IsAlive) ? null : ""), Bound, "for the closed exec's command and its job to die");
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class PodExecTests : IDisposable
         var started = Path.Combine(_dir, "started");
 
         var exec = ExecAsync(cluster, "web", "c", ["sh", "-c", $"touch {started}; exec sleep 60"], cancel.Token);
-        await Eventually.GetAsync(() => Task.FromResult(File.Exists(started) ? "" : null), Bound, "for the exec to start");
+        await Eventually.ValueAsync(() => Task.FromResult(File.Exists(started) ? "" : null), Bound, "for the exec to start");
         await cluster.Client.CoreV1.DeleteNamespacedPodAsync("web", "default", cancellationToken: cancel.Token);
 
         var (code, _, _) = await exec.WaitAsync(Bound);

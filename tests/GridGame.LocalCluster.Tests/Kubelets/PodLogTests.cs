@@ -53,7 +53,7 @@ public sealed class PodLogTests : IDisposable
 
     /// <summary>Polls the log until it holds <paramref name="expected"/> (the process may not have written it yet).</summary>
     private static Task<string> LogWhenAsync(Cluster cluster, string pod, string expected, string? container = null) =>
-        Eventually.GetAsync(async () =>
+        Eventually.ValueAsync(async () =>
         {
             try
             {

@@ -93,7 +93,7 @@ public sealed class ProcessKubeletTests : IDisposable
     }
 
     private async Task<string> GetAsync(int port, string path, string host = "127.0.0.1") =>
-        await Eventually.GetAsync(async () =>
+        await Eventually.ValueAsync(async () =>
         {
             try
             {
@@ -108,7 +108,7 @@ public sealed class ProcessKubeletTests : IDisposable
     private static V1EnvVar Field(string name, string path) => new() { Name = name, ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = path } } };
 
     private static async Task<bool> DeadAsync(int pid) =>
-        await Eventually.GetAsync<object>(() => Task.FromResult<object?>(ProcessLauncher.IsAlive(pid) ? null : new object()), TimeSpan.FromSeconds(10)) is not null;
+        await Eventually.ValueAsync<object>(() => Task.FromResult<object?>(ProcessLauncher.IsAlive(pid) ? null : new object()), TimeSpan.FromSeconds(10)) is not null;
 
     [Fact]
     public async Task Env_and_ports_arrive_as_the_pod_specifies()

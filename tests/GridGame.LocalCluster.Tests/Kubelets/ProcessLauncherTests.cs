@@ -9,19 +9,8 @@ public sealed class ProcessLauncherTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<bool> EventuallyDeadAsync(int pid)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (!ProcessLauncher.IsAlive(pid))
-            {
-                return true;
-            }
-            await Task.Delay(50);
-        }
-        return false;
-    }
+    private static Task EventuallyDeadAsync(int pid, string because) =>
+        Eventually.UntilAsync(() => !ProcessLauncher.IsAlive(pid), because, TimeSpan.FromSeconds(10));
 
     [Fact]
     public async Task A_started_process_gets_exactly_its_environment_and_writes_to_its_log()
@@ -60,7 +49,7 @@ public sealed class ProcessLauncherTests : IDisposable
 
         ProcessLauncher.Signal(process.Id, ProcessLauncher.SigKill);
 
-        (await EventuallyDeadAsync(child)).Should().BeTrue("the grandchild is in the container's process group");
+        await EventuallyDeadAsync(child, "the grandchild is in the container's process group");
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
     }
 
@@ -76,16 +65,12 @@ public sealed class ProcessLauncherTests : IDisposable
         info.ArgumentList.Add($"{wrapper} sleep 300 & echo $!; wait");
         using var parent = Process.Start(info)!;
         var pid = int.Parse((await parent.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)))!);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!File.Exists($"/proc/{pid}/cmdline") || !(await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).StartsWith("sleep", StringComparison.Ordinal))
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, "the wrapper should exec the command");
-            await Task.Delay(20);
-        }
+        await Eventually.UntilAsync(async () => File.Exists($"/proc/{pid}/cmdline") && (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).StartsWith("sleep", StringComparison.Ordinal),
+            "the wrapper should exec the command", TimeSpan.FromSeconds(10));
 
         parent.Kill();
 
-        (await EventuallyDeadAsync(pid)).Should().BeTrue("the kernel delivers the parent-death signal");
+        await EventuallyDeadAsync(pid, "the kernel delivers the parent-death signal");
     }
 
     [Fact]
@@ -100,7 +85,7 @@ public sealed class ProcessLauncherTests : IDisposable
 
         launcher.Dispose();
 
-        (await EventuallyDeadAsync(watchdog)).Should().BeTrue();
+        await EventuallyDeadAsync(watchdog, "the disposed launcher's watchdog exits");
         ProcessLauncher.IsAlive(survivor.Id).Should().BeTrue("only the disposed launcher's groups are its watchdog's business");
         ProcessLauncher.Signal(survivor.Id, ProcessLauncher.SigKill);
     }
@@ -122,7 +107,7 @@ public sealed class ProcessLauncherTests : IDisposable
         {
             using var launcher = new ProcessLauncher(registry);
             launcher.ReapOrphans().Should().Be(1);
-            (await EventuallyDeadAsync(orphan.Id)).Should().BeTrue();
+            await EventuallyDeadAsync(orphan.Id, "the orphaned group is reaped");
             ProcessLauncher.IsAlive(adopted.Id).Should().BeTrue();
             Directory.GetFiles(registry).Should().ContainSingle();
         }
@@ -135,15 +120,8 @@ public sealed class ProcessLauncherTests : IDisposable
 
     private static async Task<int> ChildPidAsync(string log)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (File.Exists(log) && (await File.ReadAllTextAsync(log)).Split('\n').FirstOrDefault(l => l.StartsWith("child ", StringComparison.Ordinal)) is { } line)
-            {
-                return int.Parse(line[6..]);
-            }
-            await Task.Delay(20);
-        }
-        throw new TimeoutException("the container never printed its child's pid");
+        var line = await Eventually.ValueAsync(async () => File.Exists(log) ? (await File.ReadAllTextAsync(log)).Split('\n').FirstOrDefault(l => l.StartsWith("child ", StringComparison.Ordinal)) : null,
+            "the container prints its child's pid", TimeSpan.FromSeconds(10));
+        return int.Parse(line[6..]);
     }
 }

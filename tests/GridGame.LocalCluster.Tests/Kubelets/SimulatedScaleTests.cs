@@ -18,7 +18,7 @@ public sealed class SimulatedScaleTests(ITestOutputHelper output)
         await Parallel.ForEachAsync(Enumerable.Range(0, 2000), new ParallelOptions { MaxDegreeOfParallelism = 8 },
             async (i, ct) => await cluster.Client.CoreV1.CreateNamespacedPodAsync(Pod($"scale-{i}"), "default", cancellationToken: ct));
         var created = watch.Elapsed;
-        var pods = await Eventually.GetAsync(async () =>
+        var pods = await Eventually.ValueAsync(async () =>
         {
             var list = await cluster.Client.CoreV1.ListNamespacedPodAsync("default");
             return list.Items.Count(Cluster.IsReady) == 2000 ? list : null;

@@ -44,14 +44,14 @@ internal sealed class Cluster : IAsyncDisposable
 
     /// <summary>Polls the pod until <paramref name="condition"/> holds (bounded), and returns it.</summary>
     public Task<V1Pod> PodWhenAsync(string name, Func<V1Pod, bool> condition, TimeSpan? within = null, string ns = "default") =>
-        Eventually.GetAsync(async () =>
+        Eventually.ValueAsync(async () =>
         {
             var pod = await Client.CoreV1.ReadNamespacedPodAsync(name, ns);
             return condition(pod) ? pod : null;
         }, within ?? TimeSpan.FromSeconds(20), $"for pod {name}");
 
     public async Task PodGoneAsync(string name, TimeSpan? within = null, string ns = "default") =>
-        await Eventually.GetAsync<object>(async () =>
+        await Eventually.ValueAsync<object>(async () =>
         {
             var list = await Client.CoreV1.ListNamespacedPodAsync(ns, fieldSelector: "metadata.name=" + name);
             return list.Items.Count == 0 ? new object() : null;

@@ -48,7 +48,7 @@ public sealed class LocalNodesTests
 
         time.Advance(TimeSpan.FromSeconds(10));
 
-        var renewed = await Eventually.GetAsync(async () =>
+        var renewed = await Eventually.ValueAsync(async () =>
         {
             var l = await cluster.Client.CoordinationV1.ReadNamespacedLeaseAsync("local-node-0", "kube-node-lease");
             return l.Spec.RenewTime > first ? l : null;
@@ -62,7 +62,7 @@ public sealed class LocalNodesTests
             time.Advance(TimeSpan.FromSeconds(10));
         }
 
-        var node = await Eventually.GetAsync(async () =>
+        var node = await Eventually.ValueAsync(async () =>
         {
             var n = await cluster.Client.CoreV1.ReadNodeAsync("local-node-0");
             return n.Status.Conditions.Single(c => c.Type == "Ready").LastHeartbeatTime > first ? n : null;
@@ -82,14 +82,14 @@ public sealed class LocalNodesRestartTests
         await using (var first = await LocalNodes.StartAsync(options))
         {
             await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod("before"), "default");
-            await Eventually.GetAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default")) ? "" : null);
+            await Eventually.ValueAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default")) ? "" : null);
         }
         var before = await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default");
 
         await using var second = await LocalNodes.StartAsync(options);
         await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod("after"), "default");
 
-        await Eventually.GetAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("after", "default")) ? "" : null);
+        await Eventually.ValueAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("after", "default")) ? "" : null);
         (await api.Client.CoreV1.ListNodeAsync()).Items.Should().HaveCount(2);
         var adopted = await api.Client.CoreV1.ReadNamespacedPodAsync("before", "default");
         adopted.Metadata.ResourceVersion.Should().Be(before.Metadata.ResourceVersion, "a running pod is adopted as it is");
@@ -107,7 +107,7 @@ public sealed class LocalNodesAdoptionTests
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, 1050), new ParallelOptions { MaxDegreeOfParallelism = 8 },
                 async (i, ct) => await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod($"p-{i}"), "default", cancellationToken: ct));
-            await Eventually.GetAsync(async () => (await api.Client.CoreV1.ListNamespacedPodAsync("default")).Items.Count(Cluster.IsReady) == 1050 ? "" : null,
+            await Eventually.ValueAsync(async () => (await api.Client.CoreV1.ListNamespacedPodAsync("default")).Items.Count(Cluster.IsReady) == 1050 ? "" : null,
                 TimeSpan.FromMinutes(2));
         }
         var before = (await api.Client.CoreV1.ListNamespacedPodAsync("default")).Metadata.ResourceVersion;
@@ -115,7 +115,7 @@ public sealed class LocalNodesAdoptionTests
         await using var second = await LocalNodes.StartAsync(options);
         second.Pods.Count.Should().Be(1050, "the initial list spans three pages of 500");
         await api.Client.CoreV1.CreateNamespacedPodAsync(Scheduling.Build.Pod("after"), "default");
-        await Eventually.GetAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("after", "default")) ? "" : null);
+        await Eventually.ValueAsync(async () => Cluster.IsReady(await api.Client.CoreV1.ReadNamespacedPodAsync("after", "default")) ? "" : null);
 
         var pods = (await api.Client.CoreV1.ListNamespacedPodAsync("default")).Items;
         pods.Where(p => p.Metadata.Name != "after").Should().OnlyContain(p => long.Parse(p.Metadata.ResourceVersion) <= long.Parse(before),

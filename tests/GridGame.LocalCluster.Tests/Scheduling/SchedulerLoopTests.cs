@@ -127,7 +127,7 @@ public sealed class SchedulerEventTests
         await cluster.CreatePodAsync(Pod("placed"));
         await cluster.CreatePodAsync(Pod("stuck").WithNodeSelector("region", "nowhere"));
 
-        var events = await Eventually.GetAsync(async () =>
+        var events = await Eventually.ValueAsync(async () =>
         {
             var list = (await cluster.Client.CoreV1.ListNamespacedEventAsync("default")).Items;
             return list.Count >= 2 ? list : null;

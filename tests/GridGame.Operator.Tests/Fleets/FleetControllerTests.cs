@@ -83,7 +83,7 @@ public sealed class FleetControllerTests
 
         // The game ends: the server goes, and so does the fleet.
         await cluster.Client.CoreV1.DeleteNamespacedPodAsync(playing.Metadata.Name, OperatorCluster.Namespace);
-        await Eventually.TrueAsync(async () => !await cluster.FleetExistsAsync("arena"), Within, "the drained fleet is gone");
+        await Eventually.UntilAsync(async () => !await cluster.FleetExistsAsync("arena"), Within, "the drained fleet is gone");
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class FleetControllerTests
         await cluster.MarkAllocatedAsync(ready[0]);
 
         await cluster.DeleteFleetAsync("arena");
-        await Eventually.TrueAsync(async () => !await cluster.FleetExistsAsync("arena"), Within, "the fleet is gone");
+        await Eventually.UntilAsync(async () => !await cluster.FleetExistsAsync("arena"), Within, "the fleet is gone");
         await WaitForPods(cluster, "arena", 0);
     }
 
@@ -152,7 +152,7 @@ public sealed class FleetControllerTests
         await using var cluster = await OperatorCluster.StartAsync(sessions: false);
         await cluster.CreateFleetAsync(FleetBuilder.Fleet("arena", replicas: 1));
         var failed = new HashSet<string>();
-        await Eventually.TrueAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             foreach (var pod in await cluster.PodsAsync("arena"))
             {

@@ -100,7 +100,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
                     logging.SetMinimumLevel(LogLevel.Warning);
                 }
             });
-        await Eventually.TrueAsync(() => Task.FromResult(Operator.Ready && Operator.IsLeader), TimeSpan.FromSeconds(20), "the operator syncs its caches");
+        await Eventually.UntilAsync(() => Task.FromResult(Operator.Ready && Operator.IsLeader), TimeSpan.FromSeconds(20), "the operator syncs its caches");
     }
 
     /// <summary>Stops the operator as a crash would (no graceful release), to test recovery.</summary>
@@ -116,7 +116,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
 
     private static async Task InstallCrdsAsync(Kubernetes client)
     {
-        var dir = Path.Combine(RepoRoot(), "crds");
+        var dir = Path.Combine(RepositoryRoot.Path, "crds");
         var files = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.yaml") : [];
         var crds = files.Length > 0
             ? files.Select(f => KubernetesYaml.Deserialize<V1CustomResourceDefinition>(File.ReadAllText(f))).ToList()
@@ -127,7 +127,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
         }
         foreach (var crd in crds)
         {
-            await Eventually.TrueAsync(async () =>
+            await Eventually.UntilAsync(async () =>
             {
                 try
                 {
@@ -179,18 +179,6 @@ internal sealed class OperatorCluster : IAsyncDisposable
             ],
         },
     };
-
-    public static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GridGame.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("GridGame.sln not found above " + AppContext.BaseDirectory);
-    }
 
     /// <summary>The fleet's Events with the given reason (newest last).</summary>
     public async Task<IReadOnlyList<Corev1Event>> EventsAsync(string fleet, string? reason = null)
@@ -258,42 +246,5 @@ internal sealed class OperatorCluster : IAsyncDisposable
         await Nodes.DisposeAsync();
         Client.Dispose();
         await Api.DisposeAsync();
-    }
-}
-
-/// <summary>Polls a condition with a bound instead of sleeping a fixed time.</summary>
-internal static class Eventually
-{
-    public static async Task TrueAsync(Func<Task<bool>> probe, TimeSpan within, string because)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await probe())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"not true within {within.TotalSeconds:0.#}s: {because}");
-            }
-            await Task.Delay(25);
-        }
-    }
-
-    public static async Task<T> ValueAsync<T>(Func<Task<T>> probe, Func<T, bool> until, TimeSpan within, string because)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            var value = await probe();
-            if (until(value))
-            {
-                return value;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                // A resource says nothing by its ToString: show it as the API server would, status included.
-                var last = value is IKubernetesObject ? KubernetesJson.Serialize(value) : value?.ToString();
-                throw new TimeoutException($"not true within {within.TotalSeconds:0.#}s: {because}; last value {last}");
-            }
-            await Task.Delay(25);
-        }
     }
 }

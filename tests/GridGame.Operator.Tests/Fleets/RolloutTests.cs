@@ -236,7 +236,7 @@ public sealed class RolloutTests
         var left = await Eventually.ValueAsync(() => cluster.PodsAsync("arena"), p => p.Count == 1, Within, "only the playing server is left");
         left[0].Metadata.Name.Should().Be(playing.Metadata.Name);
         await cluster.Client.CoreV1.DeleteNamespacedPodAsync(playing.Metadata.Name, OperatorCluster.Namespace);
-        await Eventually.TrueAsync(async () => !await cluster.FleetExistsAsync("arena"), Within, "the drained fleet is gone");
+        await Eventually.UntilAsync(async () => !await cluster.FleetExistsAsync("arena"), Within, "the drained fleet is gone");
     }
 
     [Fact]
@@ -286,7 +286,7 @@ public sealed class RolloutTests
     public async Task The_manual_promotion_sample_waits_for_promotion_after_an_image_change()
     {
         await using var cluster = await OperatorCluster.StartAsync(sessions: false);
-        var sample = KubernetesYaml.Deserialize<GameFleet>(File.ReadAllText(Path.Combine(OperatorCluster.RepoRoot(), "config", "samples", "gamefleet-manual-promotion.yaml")));
+        var sample = KubernetesYaml.Deserialize<GameFleet>(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "config", "samples", "gamefleet-manual-promotion.yaml")));
         await cluster.CreateFleetAsync(sample);
         var blue = await Eventually.ValueAsync(() => cluster.GetFleetAsync("duel"), f => f.Status?.ReadyReplicas == 2, Within, "the sample's servers");
 

@@ -46,7 +46,7 @@ public sealed class ControllerRunnerTests : IAsyncLifetime
         reconciler.Release();
         (await reconciler.Entered.Reader.ReadAsync().AsTask().WaitAsync(Bound)).Should().Be("ns/a");
         reconciler.Release();
-        await Poll.UntilAsync(() => reconciler.Calls.Count == 3 && queue.Count == 0 && !queue.IsProcessing("ns/a"));
+        await Eventually.UntilAsync(() => reconciler.Calls.Count == 3 && queue.Count == 0 && !queue.IsProcessing("ns/a"));
 
         reconciler.MaxConcurrentPerKey.Should().Be(1);
         reconciler.Calls.Count(k => k == "ns/a").Should().Be(2, "the two adds during the first reconcile collapse into one more run");
@@ -72,18 +72,18 @@ public sealed class ControllerRunnerTests : IAsyncLifetime
         var running = runner.RunAsync(workers: 1, stop.Token);
 
         queue.Add("ns/a");
-        await Poll.UntilAsync(() => Volatile.Read(ref attempts) == 1 && queue.DelayedCount == 1);
+        await Eventually.UntilAsync(() => Volatile.Read(ref attempts) == 1 && queue.DelayedCount == 1);
         queue.Failures("ns/a").Should().Be(1);
 
         _time.Advance(TimeSpan.FromMilliseconds(10));
-        await Poll.UntilAsync(() => Volatile.Read(ref attempts) == 2 && queue.DelayedCount == 1);
+        await Eventually.UntilAsync(() => Volatile.Read(ref attempts) == 2 && queue.DelayedCount == 1);
         _time.Advance(TimeSpan.FromMilliseconds(10));
         queue.DelayedCount.Should().Be(1, "the second retry waits 20 ms, not 10");
         queue.Count.Should().Be(0);
         _time.Advance(TimeSpan.FromMilliseconds(10));
-        await Poll.UntilAsync(() => Volatile.Read(ref attempts) == 3 && queue.DelayedCount == 1);
+        await Eventually.UntilAsync(() => Volatile.Read(ref attempts) == 3 && queue.DelayedCount == 1);
         _time.Advance(TimeSpan.FromMilliseconds(40));
-        await Poll.UntilAsync(() => Volatile.Read(ref attempts) == 4 && queue.Failures("ns/a") == 0);
+        await Eventually.UntilAsync(() => Volatile.Read(ref attempts) == 4 && queue.Failures("ns/a") == 0);
 
         await stop.CancelAsync();
         await running.WaitAsync(Bound);
@@ -99,11 +99,11 @@ public sealed class ControllerRunnerTests : IAsyncLifetime
         var running = runner.RunAsync(workers: 2, stop.Token);
 
         queue.Add("ns/a");
-        await Poll.UntilAsync(() => Volatile.Read(ref calls) == 1 && queue.DelayedCount == 1);
+        await Eventually.UntilAsync(() => Volatile.Read(ref calls) == 1 && queue.DelayedCount == 1);
         _time.Advance(TimeSpan.FromSeconds(29));
         queue.Count.Should().Be(0);
         _time.Advance(TimeSpan.FromSeconds(1));
-        await Poll.UntilAsync(() => Volatile.Read(ref calls) == 2);
+        await Eventually.UntilAsync(() => Volatile.Read(ref calls) == 2);
 
         await stop.CancelAsync();
         await running.WaitAsync(Bound);

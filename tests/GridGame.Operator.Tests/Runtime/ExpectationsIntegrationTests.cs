@@ -66,7 +66,7 @@ public sealed class ExpectationsIntegrationTests : IAsyncLifetime
     {
         var controller = new ReplicaController();
         await using var host = await OperatorHost.StartAsync(OperatorHostTests.TestOptions() with { Workers = 4 }, _api.Server.ClientConfiguration(), CancellationToken.None, [controller]);
-        await Poll.UntilAsync(() => host.Ready);
+        await Eventually.UntilAsync(() => host.Ready);
 
         await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(ReplicaSetMap("arena", 5), "default");
         for (var i = 0; i < 20; i++)
@@ -74,7 +74,7 @@ public sealed class ExpectationsIntegrationTests : IAsyncLifetime
             await _api.Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"metadata\":{\"annotations\":{\"touch\":\"" + i + "\"}}}", V1Patch.PatchType.MergePatch), "arena", "default");
         }
 
-        await Poll.UntilAsync(async () => (await _api.PodNamesAsync()).Count >= 5 && host.Informers.All.All(i => i.HasSynced) && controller.Expectations.Satisfied("default/arena"));
+        await Eventually.UntilAsync(async () => (await _api.PodNamesAsync()).Count >= 5 && host.Informers.All.All(i => i.HasSynced) && controller.Expectations.Satisfied("default/arena"));
         (await _api.PodNamesAsync()).Should().HaveCount(5);
         controller.Creates.Should().Be(5);
     }

@@ -40,7 +40,7 @@ public sealed class InformerTests : IAsyncLifetime
         await _api.Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"gridgame.io/fleet":"arena"}}}""", V1Patch.PatchType.MergePatch), "p1", "default");
         await _api.Client.CoreV1.DeleteNamespacedPodAsync("p2", "default");
 
-        await Poll.UntilAsync(() => informer.Cache.Get("default/late") is not null
+        await Eventually.UntilAsync(() => informer.Cache.Get("default/late") is not null
             && informer.Cache.Get("default/p2") is null
             && informer.Cache.ByIndex(CacheIndexes.Fleet, "default/arena").Count == 1);
     }
@@ -58,7 +58,7 @@ public sealed class InformerTests : IAsyncLifetime
         await _api.CreatePodAsync("late-owned");
         await _api.Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"gridgame.io/fleet":"arena"}}}""", V1Patch.PatchType.MergePatch), "late-owned", "default");
         await _api.Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"gridgame.io/fleet":null}}}""", V1Patch.PatchType.MergePatch), "owned", "default");
-        await Poll.UntilAsync(() => informer.Cache.Get("default/late-owned") is not null && informer.Cache.Get("default/owned") is null,
+        await Eventually.UntilAsync(() => informer.Cache.Get("default/late-owned") is not null && informer.Cache.Get("default/owned") is null,
             "the watch carried the selector: a pod that gains the label arrives, one that loses it leaves");
         informer.Cache.Keys().Should().Equal(["default/late-owned"]);
         ResourceType.For<V1Pod>().Should().NotBe(ResourceType.For<V1Pod>() with { LabelSelector = "gridgame.io/fleet" }, "a selector makes a different informer");
@@ -76,11 +76,11 @@ public sealed class InformerTests : IAsyncLifetime
         _api.Server.CompactHistory();
         _api.Server.DropWatches();
 
-        await Poll.UntilAsync(() => informer.ListCount == 2 && informer.Cache.Get("default/ghost") is null);
+        await Eventually.UntilAsync(() => informer.ListCount == 2 && informer.Cache.Get("default/ghost") is null);
         informer.Cache.Keys().Should().Equal("default/a");
         _observer.Reasons.Should().Contain("expired");
         await _api.CreatePodAsync("after");
-        await Poll.UntilAsync(() => informer.Cache.Get("default/after") is not null, "the watch resumes after the relist");
+        await Eventually.UntilAsync(() => informer.Cache.Get("default/after") is not null, "the watch resumes after the relist");
     }
 
     [Fact]
@@ -92,12 +92,12 @@ public sealed class InformerTests : IAsyncLifetime
         var informer = await StartAsync(namespaces: ["default"]);
 
         var bump = await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "bump" } }, "kube-system");
-        await Poll.UntilAsync(() => informer.LastResourceVersion is { } rv && long.Parse(rv) >= long.Parse(bump.Metadata.ResourceVersion));
+        await Eventually.UntilAsync(() => informer.LastResourceVersion is { } rv && long.Parse(rv) >= long.Parse(bump.Metadata.ResourceVersion));
         _api.Server.CompactHistory();
         _api.Server.DropWatches();
         await _api.CreatePodAsync("b");
 
-        await Poll.UntilAsync(() => informer.Cache.Get("default/b") is not null);
+        await Eventually.UntilAsync(() => informer.Cache.Get("default/b") is not null);
         informer.ListCount.Should().Be(1, "the watch resumed from the bookmark's version, which history still covers");
         _observer.Reasons.Should().NotContain("expired");
     }
@@ -107,13 +107,13 @@ public sealed class InformerTests : IAsyncLifetime
     {
         var informer = await StartAsync();
         await _api.CreatePodAsync("a");
-        await Poll.UntilAsync(() => informer.Cache.Get("default/a") is not null);
+        await Eventually.UntilAsync(() => informer.Cache.Get("default/a") is not null);
 
         _api.Server.DropWatches();
         await _api.CreatePodAsync("b");
         await _api.Client.CoreV1.DeleteNamespacedPodAsync("a", "default");
 
-        await Poll.UntilAsync(() => informer.Cache.Get("default/b") is not null && informer.Cache.Get("default/a") is null);
+        await Eventually.UntilAsync(() => informer.Cache.Get("default/b") is not null && informer.Cache.Get("default/a") is null);
         informer.ListCount.Should().Be(1, "the watch resumed from its version without a relist");
         _observer.Reasons.Should().Contain("timeout");
     }
@@ -124,11 +124,11 @@ public sealed class InformerTests : IAsyncLifetime
         await _api.CreatePodAsync("a");
         var informer = await StartAsync();
 
-        await _api.RestartAsync(whileDown: () => Poll.UntilAsync(() => _observer.Reasons.Contains("error") && informer.FailingSince is not null, "the informer notices the server is gone"));
+        await _api.RestartAsync(whileDown: () => Eventually.UntilAsync(() => _observer.Reasons.Contains("error") && informer.FailingSince is not null, "the informer notices the server is gone"));
         await _api.CreatePodAsync("b");
         await _api.Client.CoreV1.DeleteNamespacedPodAsync("a", "default");
 
-        await Poll.UntilAsync(() => informer.Cache.Get("default/b") is not null && informer.Cache.Get("default/a") is null);
+        await Eventually.UntilAsync(() => informer.Cache.Get("default/b") is not null && informer.Cache.Get("default/a") is null);
         informer.Cache.Keys().Should().Equal("default/b");
         informer.FailingSince.Should().BeNull("the informer works again");
     }
@@ -138,13 +138,13 @@ public sealed class InformerTests : IAsyncLifetime
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var informer = await StartAsync(new InformerOptions { IdleTimeout = TimeSpan.FromMinutes(1) }, time: time);
-        await Poll.UntilAsync(() => informer.WatchCount == 1, "the watchdog is armed on the fake clock only once the watch starts");
+        await Eventually.UntilAsync(() => informer.WatchCount == 1, "the watchdog is armed on the fake clock only once the watch starts");
         time.Advance(TimeSpan.FromSeconds(59));
         _observer.Reasons.Should().BeEmpty();
         time.Advance(TimeSpan.FromSeconds(2));
-        await Poll.UntilAsync(() => _observer.Reasons.Contains("idle"));
+        await Eventually.UntilAsync(() => _observer.Reasons.Contains("idle"));
         await _api.CreatePodAsync("a");
-        await Poll.UntilAsync(() => informer.Cache.Get("default/a") is not null, "a new watch was opened");
+        await Eventually.UntilAsync(() => informer.Cache.Get("default/a") is not null, "a new watch was opened");
     }
 
     private async Task<Informer<V1Pod>> StartAsync(InformerOptions? options = null, IReadOnlyCollection<string>? namespaces = null, TimeProvider? time = null, string? labelSelector = null)

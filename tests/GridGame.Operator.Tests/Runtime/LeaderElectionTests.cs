@@ -43,25 +43,27 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         // The clock stands still: no lease can expire, so whoever won the Lease first keeps it.
         var (a, ca) = await StartAsync("a", time: _time);
         var (b, cb) = await StartAsync("b", time: _time);
-        await Poll.UntilAsync(() => a.IsLeader || b.IsLeader);
+        await Eventually.UntilAsync(() => a.IsLeader || b.IsLeader);
         await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "work" } }, "default");
 
         var (leader, follower) = a.IsLeader ? (ca, cb) : (cb, ca);
-        await Poll.UntilAsync(() => leader.Keys.Contains("default/work"));
+        await Eventually.UntilAsync(() => leader.Keys.Contains("default/work"));
         (a.IsLeader && b.IsLeader).Should().BeFalse();
+        var followerHost = a.IsLeader ? b : a;
+        await Eventually.UntilAsync(() => followerHost.Informers.Get<V1ConfigMap>().Cache.Get("default/work") is not null, "the follower's watch delivers the object too");
         follower.Reconciles.Should().Be(0, "only the leader runs workers");
         (await HolderAsync()).Should().Be(a.IsLeader ? a.Identity : b.Identity);
-        await Poll.UntilAsync(() => a.Ready && b.Ready, "every replica watches and becomes ready, leader or not");
+        await Eventually.UntilAsync(() => a.Ready && b.Ready, "every replica watches and becomes ready, leader or not");
     }
 
     [Fact]
     public async Task When_the_leader_dies_without_releasing_the_other_leads_once_the_lease_expires()
     {
         var (a, _) = await StartAsync("a", time: _time);
-        await Poll.UntilAsync(() => a.IsLeader);
+        await Eventually.UntilAsync(() => a.IsLeader);
         var (b, cb) = await StartAsync("b", time: _time);
         await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "work" } }, "default");
-        await Poll.UntilAsync(() => b.Ready);
+        await Eventually.UntilAsync(() => b.Ready);
 
         await a.KillAsync();
         (await HolderAsync()).Should().Be(a.Identity, "a crash leaves the lease held");
@@ -71,16 +73,16 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         failover.Should().BeGreaterThanOrEqualTo(LeaseDuration, "the standby must wait for the lease to expire");
         failover.Should().BeLessThan(LeaseDuration + RetryPeriod + TimeSpan.FromSeconds(2), "it takes over on its first retry after expiry (slack: the clock moves on while a request is in flight)");
         (await HolderAsync()).Should().Be(b.Identity);
-        await Poll.UntilAsync(() => cb.Keys.Contains("default/work"), "the new leader reconciles everything it has cached");
+        await Eventually.UntilAsync(() => cb.Keys.Contains("default/work"), "the new leader reconciles everything it has cached");
     }
 
     [Fact]
     public async Task When_the_leader_stops_gracefully_the_other_leads_at_once()
     {
         var (a, _) = await StartAsync("a", time: _time);
-        await Poll.UntilAsync(() => a.IsLeader);
+        await Eventually.UntilAsync(() => a.IsLeader);
         var (b, _) = await StartAsync("b", time: _time);
-        await Poll.UntilAsync(() => b.Ready);
+        await Eventually.UntilAsync(() => b.Ready);
 
         await a.StopAsync();
         var handover = await AdvanceUntilAsync(() => b.IsLeader, "the standby takes the released lease");
@@ -93,11 +95,11 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     public async Task A_leader_that_loses_its_lease_stops_working_and_campaigns_again()
     {
         var (a, ca) = await StartAsync("a", time: _time);
-        await Poll.UntilAsync(() => a.IsLeader);
+        await Eventually.UntilAsync(() => a.IsLeader);
 
         // Another party takes the lease (as if this replica had been partitioned away). The clock stands still, so the
         // leader is not renewing meanwhile; a conflict would still mean: read again and retry.
-        await Poll.UntilAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             var lease = await _api.Client.CoordinationV1.ReadNamespacedLeaseAsync("gridgame-operator-test", "default");
             lease.Spec.HolderIdentity = "intruder";
@@ -120,7 +122,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         var before = ca.Reconciles;
         await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "while-not-leading" } }, "default");
         await AdvanceUntilAsync(() => a.IsLeader, "the intruder does not renew; its lease expires and is won back");
-        await Poll.UntilAsync(() => ca.Keys.Contains("default/while-not-leading"));
+        await Eventually.UntilAsync(() => ca.Keys.Contains("default/while-not-leading"));
         ca.Reconciles.Should().BeGreaterThan(before);
     }
 
@@ -135,7 +137,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         };
         var host = await OperatorHost.StartAsync(options, _api.Server.ClientConfiguration(), CancellationToken.None, [hanging]);
         await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "stuck" } }, "default");
-        await Poll.UntilAsync(() => hanging.Entered);
+        await Eventually.UntilAsync(() => hanging.Entered);
 
         var stopping = Stopwatch.StartNew();
         await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
@@ -148,7 +150,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     public async Task A_stop_just_after_the_lease_was_won_still_releases_it()
     {
         var (a, _) = await StartAsync("a");
-        await Poll.UntilAsync(async () => await HolderAsync() == a.Identity);
+        await Eventually.UntilAsync(async () => await HolderAsync() == a.Identity);
 
         await a.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -159,7 +161,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     public async Task A_graceful_stop_releases_the_lease()
     {
         var (a, _) = await StartAsync("a");
-        await Poll.UntilAsync(() => a.IsLeader);
+        await Eventually.UntilAsync(() => a.IsLeader);
 
         await a.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -182,7 +184,7 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     private async Task<TimeSpan> AdvanceUntilAsync(Func<bool> condition, string because)
     {
         var start = _time.GetUtcNow();
-        await Poll.UntilAsync(
+        await Eventually.UntilAsync(
             () =>
             {
                 if (condition())

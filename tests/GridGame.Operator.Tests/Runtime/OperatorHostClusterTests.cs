@@ -40,7 +40,7 @@ public sealed class OperatorHostClusterTests : IAsyncLifetime
         using var http = new HttpClient { BaseAddress = host.HttpUri, Timeout = TimeSpan.FromSeconds(5) };
 
         HttpResponseMessage health = null!;
-        await Poll.UntilAsync(async () => (health = await http.GetAsync("healthz")).StatusCode == HttpStatusCode.InternalServerError, "the informer keeps failing");
+        await Eventually.UntilAsync(async () => (health = await http.GetAsync("healthz")).StatusCode == HttpStatusCode.InternalServerError, "the informer keeps failing");
         (await health.Content.ReadAsStringAsync()).Should().Contain("informer nothings.example.com failing for");
     }
 
@@ -50,7 +50,7 @@ public sealed class OperatorHostClusterTests : IAsyncLifetime
         await using var host = await OperatorHost.StartAsync(OperatorHostTests.TestOptions(), _api.Server.ClientConfiguration(), CancellationToken.None, [new CountingController()]);
         using var http = new HttpClient { BaseAddress = host.HttpUri, Timeout = TimeSpan.FromSeconds(5) };
 
-        await Poll.UntilAsync(async () => (await http.GetAsync("readyz")).StatusCode == HttpStatusCode.OK);
+        await Eventually.UntilAsync(async () => (await http.GetAsync("readyz")).StatusCode == HttpStatusCode.OK);
         host.Ready.Should().BeTrue();
     }
 
@@ -60,13 +60,13 @@ public sealed class OperatorHostClusterTests : IAsyncLifetime
         var controller = new CountingController();
         await using var host = await OperatorHost.StartAsync(OperatorHostTests.TestOptions(), _api.Server.ClientConfiguration(), CancellationToken.None, [controller]);
         using var http = new HttpClient { BaseAddress = host.HttpUri, Timeout = TimeSpan.FromSeconds(5) };
-        await Poll.UntilAsync(() => host.Ready);
+        await Eventually.UntilAsync(() => host.Ready);
         await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "m" } }, "default");
-        await Poll.UntilAsync(() => controller.Keys.Contains("default/m"));
+        await Eventually.UntilAsync(() => controller.Keys.Contains("default/m"));
         _api.Server.DropWatches();
 
         string metrics = string.Empty;
-        await Poll.UntilAsync(async () => (metrics = await http.GetStringAsync("metrics")).Contains("gridgame_operator_watch_restarts_total{resource=\"configmaps\",reason=\"timeout\"}", StringComparison.Ordinal));
+        await Eventually.UntilAsync(async () => (metrics = await http.GetStringAsync("metrics")).Contains("gridgame_operator_watch_restarts_total{resource=\"configmaps\",reason=\"timeout\"}", StringComparison.Ordinal));
 
         metrics.Should().Contain("gridgame_operator_reconcile_duration_seconds_count{controller=\"counting\",result=\"done\"}")
             .And.Contain("gridgame_operator_workqueue_depth{controller=\"counting\"}")
@@ -81,14 +81,15 @@ public sealed class OperatorHostClusterTests : IAsyncLifetime
         var controller = new CountingController();
         var options = OperatorHostTests.TestOptions() with { Namespaces = ["default", "kube-public"] };
         await using var host = await OperatorHost.StartAsync(options, _api.Server.ClientConfiguration(), CancellationToken.None, [controller]);
-        await Poll.UntilAsync(() => host.Ready);
+        await Eventually.UntilAsync(() => host.Ready);
 
-        foreach (var ns in new[] { "default", "kube-public", "kube-system" })
+        // The unwatched namespace's object comes first: a watch of every namespace would deliver it before the others.
+        foreach (var ns in new[] { "kube-system", "default", "kube-public" })
         {
             await _api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "n" } }, ns);
         }
 
-        await Poll.UntilAsync(() => controller.Keys.Contains("default/n") && controller.Keys.Contains("kube-public/n"));
+        await Eventually.UntilAsync(() => controller.Keys.Contains("default/n") && controller.Keys.Contains("kube-public/n"));
         var informer = host.Informers.Get<V1ConfigMap>();
         informer.Cache.Get("kube-system/n").Should().BeNull();
         controller.Keys.Should().NotContain("kube-system/n");

@@ -61,11 +61,11 @@ public sealed class OperatorProcessTests : IAsyncLifetime
     public async Task Sigterm_stops_the_process_within_its_timeout_and_releases_the_lease()
     {
         var (process, port, output) = Start("proc-a");
-        await Poll.UntilAsync(async () => (await HolderAsync())?.StartsWith("proc-a_", StringComparison.Ordinal) == true || process.HasExited, "the only replica leads", TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync(async () => (await HolderAsync())?.StartsWith("proc-a_", StringComparison.Ordinal) == true || process.HasExited, "the only replica leads", TimeSpan.FromSeconds(30));
         process.HasExited.Should().BeFalse(output + "\n" + Errors);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
         (await http.GetStringAsync("healthz")).Should().Be("ok");
-        await Poll.UntilAsync(async () => (await http.GetStringAsync("metrics")).Split('\n').Contains("gridgame_operator_leader 1"), "the leader gauge follows the lease");
+        await Eventually.UntilAsync(async () => (await http.GetStringAsync("metrics")).Split('\n').Contains("gridgame_operator_leader 1"), "the leader gauge follows the lease");
 
         var stopping = Stopwatch.StartNew();
         Signal(process, "TERM");
@@ -84,7 +84,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
     public async Task After_a_SIGKILL_a_standby_operator_leads_within_the_lease_duration()
     {
         var (process, _, _) = Start("proc-b");
-        await Poll.UntilAsync(async () => (await HolderAsync())?.StartsWith("proc-b_", StringComparison.Ordinal) == true, "the process leads", TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync(async () => (await HolderAsync())?.StartsWith("proc-b_", StringComparison.Ordinal) == true, "the process leads", TimeSpan.FromSeconds(30));
         var options = OperatorHostTests.TestOptions(leaderElection: true) with
         {
             LeaderElection = new LeaderElectionOptions
@@ -98,7 +98,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
         var killed = Stopwatch.StartNew();
         process.Kill();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        await Poll.UntilAsync(() => standby.IsLeader, timeout: LeaseDuration * 3);
+        await Eventually.UntilAsync(() => standby.IsLeader, timeout: LeaseDuration * 3);
 
         killed.Elapsed.Should().BeGreaterThan(LeaseDuration * 0.5, "the lease was not released").And.BeLessThan(LeaseDuration * 2);
     }

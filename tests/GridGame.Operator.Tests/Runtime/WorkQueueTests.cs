@@ -33,9 +33,13 @@ public sealed class WorkQueueTests
 
         queue.Add("ns/a");
         queue.Count.Should().Be(0, "the key is being processed; a second worker must not get it");
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
-        var second = () => queue.GetAsync(cts.Token);
-        await second.Should().ThrowAsync<OperationCanceledException>();
+        // A waiting worker is handed a key at once when one is there: still waiting, it got none. Cancelled (not timed
+        // out: a slow machine must not make a wrong queue look right), it ends empty-handed.
+        using var cts = new CancellationTokenSource();
+        var second = queue.GetAsync(cts.Token);
+        second.IsCompleted.Should().BeFalse("a second worker must not get the key being processed");
+        await cts.CancelAsync();
+        await second.Invoking(s => s).Should().ThrowAsync<OperationCanceledException>();
 
         queue.Done(key);
         queue.Count.Should().Be(1);

@@ -1,7 +1,0 @@
-namespace GridGame.LocalCluster.Tests;
-
-public sealed class SmokeTests
-{
-    [Fact]
-    public void Project_builds() => typeof(SmokeTests).Assembly.GetName().Name.Should().Be("GridGame.LocalCluster.Tests");
-}
