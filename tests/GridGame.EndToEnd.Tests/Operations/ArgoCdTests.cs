@@ -117,7 +117,7 @@ public sealed class ArgoCdLiveFleetTests(LocalModeFixture fixture)
     [Fact]
     public async Task The_sample_fleet_with_its_servers_up_is_Healthy()
     {
-        var health = await Eventually.ReturnsAsync(async () =>
+        var health = await Eventually.ValueAsync(async () =>
         {
             var fleet = JsonNode.Parse(await fixture.Local.KubectlAsync("get", "gamefleet", "arena", "-o", "json"))!;
             var result = await ArgoHealth.EvaluateAsync("gamefleet.lua", fleet);

@@ -73,7 +73,7 @@ public sealed class HistoryRestoreDrillTests
                 await ((cell + game) % 2 == 0 ? alice : bob).ClaimAsync(cell / 3, cell % 3);
             }
         }
-        await TestServices.EventuallyAsync(async () => await CountAsync(connectionString, "results") == games * 2, "every result is in PostgreSQL", seconds: 30);
+        await Eventually.UntilAsync(async () => await CountAsync(connectionString, "results") == games * 2, "every result is in PostgreSQL", timeout: TimeSpan.FromSeconds(30));
     }
 
     /// <summary>Runs the CronJob's command with the CronJob's environment, BACKUP_DIR pointed at a local directory.</summary>
