@@ -8,7 +8,7 @@ namespace GridGame.Operator.Tests.Fleets;
 /// <summary>
 /// The resource half of the restore drill (docs/backup-restore.md): fleets, sessions and game-server pods exported
 /// with kubectl as YAML, restored into an empty cluster as Velero restores them (no uid, resourceVersion,
-/// ownerReferences, finalizers or nodeName; status written back), and the operator adopts them.
+/// ownerReferences or nodeName; status written back), and the operator adopts them.
 /// </summary>
 public sealed class RestoreDrillTests
 {
@@ -69,7 +69,7 @@ public sealed class RestoreDrillTests
         (await target.EventsAsync("arena", "ServersCreated")).Should().BeEmpty();
     }
 
-    /// <summary>What Velero keeps of an object's metadata: name, namespace, labels and annotations.</summary>
+    /// <summary>What Velero drops of an object's metadata (its resetMetadata): identity, version and ownerReferences.</summary>
     private static void Reset(V1ObjectMeta metadata)
     {
         metadata.Uid = null;
@@ -77,7 +77,6 @@ public sealed class RestoreDrillTests
         metadata.CreationTimestamp = null;
         metadata.Generation = null;
         metadata.OwnerReferences = null;
-        metadata.Finalizers = null;
         metadata.ManagedFields = null;
         metadata.GenerateName = null;
     }
