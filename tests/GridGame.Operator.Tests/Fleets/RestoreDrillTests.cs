@@ -54,12 +54,16 @@ public sealed class RestoreDrillTests
 
         await target.StartOperatorAsync();
 
+        // The restored status already says 1 Allocated and 2 Ready: the operator's own signal is the pods it owns.
+        var live = await Eventually.ValueAsync(() => target.PodsAsync("arena"),
+            p => p.Count > 0 && p.All(pod => pod.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == restored.Metadata.Uid) == true), Within, "the restored servers are adopted");
+        live.Select(p => p.Metadata.Name).Should().BeEquivalentTo(exportedPods.Select(p => p.Metadata.Name), "no server is created again");
+        (await target.EventsAsync("arena", "ServersAdopted")).Should().NotBeEmpty();
+        await Eventually.ValueAsync(() => target.ReadyPodsAsync("arena"), p => p.Count == 2, Within, "the two free servers are Ready again");
         var fleetNow = await Eventually.ValueAsync(() => target.GetFleetAsync("arena"),
             f => f.Status?.AllocatedReplicas == 1 && f.Status.ReadyReplicas == 2 && f.Status.ObservedGeneration == f.Metadata.Generation, Within, "the fleet reaches its replicas with the restored servers");
         fleetNow.Status!.Replicas.Should().Be(3);
-        var live = await target.PodsAsync("arena");
-        live.Select(p => p.Metadata.Name).Should().BeEquivalentTo(exportedPods.Select(p => p.Metadata.Name), "no server is created again");
-        live.Should().OnlyContain(p => p.Metadata.OwnerReferences.Single(o => o.Controller == true).Uid == restored.Metadata.Uid);
+        (await target.PodsAsync("arena")).Should().HaveCount(3);
         var allocated = live.Single(p => p.Metadata.Name == server);
         allocated.Metadata.Labels[WellKnown.StateLabel].Should().Be(WellKnown.States.Allocated);
         allocated.Metadata.Annotations[WellKnown.SessionAnnotation].Should().Be("match-1");
