@@ -50,4 +50,5 @@ internal static class EventIds
     public const int FleetFinalizerReleased = 3003;
     public const int FleetInvalid = 3004;
     public const int FleetRollout = 3005;
+    public const int FleetPodAdopted = 3006;
 }

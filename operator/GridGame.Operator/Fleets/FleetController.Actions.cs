@@ -32,6 +32,9 @@ internal sealed partial class FleetController
 
         public int Created { get; set; }
 
+        /// <summary>Sessions of the fleet waiting for a server, as the autoscaler counted them (0 without autoscaling).</summary>
+        public int PendingSessions { get; init; }
+
         /// <summary>When the status write that was deferred (only counts changed) is due.</summary>
         public DateTimeOffset? StatusDueAt { get; set; }
     }
@@ -89,6 +92,7 @@ internal sealed partial class FleetController
                 Log.FinalizerReleased(_logger, pass.Fleet.Metadata.NamespaceProperty, pass.Fleet.Metadata.Name);
                 break;
             case WriteStatus status:
+                ReportMetrics(pass, status);
                 pass.StatusDueAt = await WriteStatusAsync(pass.Fleet, status, portsExhausted: pass.Created < pass.Wanted, pass.Now, cancellationToken).ConfigureAwait(false);
                 break;
             case PruneRevisions prune:

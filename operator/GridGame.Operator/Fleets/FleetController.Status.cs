@@ -83,6 +83,15 @@ internal sealed partial class FleetController
         return null;
     }
 
+    /// <summary>The per-fleet gauges from the figures of the status, whether or not it is written (deferred counts included).</summary>
+    private void ReportMetrics(Pass pass, WriteStatus figures)
+    {
+        var fleet = pass.Fleet;
+        var phase = figures.Rollout?.Phase ?? fleet.Status?.Rollout?.Phase ?? RolloutPhase.Idle;
+        var autoscaling = fleet.Spec.Autoscaling?.MaxReplicas is { } max ? (max, pass.PendingSessions) : ((int, int)?)null;
+        Metrics.Report(fleet.Metadata.NamespaceProperty, fleet.Metadata.Name, figures.Replicas, figures.Counts, phase, autoscaling);
+    }
+
     /// <summary>The revisions and the rollout as the status records them; a deleted fleet's rollout stays as it was.</summary>
     private static void ApplyRollout(GameFleetStatus status, string active, RolloutDecision? rollout)
     {

@@ -40,14 +40,30 @@ internal sealed partial class FleetController : IController
 
     public string Name => "fleet";
 
+    /// <summary>Where the per-fleet gauges go; the host's registry when it provides one.</summary>
+    public FleetMetrics Metrics { get; private set; } = new(Prometheus.Metrics.NewCustomRegistry());
+
     public void Setup(ControllerSetup setup)
     {
         _setup = setup;
         _logger = setup.Logger;
         _portRange = setup.Options.PortRange;
+        if (setup.MetricsRegistry is { } registry)
+        {
+            Metrics = new FleetMetrics(registry);
+        }
         _fleets = setup.For<GameFleet>();
         _pods = setup.Owns<V1Pod>(GameFleet.KubeKind);
         _podWriter = new PodWriter(setup.Client, _pods.Cache);
+        // Orphans have no ownerReference to enqueue their fleet by: their fleet label does.
+        _pods.Cache.AddIndex(OrphansByFleet, OrphanOf);
+        _pods.Cache.AddHandler(e =>
+        {
+            foreach (var key in e.New is { } pod ? OrphanOf(pod) : [])
+            {
+                _setup.Queue.Add(key);
+            }
+        });
         _nodes = setup.Informer<V1Node>(ResourceType.For<V1Node>(namespaced: false));
         // Read only when a server of an old revision must be recreated; a change needs no reconcile.
         // Only the fleets' own records: a namespace's StatefulSets and DaemonSets keep theirs in ControllerRevisions too.
@@ -78,6 +94,8 @@ internal sealed partial class FleetController : IController
             _lastStatusWrite.TryRemove(key, out _);
             _lastPass.TryRemove(key, out _);
             _setup.Expectations.Forget(key);
+            var (@namespace, name) = ObjectKey.Split(key);
+            Metrics.Forget(@namespace ?? string.Empty, name);
             return ReconcileResult.Done;
         }
         if (!_setup.Expectations.Satisfied(key))
@@ -95,11 +113,15 @@ internal sealed partial class FleetController : IController
         _lastPass[key] = now;
 
         var fleet = GameFleetDefaults.Apply(Clone(cached));
+        if (fleet.Metadata.DeletionTimestamp is null)
+        {
+            await AdoptOrphansAsync(key, fleet, cancellationToken).ConfigureAwait(false);
+        }
         var pods = _pods.Cache.ByIndex(CacheIndexes.Owner, fleet.Metadata.Uid);
         var snapshot = Observe(key, fleet, pods, now);
         var decision = FleetReconciler.Plan(snapshot);
 
-        var pass = new Pass(key, fleet, snapshot.SpecRevision, pods.ToDictionary(p => p.Metadata.Name, StringComparer.Ordinal), now);
+        var pass = new Pass(key, fleet, snapshot.SpecRevision, pods.ToDictionary(p => p.Metadata.Name, StringComparer.Ordinal), now) { PendingSessions = snapshot.PendingSessions };
         foreach (var action in decision.Actions)
         {
             await PerformAsync(pass, action, cancellationToken).ConfigureAwait(false);
@@ -194,5 +216,8 @@ internal sealed partial class FleetController : IController
 
         [LoggerMessage(EventIds.FleetRollout, LogLevel.Information, "Fleet {Namespace}/{Fleet} rollout {Reason}: {Message}")]
         public static partial void Rollout(ILogger logger, string @namespace, string fleet, string reason, string message);
+
+        [LoggerMessage(EventIds.FleetPodAdopted, LogLevel.Information, "Pod {Namespace}/{Pod} adopted by fleet {Fleet}")]
+        public static partial void PodAdopted(ILogger logger, string @namespace, string pod, string fleet);
     }
 }

@@ -128,6 +128,27 @@ internal sealed class PodWriter(Kubernetes client, ResourceCache<V1Pod> pods)
         }
     }
 
+    /// <summary>
+    /// Adds <paramref name="owner"/> as the pod's controller ownerReference, only at the version observed (so a pod that
+    /// another controller adopted, or that was replaced under the same name, meanwhile is not taken). False when it changed.
+    /// </summary>
+    public async Task<bool> AdoptAsync(V1Pod pod, V1OwnerReference owner, CancellationToken cancellationToken)
+    {
+        // A merge patch replaces the list whole: keep the pod's other (non-controller) references.
+        var references = (pod.Metadata.OwnerReferences ?? []).Where(o => o.Controller != true).Append(owner).ToList();
+        var patch = new { metadata = new { ownerReferences = references, resourceVersion = pod.Metadata.ResourceVersion, uid = pod.Metadata.Uid } };
+        try
+        {
+            var response = await client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+            pods.Upsert(response);
+            return true;
+        }
+        catch (Exception e) when (ApiErrors.IsLostRace(e))
+        {
+            return false;
+        }
+    }
+
     /// <summary>Runs one pod write per item, <see cref="Concurrency"/> at a time.</summary>
     public static Task ForEachAsync<T>(IEnumerable<T> items, Func<T, CancellationToken, ValueTask> write, CancellationToken cancellationToken) =>
         Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, write);
