@@ -55,9 +55,10 @@ public static class TelemetrySetup
     /// <summary>
     /// Exports the spans of <paramref name="sources"/> over OTLP when an endpoint is configured (the exporter reads the
     /// standard <c>OTEL_*</c> variables itself); otherwise registers nothing, and an <c>ActivitySource</c> with no
-    /// listener starts no spans at all.
+    /// listener starts no spans at all. <paramref name="instrument"/> adds instrumentation that only an enabled tracer needs.
     /// </summary>
-    public static IServiceCollection AddOtlpTracing(this IServiceCollection services, IConfiguration configuration, string serviceName, params string[] sources)
+    public static IServiceCollection AddOtlpTracing(
+        this IServiceCollection services, IConfiguration configuration, string serviceName, string[] sources, Action<TracerProviderBuilder>? instrument = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         if (!TracingEnabled(configuration))
@@ -67,7 +68,12 @@ public static class TelemetrySetup
 
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
-            .WithTracing(t => t.AddSource(sources).AddOtlpExporter());
+            .WithTracing(t =>
+            {
+                t.AddSource(sources);
+                instrument?.Invoke(t);
+                t.AddOtlpExporter();
+            });
         return services;
     }
 }

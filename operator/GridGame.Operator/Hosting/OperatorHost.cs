@@ -131,7 +131,7 @@ internal sealed class OperatorHost : IAsyncDisposable
         }
 
         configureLogging?.Invoke(builder.Logging);
-        builder.Services.AddOtlpTracing(builder.Configuration, "gridgame-operator", OperatorTracing.SourceName);
+        builder.Services.AddOtlpTracing(builder.Configuration, "gridgame-operator", [OperatorTracing.SourceName]);
 
         // Signals are the run command's business: it stops this host in order (workers, lease, watches, HTTP).
         builder.Services.AddSingleton<IHostLifetime, ManualLifetime>();
