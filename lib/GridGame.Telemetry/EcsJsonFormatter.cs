@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,6 +22,9 @@ public sealed class EcsJsonFormatter : ConsoleFormatter
 {
     /// <summary>The name <see cref="ConsoleLoggerOptions.FormatterName"/> selects this formatter by.</summary>
     public const string FormatterName = "ecs";
+
+    // Readable in `kubectl logs` (no \u003C for <) and still valid JSON; the console formatter of ASP.NET Core does the same.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
@@ -44,7 +48,7 @@ public sealed class EcsJsonFormatter : ConsoleFormatter
 
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("@timestamp", TimeProvider.System.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));

@@ -66,6 +66,20 @@ public sealed class OperatorTelemetryTests
         json.RootElement.GetProperty("@timestamp").GetString().Should().MatchRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$");
     }
 
+    [Fact]
+    public void The_filebeat_config_selects_the_operator_and_every_game_server_by_their_real_labels()
+    {
+        var root = GridGame.Operator.Tests.Fleets.OperatorCluster.RepoRoot();
+        var filebeat = KubernetesYaml.Deserialize<k8s.Models.V1ConfigMap>(File.ReadAllText(Path.Combine(root, "config", "logging", "filebeat.yaml"))).Data["filebeat.yml"];
+        var operatorPod = KubernetesYaml.Deserialize<k8s.Models.V1Deployment>(File.ReadAllText(Path.Combine(root, "config", "operator", "deployment.yaml"))).Spec.Template.Metadata.Labels;
+
+        // Filebeat's kubernetes metadata replaces the dots of label names with underscores.
+        static string Field(string label) => "kubernetes.labels." + label.Replace('.', '_');
+        operatorPod.Should().Contain("app.kubernetes.io/part-of", "gridgame");
+        filebeat.Should().Contain($"equals: {{ {Field("app.kubernetes.io/part-of")}: gridgame }}");
+        filebeat.Should().Contain($"has_fields: ['{Field(GridGame.Crds.WellKnown.FleetLabel)}']", "every game server pod carries its fleet's label");
+    }
+
     private sealed class TracedController : IController
     {
         public const string ControllerName = "traced";
