@@ -4,9 +4,11 @@ using GridGame.GameServer.History;
 using GridGame.GameServer.Hubs;
 using GridGame.GameServer.Operations;
 using GridGame.GameServer.Stores;
+using GridGame.Telemetry;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
 using Prometheus;
 using StackExchange.Redis;
 
@@ -42,10 +44,15 @@ internal static class GameServerHost
             builder.WebHost.UseUrls($"http://0.0.0.0:{port}");
         }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
+        builder.Configuration.AddDefaultLogLevels();
         if (!builder.Environment.IsDevelopment() || builder.Configuration.GetValue("Logging:Json", false))
         {
-            builder.Logging.ClearProviders().AddJsonConsole(o => o.UseUtcTimestamp = true);
+            builder.Logging.AddEcsJsonConsole();
         }
+        // HTTP spans for the page, negotiation and connections; not for probes.
+        builder.Services.AddOtlpTracing(
+            builder.Configuration, "gridgame-gameserver", [GameTracing.SourceName, GameTracing.SignalRSourceName],
+            t => t.AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/health")));
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<GameMetrics>();

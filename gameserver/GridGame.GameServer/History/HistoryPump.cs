@@ -120,6 +120,7 @@ internal sealed class HistoryPump(
             var batch = await store.ReadForHistoryAsync(consumer, options.Value.HistoryBatchSize, cancellationToken);
             if (batch.Count > 0)
             {
+                using var activity = GameTracing.Source.StartActivity("history batch")?.SetTag(GameTracing.EventsTag, batch.Count);
                 await writer.WriteAsync(batch, cancellationToken);
                 unwritten.Written(batch);
                 await store.AcknowledgeAsync(batch, cancellationToken);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using GridGame.GameServer.Game;
+using GridGame.GameServer.Operations;
 using StackExchange.Redis;
 
 namespace GridGame.GameServer.Stores;
@@ -38,6 +39,7 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
 
     public async Task<GameState> CreateAsync(GameState initial, GameEvent opened, CancellationToken cancellationToken)
     {
+        using var activity = GameTracing.StoreCall("redis create", initial.Id);
         var keys = Key(initial.Id);
         await ClaimScript.Create.EvaluateAsync(Db, new
         {
@@ -57,6 +59,7 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
 
     public async Task<GameState?> LoadAsync(string gameId, CancellationToken cancellationToken)
     {
+        using var activity = GameTracing.StoreCall("redis load", gameId);
         var keys = Key(gameId);
         var db = Db;
         var stateTask = db.HashGetAsync(keys.Meta, "state");
@@ -103,6 +106,7 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
         {
             return [];
         }
+        using var activity = GameTracing.StoreCall("redis claim", claims[0].GameId, claims.Count);
         var args = new RedisValue[1 + (5 * claims.Count)];
         args[0] = claims[0].Seq;
         for (var i = 0; i < claims.Count; i++)
@@ -147,6 +151,7 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
 
     public async Task RecordAsync(GameEvent gameEvent, GameState after, CancellationToken cancellationToken)
     {
+        using var activity = GameTracing.StoreCall("redis record", gameEvent.GameId);
         var keys = Key(gameEvent.GameId);
         var recorded = await ClaimScript.Record.EvaluateAsync(Db, new
         {
@@ -205,6 +210,7 @@ internal sealed class RedisGameStore(IConnectionMultiplexer redis, string prefix
 
     public async Task AcknowledgeAsync(IReadOnlyList<GameEvent> events, CancellationToken cancellationToken)
     {
+        using var activity = GameTracing.StoreCall("redis acknowledge", events: events.Count);
         // Sent together, not one game after another: StackExchange.Redis pipelines them on its connection, so a batch
         // from 64 games costs about one round trip (and one wake-up of this thread) instead of 64.
         var db = Db;

@@ -57,6 +57,7 @@ internal sealed partial class ServerAllocator
     /// <summary>Tries the best few candidates in order; true once a pod is reserved and the session bound.</summary>
     public async Task<bool> AllocateAsync(GameSession session, GameFleet fleet, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        using var activity = OperatorTracing.Source.StartActivity("allocate");
         var ns = session.Metadata.NamespaceProperty;
         var revision = fleet.Status?.ActiveRevision is { Length: > 0 } active ? active : RevisionHash.Of(fleet.Spec);
         var uid = fleet.Metadata.Uid;

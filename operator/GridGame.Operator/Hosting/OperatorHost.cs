@@ -1,4 +1,5 @@
 using GridGame.Operator.Runtime;
+using GridGame.Telemetry;
 using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -122,17 +123,15 @@ internal sealed class OperatorHost : IAsyncDisposable
     private static WebApplication BuildWeb(OperatorOptions options, Action<ILoggingBuilder>? configureLogging)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddDefaultLogLevels();
         builder.Logging.ClearProviders();
         if (options.JsonLogs)
         {
-            builder.Logging.AddJsonConsole(o =>
-            {
-                o.UseUtcTimestamp = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            });
+            builder.Logging.AddEcsJsonConsole();
         }
 
         configureLogging?.Invoke(builder.Logging);
+        builder.Services.AddOtlpTracing(builder.Configuration, "gridgame-operator", [OperatorTracing.SourceName]);
 
         // Signals are the run command's business: it stops this host in order (workers, lease, watches, HTTP).
         builder.Services.AddSingleton<IHostLifetime, ManualLifetime>();

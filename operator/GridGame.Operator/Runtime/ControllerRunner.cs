@@ -6,6 +6,8 @@ namespace GridGame.Operator.Runtime;
 /// <summary>Runs one controller's workers over its queue while this replica leads.</summary>
 internal sealed class ControllerRunner(IController controller, ControllerSetup setup, TimeSpan resyncPeriod, ILogger logger, OperatorMetrics? metrics)
 {
+    private readonly string _spanName = $"{controller.Name} reconcile";
+
     public string Name => controller.Name;
 
     public WorkQueue Queue => setup.Queue;
@@ -52,6 +54,8 @@ internal sealed class ControllerRunner(IController controller, ControllerSetup s
     internal async Task ProcessAsync(string key, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        using var activity = OperatorTracing.Source.StartActivity(_spanName);
+        activity?.SetTag(OperatorTracing.ControllerTag, Name).SetTag(OperatorTracing.KeyTag, key);
         try
         {
             var result = await controller.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
@@ -69,6 +73,7 @@ internal sealed class ControllerRunner(IController controller, ControllerSetup s
         }
         catch (Exception ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             metrics?.Reconciled(Name, "error", Stopwatch.GetElapsedTime(started));
             metrics?.ReconcileFailed(Name);
             ControllerLog.ReconcileFailed(logger, ex, Name, key, setup.Queue.Failures(key) + 1);

@@ -76,8 +76,16 @@ public sealed class OperatorProcessTests : IAsyncLifetime
         (await HolderAsync()).Should().BeEmpty("a graceful stop releases the lease; log:\n" + output);
         var logs = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         logs.Should().NotBeEmpty();
-        logs.Should().AllSatisfy(line => JsonDocument.Parse(line).RootElement.GetProperty("Message").GetString().Should().NotBeNull());
-        logs.Should().Contain(line => line.Contains("\"EventId\":1403", StringComparison.Ordinal), "it logged that it stopped");
+        logs.Should().AllSatisfy(line =>
+        {
+            // One ECS object a line: what Filebeat indexes without a pipeline (docs/logging.md).
+            var json = JsonDocument.Parse(line).RootElement;
+            json.GetProperty("message").GetString().Should().NotBeNull();
+            json.GetProperty("@timestamp").GetString().Should().EndWith("Z");
+            json.GetProperty("log.level").GetString().Should().NotBeNull();
+            json.GetProperty("log.logger").GetString().Should().NotBeNull();
+        });
+        logs.Should().Contain(line => line.Contains("\"event.code\":\"1403\"", StringComparison.Ordinal), "it logged that it stopped");
     }
 
     [Fact]
