@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
-using YamlDotNet.RepresentationModel;
 
 namespace GridGame.Crds.Tests;
 
@@ -20,12 +18,7 @@ internal static class Repository
     public static JsonNode? Yaml(string text) => YamlDocuments(text).Single();
 
     /// <summary>Every document of a YAML stream as JSON.</summary>
-    public static IReadOnlyList<JsonNode?> YamlDocuments(string text)
-    {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
-        return [.. stream.Documents.Select(d => ToJson(d.RootNode))];
-    }
+    public static IReadOnlyList<JsonNode?> YamlDocuments(string text) => YamlJson.Documents(text);
 
     /// <summary>Runs a command with a bound; returns its exit code and output.</summary>
     public static (int ExitCode, string Output) Run(string file, params string[] args)
@@ -57,23 +50,4 @@ internal static class Repository
 
         return (process.ExitCode, output.Result + error.Result);
     }
-
-    private static JsonNode? ToJson(YamlNode node) => node switch
-    {
-        YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, ToJson(c.Value)))),
-        YamlSequenceNode seq => new JsonArray([.. seq.Children.Select(ToJson)]),
-        YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } scalar => Plain(scalar.Value ?? ""),
-        YamlScalarNode scalar => JsonValue.Create(scalar.Value),
-        _ => throw new NotSupportedException(node.GetType().Name),
-    };
-
-    private static JsonNode? Plain(string text) => text switch
-    {
-        "" or "~" or "null" or "Null" or "NULL" => null,
-        "true" or "True" or "TRUE" => JsonValue.Create(true),
-        "false" or "False" or "FALSE" => JsonValue.Create(false),
-        _ when long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) => JsonValue.Create(l),
-        _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => JsonValue.Create(d),
-        _ => JsonValue.Create(text),
-    };
 }
