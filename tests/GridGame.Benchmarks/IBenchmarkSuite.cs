@@ -14,6 +14,12 @@ internal interface IBenchmarkSuite
     /// <summary>Whether this run's figures replace the suite's section of docs/benchmarks.md (a diagnostic run's do not).</summary>
     bool Records => true;
 
+    /// <summary>Whether <c>all</c> runs it (not the soak, which runs for half an hour).</summary>
+    bool InAll => true;
+
+    /// <summary>After <see cref="RunAsync"/>: non-zero when the run failed a check it makes (the soak's), so the program exits with it.</summary>
+    int ExitCode => 0;
+
     /// <summary>
     /// Runs the suite and returns its figures as Markdown: tables, and at most a line or two on what a figure means.
     /// How a suite measures belongs in docs/contributing/testing.md, not in the figures.

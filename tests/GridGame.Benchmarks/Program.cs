@@ -24,13 +24,14 @@ if (args.Length == 0)
     return 2;
 }
 
-var chosen = args[0] == "all" ? suites : suites.Where(s => s.Name == args[0]).ToList();
+var chosen = args[0] == "all" ? suites.Where(s => s.InAll).ToList() : suites.Where(s => s.Name == args[0]).ToList();
 if (chosen.Count == 0)
 {
     Console.Error.WriteLine($"no benchmark suite named '{args[0]}'");
     return 2;
 }
 
+var exitCode = 0;
 foreach (var suite in chosen)
 {
     Console.WriteLine($"== {suite.Name}: {suite.Description}");
@@ -40,5 +41,6 @@ foreach (var suite in chosen)
     {
         BenchmarkReport.WriteSection(suite, args[1..], report);
     }
+    exitCode = Math.Max(exitCode, suite.ExitCode);
 }
-return 0;
+return exitCode;

@@ -56,6 +56,23 @@ public sealed class KubectlTests : IAsyncLifetime
         output.Should().Contain("spec.game.boardSize: Invalid value: 100: spec.game.boardSize in body should be less than or equal to 64");
     }
 
+    /// <summary>
+    /// kube-apiserver repeats a value its schema refuses whole, however long (apimachinery's field.Error.ErrorBody quotes
+    /// it as it is, in the message and in the cause): LocalCluster does the same. Our own refusals cut it short
+    /// (<c>EchoedValue</c>).
+    /// </summary>
+    [Fact]
+    public void An_unsupported_enum_value_is_refused_and_repeated_whole_as_kube_apiserver_does()
+    {
+        var value = new string('x', 100_000);
+        var file = SampleFleet("long-enum").Replace("scheduling: Packed", "scheduling: " + value, StringComparison.Ordinal);
+
+        var (exitCode, output) = Kubectl("create", "-f", WriteTemp(file));
+
+        exitCode.Should().NotBe(0);
+        output.Should().Contain($"spec.scheduling: Unsupported value: \"{value}\": supported values: \"Packed\", \"Distributed\"");
+    }
+
     [Fact]
     public void Kubectl_get_shows_the_printer_columns_and_the_category()
     {

@@ -147,6 +147,28 @@ public sealed class ValidationTests
         GameSessionValidator.Validate(GameSessionDefaults.Apply(session), Fleet()).Should().BeEmpty();
     }
 
+    /// <summary>Every check that repeats a value of the writer's repeats at most <see cref="EchoedValue.MaxLength"/> characters of it.</summary>
+    public static TheoryData<string, Func<string, IReadOnlyList<FieldError>>> LongValues => new()
+    {
+        { "selector operator", v => GameSessionValidator.Validate(Builders.Session(s => s.Selector = new V1LabelSelector { MatchExpressions = [new V1LabelSelectorRequirement { Key = "region", OperatorProperty = v }] }), Fleet()) },
+        { "player id", v => GameSessionValidator.Validate(Builders.Session(s => s.Players = [v[..^1] + " ", v[..^1] + " "]), Fleet()) },
+        { "port name", v => GameFleetValidator.Validate(Builders.Fleet(s => s.Ports = [new GamePort { Name = v, ContainerPort = 1 }, new GamePort { Name = v, ContainerPort = 2 }])) },
+        { "container name", v => GameFleetValidator.Validate(Builders.Fleet(s => s.Template.Spec.Containers = [new() { Name = v, Image = "i" }, new() { Name = v, Image = "i" }])) },
+        { "buffer size", v => GameFleetValidator.Validate(Builders.Fleet(s => s.Autoscaling = new FleetAutoscaling { MaxReplicas = 5, Buffer = new BufferSettings { Size = v } })) },
+        { "buffer size of digits", v => GameFleetValidator.Validate(Builders.Fleet(s => s.Autoscaling = new FleetAutoscaling { MaxReplicas = 5, Buffer = new BufferSettings { Size = new string('9', v.Length) } })) },
+    };
+
+    [Theory]
+    [MemberData(nameof(LongValues))]
+    public void A_refusal_repeats_a_long_value_cut_short(string why, Func<string, IReadOnlyList<FieldError>> validate)
+    {
+        var errors = validate(new string('X', 100_000));
+
+        errors.Should().NotBeEmpty(why);
+        errors.Should().OnlyContain(e => e.Message.Length < 300, $"{why}: {string.Join("; ", errors.Select(e => e.Message.Length > 300 ? e.Message[..300] + "..." : e.Message))}");
+        errors.Should().Contain(e => e.Message.Contains("…\" (100000 characters)"), why);
+    }
+
     [Fact]
     public void Without_the_fleet_only_the_sessions_own_bounds_are_checked()
     {

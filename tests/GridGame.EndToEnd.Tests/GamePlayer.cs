@@ -14,6 +14,7 @@ internal sealed class GamePlayer : IAsyncDisposable
 {
     private readonly TimeSpan _bound;
     private int _claims;
+    private int _starts;
 
     private GamePlayer(HubConnection connection, TimeSpan bound)
     {
@@ -37,6 +38,9 @@ internal sealed class GamePlayer : IAsyncDisposable
     /// <summary>Claims this player made that the server accepted.</summary>
     public int Claims => _claims;
 
+    /// <summary>How many <c>GameStarted</c> messages this connection received.</summary>
+    public int GameStarts => Volatile.Read(ref _starts);
+
     public static async Task<GamePlayer> ConnectAsync(GameSessionStatus status, string id, TimeSpan bound)
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://{status.Address}:{status.Port}/") };
@@ -46,6 +50,7 @@ internal sealed class GamePlayer : IAsyncDisposable
             .Build();
         var player = new GamePlayer(connection, bound);
         connection.On<JsonElement>("GameOver", e => player.GameOver.TrySetResult(e));
+        connection.On<JsonElement>("GameStarted", _ => Interlocked.Increment(ref player._starts));
         connection.On<JsonElement>("ServerDraining", e =>
         {
             lock (player.DrainNoticesDuringGame)

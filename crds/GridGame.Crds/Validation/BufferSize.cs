@@ -47,5 +47,5 @@ public static class BufferSize
     }
 
     internal static string Describe(IntOrString size) =>
-        size.Value is { } text && text.All(char.IsAsciiDigit) ? text : $"\"{size.Value}\"";
+        size.Value is { Length: <= EchoedValue.MaxLength } text && text.All(char.IsAsciiDigit) ? text : EchoedValue.Quote(size.Value ?? "");
 }

@@ -28,7 +28,7 @@ internal sealed class FieldErrorList
     {
         if (value is not null && !Regex.IsMatch(value, pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
         {
-            Add(field, $"must be {what} (got \"{value}\")");
+            Add(field, $"must be {what} (got {EchoedValue.Quote(value)})");
         }
     }
 }

@@ -109,13 +109,13 @@ public static class GameFleetValidator
             {
                 if (port.Name.Length > ApiBounds.PortNameMaxLength)
                 {
-                    errors.Add(path + ".name", string.Create(CultureInfo.InvariantCulture, $"must be at most {ApiBounds.PortNameMaxLength} characters (got \"{port.Name}\")"));
+                    errors.Add(path + ".name", string.Create(CultureInfo.InvariantCulture, $"must be at most {ApiBounds.PortNameMaxLength} characters (got {EchoedValue.Quote(port.Name)})"));
                 }
 
                 errors.Pattern(path + ".name", port.Name, "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "lower-case letters, digits and '-', starting and ending with a letter or digit");
                 if (!names.Add(port.Name))
                 {
-                    errors.Add(path + ".name", $"must be unique: \"{port.Name}\" is used by an earlier port");
+                    errors.Add(path + ".name", $"must be unique: {EchoedValue.Quote(port.Name)} is used by an earlier port");
                 }
             }
 
@@ -213,7 +213,7 @@ public static class GameFleetValidator
                 }
                 else if (!names.Add(container.Name))
                 {
-                    errors.Add(path + ".name", $"must be unique: \"{container.Name}\" is used by an earlier container");
+                    errors.Add(path + ".name", $"must be unique: {EchoedValue.Quote(container.Name)} is used by an earlier container");
                 }
 
                 if (string.IsNullOrEmpty(container?.Image))

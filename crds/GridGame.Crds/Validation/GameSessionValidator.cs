@@ -73,7 +73,7 @@ public static class GameSessionValidator
             errors.Pattern(path, id, SessionLimits.PlayerIdPattern, "a player id (letters, digits and '._@-')");
             if (!seen.Add(id))
             {
-                errors.Add(path, $"must be unique: \"{id}\" is listed twice");
+                errors.Add(path, $"must be unique: {EchoedValue.Quote(id)} is listed twice");
             }
         }
     }
@@ -137,7 +137,7 @@ public static class GameSessionValidator
             var op = expression?.OperatorProperty;
             if (op is null || !s_selectorOperators.Contains(op, StringComparer.Ordinal))
             {
-                errors.Add(path + ".operator", $"must be one of In, NotIn, Exists, DoesNotExist (got \"{op}\")");
+                errors.Add(path + ".operator", $"must be one of In, NotIn, Exists, DoesNotExist (got {EchoedValue.Quote(op ?? "")})");
                 continue;
             }
 

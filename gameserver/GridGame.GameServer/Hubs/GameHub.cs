@@ -17,11 +17,9 @@ internal sealed partial class GameHub : Hub<IGameClient>
     private readonly GameDirectory _directory;
     private readonly DrainState _drain;
     private readonly GameMetrics _metrics;
-    private readonly DrainService _drainService;
 
-    public GameHub(GameDirectory directory, DrainState drain, GameMetrics metrics, DrainService drainService)
+    public GameHub(GameDirectory directory, DrainState drain, GameMetrics metrics)
     {
-        _drainService = drainService;
         _directory = directory;
         _drain = drain;
         _metrics = metrics;
@@ -81,7 +79,6 @@ internal sealed partial class GameHub : Hub<IGameClient>
     public override Task OnConnectedAsync()
     {
         _metrics.Connections.Inc();
-        _drainService.EnsureRegistered();
         return Task.CompletedTask;
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using GridGame.Crds;
+using GridGame.Crds.Validation;
 using GridGame.Operator.Fleets;
 using GridGame.Operator.Tests.Fleets;
 using k8s;
@@ -176,6 +177,40 @@ public sealed class SessionControllerTests
         var failed = (await cluster.WaitForPhaseAsync("too-big", SessionPhase.Failed))!;
         failed.Status!.Reason.Should().Be("Invalid");
         failed.Status.Message.Should().Contain("spec.game.boardSize");
+    }
+
+    [Fact]
+    public async Task A_refused_long_value_is_repeated_cut_short_in_the_status_its_condition_and_the_Event()
+    {
+        await using var cluster = await ClusterWithFleet(1);
+        var value = new string('X', 100_000);
+        var session = SessionClient.Session("long-operator", selector: new V1LabelSelector { MatchExpressions = [new V1LabelSelectorRequirement { Key = "region", OperatorProperty = value }] });
+        var dir = Directory.CreateTempSubdirectory("session-long-value-");
+        try
+        {
+            var file = Path.Combine(dir.FullName, "session.json");
+            await File.WriteAllTextAsync(file, KubernetesJson.Serialize(session));
+            await Kubectl.RunAsync(cluster, $"create -f {file}");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+
+        await cluster.WaitForPhaseAsync("long-operator", SessionPhase.Failed);
+        var status = System.Text.Json.Nodes.JsonNode.Parse(await Kubectl.RunAsync(cluster, "get gamesession long-operator -o json"))!["status"]!;
+        var events = await Eventually.ValueAsync(
+            async () => System.Text.Json.Nodes.JsonNode.Parse(await Kubectl.RunAsync(cluster, "get events --field-selector involvedObject.name=long-operator,involvedObject.kind=GameSession -o json"))!["items"]!.AsArray(),
+            e => e.Any(x => (string?)x!["reason"] == "Invalid"), Within, "the Invalid Event");
+        var messages = new[]
+        {
+            (string)status["message"]!,
+            (string)status["conditions"]!.AsArray().Single(c => (string?)c!["type"] == WellKnown.SessionConditions.Invalid)!["message"]!,
+            (string)events.First(x => (string?)x!["reason"] == "Invalid")!["message"]!,
+        };
+
+        var echoed = $"spec.selector.matchExpressions[0].operator must be one of In, NotIn, Exists, DoesNotExist (got \"{new string('X', EchoedValue.MaxLength)}…\" (100000 characters))";
+        messages.Should().AllBe(echoed);
     }
 
     [Fact]
