@@ -66,10 +66,10 @@ internal sealed partial class DrainingLifetime(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "{Signal}: draining before the server stops")]
+        [LoggerMessage(EventId = EventIds.DrainOnSignal, Level = LogLevel.Information, Message = "{Signal}: draining before the server stops")]
         public static partial void Draining(ILogger logger, string signal, Exception? ex);
 
-        [LoggerMessage(EventId = 61, Level = LogLevel.Error, Message = "The drain failed; stopping anyway")]
+        [LoggerMessage(EventId = EventIds.DrainFailed, Level = LogLevel.Error, Message = "The drain failed; stopping anyway")]
         public static partial void DrainFailed(ILogger logger, Exception ex);
     }
 }
