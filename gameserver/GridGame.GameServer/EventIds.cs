@@ -47,6 +47,4 @@ internal static class EventIds
     public const int OpsListening = 70;
     public const int Draining = 71;
     public const int DrainNoticeFailed = 72;
-    public const int DrainOnSignal = 73;
-    public const int DrainFailed = 74;
 }

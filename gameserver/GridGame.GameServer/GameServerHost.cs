@@ -84,7 +84,6 @@ internal static class GameServerHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GameClock>());
         builder.Services.AddSingleton<DrainService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DrainService>());
-        builder.Services.AddSingleton<IHostLifetime, DrainingLifetime>();
         // The Kubernetes agent (inactive in standalone mode): sessions bound to this pod open games; games report back.
         builder.Services.AddSingleton<AgentState>();
         builder.Services.AddSingleton<SessionReporter>();

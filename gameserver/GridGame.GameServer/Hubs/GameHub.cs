@@ -17,9 +17,11 @@ internal sealed partial class GameHub : Hub<IGameClient>
     private readonly GameDirectory _directory;
     private readonly DrainState _drain;
     private readonly GameMetrics _metrics;
+    private readonly DrainService _drainService;
 
-    public GameHub(GameDirectory directory, DrainState drain, GameMetrics metrics)
+    public GameHub(GameDirectory directory, DrainState drain, GameMetrics metrics, DrainService drainService)
     {
+        _drainService = drainService;
         _directory = directory;
         _drain = drain;
         _metrics = metrics;
@@ -79,6 +81,7 @@ internal sealed partial class GameHub : Hub<IGameClient>
     public override Task OnConnectedAsync()
     {
         _metrics.Connections.Inc();
+        _drainService.EnsureRegistered();
         return Task.CompletedTask;
     }
 

@@ -9,9 +9,9 @@ namespace GridGame.GameServer.Hubs;
 /// so the scope SignalR opens for every invocation built a dictionary just to hold it: a singleton activator leaves
 /// the scope empty, and takes a few percent off what a claim allocates.
 /// </summary>
-internal sealed class GameHubActivator(GameDirectory directory, DrainState drain, GameMetrics metrics) : IHubActivator<GameHub>
+internal sealed class GameHubActivator(GameDirectory directory, DrainState drain, GameMetrics metrics, DrainService drainService) : IHubActivator<GameHub>
 {
-    public GameHub Create() => new(directory, drain, metrics);
+    public GameHub Create() => new(directory, drain, metrics, drainService);
 
     public void Release(GameHub hub) => hub.Dispose();
 }

@@ -4,32 +4,39 @@ using Microsoft.Extensions.Options;
 namespace GridGame.GameServer.Operations;
 
 /// <summary>
-/// The drain: refuse new joins and tell every player (<c>ServerDraining</c>), then give them
-/// <c>GridGame:DrainSeconds</c> to leave; the history writer flushes as it stops after. It must run before
-/// ApplicationStopping, on which SignalR closes every connection. A signal reaches it through
-/// <see cref="DrainingLifetime"/>, which drains and only then stops the application; a host stopped through
-/// <c>StopAsync</c> drains in <see cref="StoppingAsync"/>, which the host runs before it fires ApplicationStopping.
+/// On SIGTERM: refuse new joins and tell every player (<c>ServerDraining</c>); the history writer then flushes as it
+/// stops. SignalR closes every connection on ApplicationStopping, the first shutdown signal, and callbacks run last
+/// registered first; so the drain registers on that signal when the first player connects (SignalR's own handler
+/// exists by then) and runs before the connections close. StopAsync drains too, for a server nobody joined.
 /// </summary>
 internal sealed partial class DrainService(
     DrainState drain,
     GameDirectory directory,
     GameMetrics metrics,
+    IHostApplicationLifetime lifetime,
     IOptions<GameServerOptions> options,
     TimeProvider time,
-    ILogger<DrainService> logger) : IHostedLifecycleService
+    ILogger<DrainService> logger) : IHostedService
 {
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private CancellationTokenRegistration _registration;
+    private int _registered;
+
+    /// <summary>Called by the hub on each connection; registers the drain on ApplicationStopping the first time.</summary>
+    public void EnsureRegistered()
+    {
+        if (Interlocked.Exchange(ref _registered, 1) == 0)
+        {
+            _registration = lifetime.ApplicationStopping.Register(() => DrainAsync(CancellationToken.None).Wait(TimeSpan.FromSeconds(options.Value.DrainSeconds + 3)));
+        }
+    }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppingAsync(CancellationToken cancellationToken) => DrainAsync(cancellationToken);
-
-    /// <summary>Already drained on the way here, unless the host stopped before it started; then there is nobody to tell.</summary>
-    public Task StopAsync(CancellationToken cancellationToken) => DrainAsync(cancellationToken);
-
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await DrainAsync(cancellationToken);
+        await _registration.DisposeAsync();
+    }
 
     public async Task DrainAsync(CancellationToken cancellationToken)
     {
